@@ -1,0 +1,285 @@
+#include "checker/commands.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "checker/driver.hpp"
+#include "checker/errors.hpp"
+#include "checker/trace.hpp"
+
+namespace skiff {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+const ProtocolDriver& protocol_named(const std::string& name, const std::string& where) {
+  const ProtocolDriver* driver = find_protocol(name);
+  if (!driver) throw InputError(fmt::format("{}unknown protocol '{}' (see 'skiff list')", where, name));
+  return *driver;
+}
+
+// Replays a trace file that skiff has just written and checks that it ends
+// in the violation it names: nothing is reported that does not replay.
+void verify_written_trace(const ProtocolDriver& driver, const std::string& path) {
+  Trace trace = read_trace_file(path);
+  ReplayReport report = driver.replay(trace, path, nullptr);
+  const bool same = report.violation && trace.violation &&
+                    report.violation->invariant == trace.violation->invariant &&
+                    report.violation->explanation == trace.violation->explanation &&
+                    report.events_replayed == trace.events.size() && !report.divergence;
+  if (!same)
+    throw std::runtime_error(fmt::format("internal error: the trace just written to {} does not replay{}", path,
+                                         report.divergence ? ": " + report.divergence->reason : ""));
+}
+
+std::string human_rate(double per_second) {
+  if (per_second >= 1e6) return fmt::format("{:.2f}M", per_second / 1e6);
+  if (per_second >= 1e3) return fmt::format("{:.1f}k", per_second / 1e3);
+  return fmt::format("{:.0f}", per_second);
+}
+
+}  // namespace
+
+int run_list(bool json, std::ostream& out) {
+  if (json) {
+    nlohmann::json protocols = nlohmann::json::array();
+    for (const ProtocolDriver* p : all_protocols()) {
+      const ProtocolInfo& info = p->info();
+      auto named = [](const auto& items) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& item : items)
+          list.push_back({{"name", item.name}, {"description", item.description}});
+        return list;
+      };
+      protocols.push_back({{"name", info.name},
+                           {"description", info.description},
+                           {"min_nodes", info.min_nodes},
+                           {"max_nodes", info.max_nodes},
+                           {"variants", named(info.variants)},
+                           {"bugs", named(info.bugs)},
+                           {"invariants", named(info.invariants)}});
+    }
+    out << nlohmann::json{{"protocols", protocols}}.dump(2) << '\n';
+    return kExitOk;
+  }
+  for (const ProtocolDriver* p : all_protocols()) {
+    const ProtocolInfo& info = p->info();
+    fmt::print(out, "{}: {} ({} to {} nodes)\n", info.name, info.description, info.min_nodes, info.max_nodes);
+    auto section = [&](std::string_view title, const auto& items) {
+      fmt::print(out, "  {}:{}\n", title, items.empty() ? " none" : "");
+      for (const auto& item : items) fmt::print(out, "    {:<26} {}\n", item.name, item.description);
+    };
+    section("variants", info.variants);
+    section("seeded bugs (--bug NAME)", info.bugs);
+    section("invariants", info.invariants);
+  }
+  return kExitOk;
+}
+
+std::string reproduce_command(const std::string& protocol, const ExploreConfig& config, std::uint64_t seed) {
+  std::string command = fmt::format("skiff explore {} --nodes {}", protocol, config.nodes);
+  for (const std::string& bug : config.bugs) command += " --bug " + bug;
+  const Budgets defaults;
+  const Budgets& b = config.budgets;
+  auto flag = [&](std::string_view name, std::uint32_t value, std::uint32_t fallback) {
+    if (value != fallback) command += fmt::format(" --{} {}", name, value);
+  };
+  flag("steps", b.steps, defaults.steps);
+  flag("max-drops", b.drops, defaults.drops);
+  flag("max-duplicates", b.duplicates, defaults.duplicates);
+  flag("max-crashes", b.crashes, defaults.crashes);
+  flag("max-link-changes", b.link_changes, defaults.link_changes);
+  flag("max-commands", b.commands, defaults.commands);
+  command += fmt::format(" --seed {} --runs 1", seed);
+  return command;
+}
+
+int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err) {
+  const ProtocolDriver& driver = protocol_named(request.protocol, "");
+  const ProtocolInfo& info = driver.info();
+  const ExploreConfig& config = request.config;
+  if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
+    throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
+                                 info.max_nodes, config.nodes));
+  if (config.runs == 0) throw InputError("--runs: must be at least 1");
+  if (config.budgets.steps == 0) throw InputError("--steps: must be at least 1");
+  std::error_code ignored;
+  std::filesystem::create_directories(request.out_dir, ignored);
+  if (!std::filesystem::is_directory(request.out_dir))
+    throw InputError(fmt::format("--out: {}: not a directory", request.out_dir));
+
+  ExploreConfig run_config = config;
+  const auto start = Clock::now();
+  if (request.show_progress) {
+    run_config.progress = [&](std::uint64_t runs, std::uint64_t events) {
+      const double elapsed = seconds_since(start);
+      double left = config.time_limit_s > 0 ? config.time_limit_s - elapsed : 0;
+      if (runs > 0) {
+        const double by_runs = elapsed / double(runs) * double(config.runs - std::min(runs, config.runs));
+        left = config.time_limit_s > 0 ? std::min(left, by_runs) : by_runs;
+      }
+      fmt::print(err, "\r{} runs of {}, {} events/s, {:.0f} s left   ", runs, config.runs,
+                 human_rate(double(events) / std::max(elapsed, 1e-9)), std::max(left, 0.0));
+      err.flush();
+    };
+  }
+  ExploreOutcome outcome = driver.explore(run_config);
+  const double elapsed = seconds_since(start);
+  if (request.show_progress) err << "\r\033[K";
+
+  struct Reported {
+    const FoundRun* run;
+    std::string trace_path, full_trace_path;
+    std::string explanation;  // as the reported trace's footer has it
+    std::size_t events_before = 0, events_after = 0;
+    double shrink_s = 0;
+  };
+  std::vector<Reported> reported;
+  for (const FoundRun& found : outcome.found) {
+    TraceHeader header{std::string(info.name), config.nodes, config.bugs, found.seed, config.budgets};
+    Trace trace = driver.make_trace(header, found.events);
+    Reported r{&found, {}, {}, {}, trace.events.size(), trace.events.size(), 0};
+    const std::string base = (std::filesystem::path(request.out_dir) /
+                              fmt::format("{}-{}", info.name, found.seed)).string();
+    r.trace_path = base + ".trace";
+    // The full counterexample is on disk, replayed, before shrinking starts.
+    const std::string first_path = request.shrink ? base + ".full.trace" : r.trace_path;
+    write_text_file(first_path, format_trace(trace));
+    verify_written_trace(driver, first_path);
+    if (request.shrink) {
+      r.full_trace_path = first_path;
+      const auto shrink_start = Clock::now();
+      ShrinkStats stats;
+      trace = driver.shrink(trace, first_path, stats);
+      r.shrink_s = seconds_since(shrink_start);
+      r.events_after = trace.events.size();
+      write_text_file(r.trace_path, format_trace(trace));
+      verify_written_trace(driver, r.trace_path);
+    }
+    r.explanation = trace.violation ? trace.violation->explanation : found.violation.explanation;
+    reported.push_back(std::move(r));
+  }
+
+  const double events_per_s = double(outcome.events) / std::max(elapsed, 1e-9);
+  if (request.json) {
+    nlohmann::json violations = nlohmann::json::array();
+    for (const Reported& r : reported)
+      violations.push_back({{"invariant", r.run->violation.invariant},
+                            {"explanation", r.explanation},
+                            {"seed", r.run->seed},
+                            {"trace", r.trace_path},
+                            {"full_trace", r.full_trace_path},
+                            {"events_before", r.events_before},
+                            {"events_after", r.events_after},
+                            {"shrink_s", r.shrink_s},
+                            {"reproduce", reproduce_command(request.protocol, config, r.run->seed)}});
+    nlohmann::json result = {{"protocol", info.name},     {"runs", outcome.runs},
+                             {"events", outcome.events},  {"elapsed_s", elapsed},
+                             {"events_per_s", events_per_s}, {"timed_out", outcome.timed_out},
+                             {"violations", violations}};
+    out << result.dump() << '\n';
+  } else {
+    for (const Reported& r : reported) {
+      fmt::print(out, "violation of {} at seed {}\n", r.run->violation.invariant, r.run->seed);
+      fmt::print(out, "  {}\n", r.explanation);
+      if (request.shrink)
+        fmt::print(out, "  trace:     {} ({} events, shrunk from {} in {:.2f} s; full trace {})\n", r.trace_path,
+                   r.events_after, r.events_before, r.shrink_s, r.full_trace_path);
+      else
+        fmt::print(out, "  trace:     {} ({} events)\n", r.trace_path, r.events_before);
+      fmt::print(out, "  replay:    skiff replay {} --verbose\n", r.trace_path);
+      fmt::print(out, "  reproduce: {}\n", reproduce_command(request.protocol, config, r.run->seed));
+    }
+    fmt::print(out, "{} runs, {} events in {:.2f} s ({} events/s){}: {}\n", outcome.runs, outcome.events, elapsed,
+               human_rate(events_per_s), outcome.timed_out ? ", stopped by --time-limit" : "",
+               reported.empty() ? "no violation" : fmt::format("{} violation(s)", reported.size()));
+  }
+  return reported.empty() ? kExitOk : kExitViolation;
+}
+
+int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err) {
+  Trace trace = read_trace_file(path);
+  const ProtocolDriver& driver = protocol_named(trace.header.protocol, path + ": ");
+  const ProtocolInfo& info = driver.info();
+  if (trace.header.nodes < info.min_nodes || trace.header.nodes > info.max_nodes)
+    throw InputError(fmt::format("{}: {} runs with {} to {} nodes, not {}", path, info.name, info.min_nodes,
+                                 info.max_nodes, trace.header.nodes));
+  fmt::print(out, "replay {}: {}, {} nodes, bugs {}, {} events\n", path, info.name, trace.header.nodes,
+             trace.header.bugs.empty() ? "none" : fmt::format("{}", fmt::join(trace.header.bugs, ",")),
+             trace.events.size());
+  std::size_t number = 0;
+  ReplayObserver observer = [&](const TraceEvent& event, const std::vector<std::string>& states) {
+    fmt::print(out, "{:4} {}\n", ++number, format_event(event.event, event.detail));
+    if (!verbose) return;
+    for (const std::string& state : states) fmt::print(out, "       {}\n", state);
+  };
+  ReplayReport report = driver.replay(trace, path, observer);
+
+  auto line_of = [&](std::size_t index) { return index < trace.events.size() ? trace.events[index].line : 0; };
+  if (report.divergence) {
+    fmt::print(err, "skiff: {}:{}: the trace does not replay: {}\n", path, report.divergence->line,
+               report.divergence->reason);
+    return kExitDivergence;
+  }
+  if (report.violation) {
+    const int line = line_of(report.events_replayed - 1);
+    fmt::print(out, "violation {}: {}\n", report.violation->invariant, report.violation->explanation);
+    if (report.events_replayed < trace.events.size()) {
+      fmt::print(err, "skiff: {}:{}: the trace does not replay: {} is violated here, but the trace goes on\n",
+                 path, line, report.violation->invariant);
+      return kExitDivergence;
+    }
+    if (!trace.violation || trace.violation->invariant != report.violation->invariant) {
+      fmt::print(err, "skiff: {}:{}: the trace does not replay: its footer says {}\n", path, line,
+                 trace.violation ? "violation " + trace.violation->invariant : "no-violation");
+      return kExitDivergence;
+    }
+    return kExitViolation;
+  }
+  if (trace.violation) {
+    fmt::print(err, "skiff: {}:{}: the trace does not replay: it ends without violating {}\n", path,
+               line_of(trace.events.size() - 1), trace.violation->invariant);
+    return kExitDivergence;
+  }
+  fmt::print(out, "no violation\n");
+  return kExitOk;
+}
+
+int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err) {
+  Trace trace = read_trace_file(path);
+  const ProtocolDriver& driver = protocol_named(trace.header.protocol, path + ": ");
+  if (!trace.violation) throw InputError(fmt::format("{}: nothing to shrink: the trace names no violation", path));
+  ReplayReport report = driver.replay(trace, path, nullptr);
+  if (report.divergence || !report.violation || report.violation->invariant != trace.violation->invariant ||
+      report.events_replayed != trace.events.size()) {
+    fmt::print(err, "skiff: {}: the trace does not replay to {}; run 'skiff replay {}'\n", path,
+               trace.violation->invariant, path);
+    return kExitDivergence;
+  }
+  const auto start = Clock::now();
+  ShrinkStats stats;
+  trace = driver.shrink(trace, path, stats);
+  const double shrink_s = seconds_since(start);
+  const std::string text = format_trace(trace);
+  if (out_path.empty()) {
+    out << text;
+  } else {
+    write_text_file(out_path, text);
+    verify_written_trace(driver, out_path);
+  }
+  fmt::print(err, "shrunk {}: {} events -> {} events ({} replays, {:.2f} s){}\n", path, stats.events_before,
+             stats.events_after, stats.replays, shrink_s, out_path.empty() ? "" : " -> " + out_path);
+  return kExitViolation;
+}
+
+}  // namespace skiff

@@ -1,0 +1,36 @@
+// The commands of the skiff command line, apart from flag parsing (main.cpp).
+// Each returns the process's exit status (errors.hpp) and throws InputError
+// for bad input, which main() prints as one line.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/explore.hpp"
+
+namespace skiff {
+
+int run_list(bool json, std::ostream& out);
+
+struct ExploreRequest {
+  std::string protocol;
+  ExploreConfig config;
+  std::string out_dir = ".";
+  bool shrink = true;
+  bool json = false;
+  bool show_progress = false;  // a progress line on stderr
+};
+int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err);
+
+int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err);
+
+// Writes the shrunk trace to `out_path`, or to `out` if it is empty.
+int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err);
+
+// The command that reruns exactly one run of an exploration.
+std::string reproduce_command(const std::string& protocol, const ExploreConfig& config, std::uint64_t seed);
+
+}  // namespace skiff

@@ -1,0 +1,111 @@
+// A protocol as the command line sees it: one virtual call per command, not
+// per event. ProtocolDriverFor<P, Invariants> implements it for any protocol.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "checker/explore.hpp"
+#include "checker/shrink.hpp"
+#include "checker/simulation.hpp"
+#include "checker/trace.hpp"
+#include "invariants/invariant.hpp"
+
+namespace skiff {
+
+struct ProtocolInfo {
+  std::string_view name;
+  std::string_view description;
+  int min_nodes = 3;
+  int max_nodes = 7;
+  std::vector<BugInfo> bugs;
+  std::vector<InvariantInfo> invariants;
+  std::vector<BugInfo> variants;  // name and description, like bugs
+};
+
+struct ReplayReport {
+  std::size_t events_replayed = 0;
+  std::optional<Violation> violation;    // met while replaying
+  std::optional<Divergence> divergence;  // the trace stopped fitting the world
+};
+
+// Called after each replayed event with the event and one line per node.
+using ReplayObserver = std::function<void(const TraceEvent&, const std::vector<std::string>& node_states)>;
+
+class ProtocolDriver {
+ public:
+  virtual ~ProtocolDriver() = default;
+  virtual const ProtocolInfo& info() const = 0;
+  virtual ExploreOutcome explore(const ExploreConfig& config) const = 0;
+  virtual Trace make_trace(const TraceHeader& header, std::span<const Event> events) const = 0;
+  // Strict replay; throws InputError (naming `file`) for unknown bugs.
+  virtual ReplayReport replay(const Trace& trace, const std::string& file,
+                              const ReplayObserver& observer) const = 0;
+  // The trace shrunk to a 1-minimal one that still violates its invariant.
+  virtual Trace shrink(const Trace& trace, const std::string& file, ShrinkStats& stats) const = 0;
+};
+
+template <class P, class Invariants>
+class ProtocolDriverFor final : public ProtocolDriver {
+ public:
+  ProtocolDriverFor() {
+    info_.name = P::name;
+    info_.description = P::description;
+    info_.min_nodes = P::min_nodes;
+    info_.max_nodes = P::max_nodes;
+    info_.bugs.assign(P::bugs().begin(), P::bugs().end());
+    info_.invariants.assign(Invariants::info.begin(), Invariants::info.end());
+  }
+
+  const ProtocolInfo& info() const override { return info_; }
+
+  ExploreOutcome explore(const ExploreConfig& config) const override {
+    return explore_seeds<P, Invariants>(config);
+  }
+
+  Trace make_trace(const TraceHeader& header, std::span<const Event> events) const override {
+    return skiff::make_trace<P, Invariants>(header, events);
+  }
+
+  ReplayReport replay(const Trace& trace, const std::string& file,
+                      const ReplayObserver& observer) const override {
+    Executor<P, Invariants> executor(trace.header, file + ": ");
+    typename Executor<P, Invariants>::Observer each;
+    if (observer) {
+      each = [&](const TraceEvent& event, const World<P>& world) {
+        std::vector<std::string> states;
+        for (int i = 0; i < world.node_count(); ++i) {
+          std::string line = fmt::format("n{} ", node_label(NodeIndex(i)));
+          world.node(NodeIndex(i)).print(line);
+          if (world.crashed(NodeIndex(i))) line += " (crashed)";
+          states.push_back(std::move(line));
+        }
+        observer(event, states);
+      };
+    }
+    Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+    return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
+  }
+
+  Trace shrink(const Trace& trace, const std::string& file, ShrinkStats& stats) const override {
+    if (!trace.violation) {
+      stats.events_before = stats.events_after = trace.events.size();
+      return trace;
+    }
+    Shrinker<P, Invariants> shrinker(trace.header, trace.violation->invariant, file + ": ");
+    Execution run = shrinker.shrink(trace.events, stats);
+    return Trace{trace.header, std::move(run.executed), std::move(run.violation)};
+  }
+
+ private:
+  ProtocolInfo info_;
+};
+
+// Every protocol skiff knows, in the order `skiff list` shows them.
+std::span<const ProtocolDriver* const> all_protocols();
+const ProtocolDriver* find_protocol(std::string_view name);  // nullptr if unknown
+
+}  // namespace skiff

@@ -1,0 +1,99 @@
+// Shrinking a violating trace: delta debugging over its events, then single
+// event removal to a fixpoint, so that the result is 1-minimal: removing any
+// one event (and replaying the rest leniently) loses the violation.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "checker/simulation.hpp"
+
+namespace skiff {
+
+struct ShrinkStats {
+  std::size_t events_before = 0;
+  std::size_t events_after = 0;
+  std::size_t replays = 0;
+};
+
+template <class P, class Invariants>
+class Shrinker {
+ public:
+  Shrinker(const TraceHeader& header, std::string invariant, const std::string& where)
+      : executor_(header, where), invariant_(std::move(invariant)) {}
+
+  // Returns the shrunk run (events described, and the violation they end in),
+  // or the input unchanged if it does not violate the invariant when
+  // replayed leniently.
+  Execution shrink(std::vector<TraceEvent> events, ShrinkStats& stats) {
+    stats.events_before = events.size();
+    if (violates(events, &events)) {
+      delta_debug(events);
+      remove_single_events(events);
+    }
+    Execution final_run = executor_.execute(events, ExecuteMode::Lenient, /*describe=*/true);
+    stats.events_after = final_run.executed.size();
+    stats.replays = replays_;
+    return final_run;
+  }
+
+  // True if the events (replayed leniently) violate the invariant; then
+  // `normalized` receives what was really executed up to the violation, each
+  // event described so that later lenient runs can match messages by type.
+  bool violates(std::span<const TraceEvent> events, std::vector<TraceEvent>* normalized) {
+    ++replays_;
+    Execution run = executor_.execute(events, ExecuteMode::Lenient, /*describe=*/true);
+    if (!run.violation || run.violation->invariant != invariant_) return false;
+    if (normalized) *normalized = std::move(run.executed);
+    return true;
+  }
+
+ private:
+  // Zeller's ddmin over complements: remove one of n chunks while the
+  // violation stays; refine the chunks when none can go.
+  void delta_debug(std::vector<TraceEvent>& events) {
+    std::size_t chunks = 2;
+    while (events.size() >= 2) {
+      const std::size_t size = events.size();
+      bool reduced = false;
+      for (std::size_t c = 0; c < chunks && !reduced; ++c) {
+        const std::size_t begin = size * c / chunks, end = size * (c + 1) / chunks;
+        std::vector<TraceEvent> candidate;
+        candidate.reserve(size - (end - begin));
+        candidate.insert(candidate.end(), events.begin(), events.begin() + std::ptrdiff_t(begin));
+        candidate.insert(candidate.end(), events.begin() + std::ptrdiff_t(end), events.end());
+        if (violates(candidate, &events)) {
+          reduced = true;
+          chunks = std::max<std::size_t>(chunks - 1, 2);
+        }
+      }
+      if (!reduced) {
+        if (chunks >= size) break;
+        chunks = std::min(chunks * 2, size);
+      }
+    }
+  }
+
+  void remove_single_events(std::vector<TraceEvent>& events) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (std::size_t i = 0; i < events.size();) {
+        std::vector<TraceEvent> candidate = events;
+        candidate.erase(candidate.begin() + std::ptrdiff_t(i));
+        if (violates(candidate, &events)) {
+          changed = true;  // `events` is the shorter run now; try the same position again
+        } else {
+          ++i;
+        }
+      }
+    }
+  }
+
+  Executor<P, Invariants> executor_;
+  std::string invariant_;
+  std::size_t replays_ = 0;
+};
+
+}  // namespace skiff

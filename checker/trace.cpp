@@ -1,0 +1,298 @@
+#include "checker/trace.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "checker/errors.hpp"
+
+namespace skiff {
+
+std::string format_message_id(const MessageId& id) {
+  std::string out = fmt::format("{}->{}#{}", node_label(id.from), node_label(id.to), id.seq);
+  if (id.copy) fmt::format_to(std::back_inserter(out), ".{}", id.copy);
+  return out;
+}
+
+std::string format_event(const Event& e, std::string_view detail) {
+  const std::string_view kind = event_kind_name(e.kind);
+  switch (e.kind) {
+    case EventKind::Deliver:
+    case EventKind::Drop:
+    case EventKind::Duplicate:
+      return fmt::format("{} {} {}", kind, format_message_id(e.message), detail);
+    case EventKind::Timer:
+      return fmt::format("{} {} {}", kind, node_label(e.node), detail);
+    case EventKind::Crash:
+    case EventKind::Restart:
+      return fmt::format("{} {}", kind, node_label(e.node));
+    case EventKind::Cut:
+    case EventKind::Heal:
+      return fmt::format("{} {}->{}", kind, node_label(e.node), node_label(e.peer));
+    case EventKind::Client:
+      return fmt::format("{} {} {}", kind, node_label(e.node), e.command);
+  }
+  return "?";
+}
+
+std::string format_trace(const Trace& t) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "skiff-trace {}\n", kTraceVersion);
+  fmt::format_to(it, "protocol {}\n", t.header.protocol);
+  fmt::format_to(it, "nodes {}\n", t.header.nodes);
+  fmt::format_to(it, "bugs {}\n", t.header.bugs.empty() ? "-" : fmt::format("{}", fmt::join(t.header.bugs, ",")));
+  fmt::format_to(it, "seed {}\n", t.header.seed);
+  fmt::format_to(it, "budgets {}\n", format_budgets(t.header.budgets));
+  out += "events\n";
+  for (const TraceEvent& e : t.events) {
+    out += format_event(e.event, e.detail);
+    out += '\n';
+  }
+  if (t.violation)
+    fmt::format_to(it, "violation {}: {}\n", t.violation->invariant, t.violation->explanation);
+  else
+    out += "no-violation\n";
+  out += "end\n";
+  return out;
+}
+
+namespace {
+
+class Parser {
+ public:
+  Parser(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+
+  Trace parse() {
+    Trace t;
+    std::string_view line = next_line("the 'skiff-trace' header");
+    auto words = split_first(line);
+    if (words.first != "skiff-trace") fail("not a skiff trace: expected 'skiff-trace 1' first");
+    int version = parse_int(words.second, "trace version", 0, 1 << 30);
+    if (version != kTraceVersion)
+      fail(fmt::format("trace version {} is not supported (this skiff reads version {})", version,
+                       kTraceVersion));
+    t.header.protocol = std::string(expect_key("protocol"));
+    if (t.header.protocol.empty()) fail("empty protocol name");
+    t.header.nodes = parse_int(expect_key("nodes"), "node count", 1, kMaxNodes);
+    std::string_view bugs = expect_key("bugs");
+    if (bugs != "-") {
+      while (!bugs.empty()) {
+        auto comma = bugs.find(',');
+        std::string_view name = bugs.substr(0, comma);
+        if (name.empty()) fail("empty bug name");
+        t.header.bugs.emplace_back(name);
+        bugs = comma == std::string_view::npos ? std::string_view{} : bugs.substr(comma + 1);
+      }
+    }
+    t.header.seed = parse_u64(expect_key("seed"), "seed");
+    t.header.budgets = parse_budgets(expect_key("budgets"));
+    if (next_line("the 'events' line") != "events") fail("expected 'events'");
+    nodes_ = t.header.nodes;
+
+    for (;;) {
+      line = next_line("the footer ('violation ...' or 'no-violation', then 'end')");
+      if (line == "no-violation") break;
+      if (line.starts_with("violation ")) {
+        std::string_view rest = line.substr(10);
+        auto colon = rest.find(": ");
+        if (colon == std::string_view::npos || colon == 0) fail("expected 'violation NAME: explanation'");
+        t.violation = Violation{std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 2))};
+        break;
+      }
+      t.events.push_back(parse_event(line));
+    }
+    if (next_line("the 'end' line") != "end") fail("expected 'end' after the footer");
+    while (pos_ < text_.size()) {
+      std::string_view extra = raw_line();
+      if (!is_blank_or_comment(extra)) fail("unexpected text after 'end'");
+    }
+    return t;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(fmt::format("{}:{}: {}", file_, line_number_, what));
+  }
+
+  static bool is_blank_or_comment(std::string_view line) {
+    auto first = line.find_first_not_of(" \t\r");
+    return first == std::string_view::npos || line[first] == '#';
+  }
+
+  std::string_view raw_line() {
+    auto end = text_.find('\n', pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    std::string_view line = text_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    ++line_number_;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+  }
+
+  // The next line that is not blank or a comment.
+  std::string_view next_line(std::string_view expecting) {
+    while (pos_ < text_.size()) {
+      std::string_view line = raw_line();
+      if (!is_blank_or_comment(line)) {
+        if (line.find('\0') != std::string_view::npos) fail("NUL byte in trace");
+        return line;
+      }
+    }
+    fail(fmt::format("trace is truncated: expected {}", expecting));
+  }
+
+  static std::pair<std::string_view, std::string_view> split_first(std::string_view line) {
+    auto space = line.find(' ');
+    if (space == std::string_view::npos) return {line, {}};
+    return {line.substr(0, space), line.substr(space + 1)};
+  }
+
+  std::string_view expect_key(std::string_view key) {
+    std::string_view line = next_line(fmt::format("the '{}' line", key));
+    auto [word, rest] = split_first(line);
+    if (word != key) fail(fmt::format("expected '{} ...', found '{}'", key, word));
+    return rest;
+  }
+
+  std::uint64_t parse_u64(std::string_view s, std::string_view what) {
+    std::uint64_t value = 0;
+    auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || error != std::errc() || end != s.data() + s.size())
+      fail(fmt::format("bad {} '{}'", what, s));
+    return value;
+  }
+
+  int parse_int(std::string_view s, std::string_view what, int low, int high) {
+    std::uint64_t value = parse_u64(s, what);
+    if (value < std::uint64_t(low) || value > std::uint64_t(high))
+      fail(fmt::format("{} {} is out of range ({} to {})", what, value, low, high));
+    return int(value);
+  }
+
+  Budgets parse_budgets(std::string_view s) {
+    Budgets b;
+    int seen = 0;
+    while (!s.empty()) {
+      auto [item, rest] = split_first(s);
+      s = rest;
+      auto eq = item.find('=');
+      if (eq == std::string_view::npos) fail(fmt::format("bad budget '{}': expected NAME=VALUE", item));
+      std::string_view key = item.substr(0, eq);
+      std::uint32_t value = std::uint32_t(parse_int(item.substr(eq + 1), "budget", 0, 1 << 30));
+      if (key == "steps") b.steps = value;
+      else if (key == "drops") b.drops = value;
+      else if (key == "duplicates") b.duplicates = value;
+      else if (key == "crashes") b.crashes = value;
+      else if (key == "link-changes") b.link_changes = value;
+      else if (key == "commands") b.commands = value;
+      else fail(fmt::format("unknown budget '{}'", key));
+      ++seen;
+    }
+    if (seen != 6) fail("budgets needs steps, drops, duplicates, crashes, link-changes and commands");
+    return b;
+  }
+
+  NodeIndex parse_node(std::string_view s) {
+    return NodeIndex(parse_int(s, "node", 1, nodes_) - 1);
+  }
+
+  std::pair<NodeIndex, NodeIndex> parse_link(std::string_view s) {
+    auto arrow = s.find("->");
+    if (arrow == std::string_view::npos) fail(fmt::format("bad link '{}': expected A->B", s));
+    return {parse_node(s.substr(0, arrow)), parse_node(s.substr(arrow + 2))};
+  }
+
+  MessageId parse_message_id(std::string_view s) {
+    auto hash = s.find('#');
+    if (hash == std::string_view::npos) fail(fmt::format("bad message '{}': expected A->B#SEQ", s));
+    MessageId id;
+    std::tie(id.from, id.to) = parse_link(s.substr(0, hash));
+    std::string_view number = s.substr(hash + 1);
+    auto dot = number.find('.');
+    id.seq = std::uint32_t(parse_int(number.substr(0, dot), "message number", 1, 1 << 30));
+    if (dot != std::string_view::npos)
+      id.copy = std::uint16_t(parse_int(number.substr(dot + 1), "copy number", 1, 65535));
+    return id;
+  }
+
+  TraceEvent parse_event(std::string_view line) {
+    TraceEvent te;
+    te.line = line_number_;
+    auto [word, rest] = split_first(line);
+    Event& e = te.event;
+    auto require_no_more = [&](std::string_view extra) {
+      if (!extra.empty()) fail(fmt::format("unexpected '{}' after '{}'", extra, word));
+    };
+    if (word == "deliver" || word == "drop" || word == "duplicate") {
+      e.kind = word == "deliver" ? EventKind::Deliver : word == "drop" ? EventKind::Drop : EventKind::Duplicate;
+      auto [id, text] = split_first(rest);
+      e.message = parse_message_id(id);
+      if (text.empty()) fail(fmt::format("'{}' needs the message's text after its id", word));
+      te.detail = std::string(text);
+    } else if (word == "timer") {
+      e.kind = EventKind::Timer;
+      auto [node, name] = split_first(rest);
+      e.node = parse_node(node);
+      if (name.empty()) fail("'timer' needs a node and a timer name");
+      te.detail = std::string(name);
+    } else if (word == "crash" || word == "restart") {
+      e.kind = word == "crash" ? EventKind::Crash : EventKind::Restart;
+      auto [node, extra] = split_first(rest);
+      e.node = parse_node(node);
+      require_no_more(extra);
+    } else if (word == "cut" || word == "heal") {
+      e.kind = word == "cut" ? EventKind::Cut : EventKind::Heal;
+      auto [link, extra] = split_first(rest);
+      std::tie(e.node, e.peer) = parse_link(link);
+      if (e.node == e.peer) fail(fmt::format("a link joins two different nodes, not '{}'", link));
+      require_no_more(extra);
+    } else if (word == "client") {
+      e.kind = EventKind::Client;
+      auto [node, command] = split_first(rest);
+      e.node = parse_node(node);
+      auto [value, extra] = split_first(command);
+      e.command = Command(parse_u64(value, "command"));
+      require_no_more(extra);
+    } else {
+      fail(fmt::format("unknown event '{}'", word));
+    }
+    return te;
+  }
+
+  std::string_view text_;
+  const std::string& file_;
+  std::size_t pos_ = 0;
+  int line_number_ = 0;
+  int nodes_ = kMaxNodes;
+};
+
+}  // namespace
+
+Trace parse_trace(std::string_view text, const std::string& file) { return Parser(text, file).parse(); }
+
+Trace read_trace_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open trace", path));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_trace(buffer.str(), path);
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError(fmt::format("{}: cannot write", path));
+    out << text;
+    out.flush();
+    if (!out) throw InputError(fmt::format("{}: cannot write", path));
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+    throw InputError(fmt::format("{}: cannot write", path));
+}
+
+}  // namespace skiff

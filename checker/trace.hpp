@@ -1,0 +1,56 @@
+// Traces: text, one event a line, with a versioned header and a footer naming
+// the violated invariant. The format is documented in docs/trace-format.md.
+// This layer knows nothing of any protocol: a message event keeps the
+// message's printed text, a timer event its timer's name, and the protocol's
+// executor checks them against the world when the trace is replayed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/budgets.hpp"
+#include "checker/event.hpp"
+#include "invariants/invariant.hpp"
+
+namespace skiff {
+
+inline constexpr int kTraceVersion = 1;
+
+struct TraceHeader {
+  std::string protocol;
+  int nodes = 3;
+  std::vector<std::string> bugs;
+  std::uint64_t seed = 0;
+  Budgets budgets;
+};
+
+struct TraceEvent {
+  Event event;
+  std::string detail;  // message events: the message's text; timers: the timer's name
+  int line = 0;        // where it was read from, 0 if it was not read
+};
+
+struct Trace {
+  TraceHeader header;
+  std::vector<TraceEvent> events;
+  std::optional<Violation> violation;  // the footer; none means the run ends without one
+};
+
+// "deliver 1->2#3 AppendEntries t1 ..." / "timer 1 election" / "cut 1->2" / "client 2 7"
+std::string format_event(const Event& event, std::string_view detail);
+std::string format_message_id(const MessageId& id);  // "1->2#3", a duplicate "1->2#3.1"
+std::string format_trace(const Trace& trace);
+
+// Throws InputError("FILE:LINE: what is wrong") on anything malformed,
+// truncated, or of another version.
+Trace parse_trace(std::string_view text, const std::string& file);
+Trace read_trace_file(const std::string& path);
+
+// Writes atomically (a temporary file renamed into place); throws InputError
+// naming the path if it cannot.
+void write_text_file(const std::string& path, const std::string& text);
+
+}  // namespace skiff

@@ -1,0 +1,316 @@
+// The simulated world of the untimed (asynchronous) mode: a protocol's nodes,
+// the messages in flight, a directional reachability matrix, armed timers,
+// crashed nodes and what is left of the fault budgets.
+//
+// Nothing happens in a world unless apply() is called with an enabled event.
+// The world decides nothing: the scheduler (or a trace) chooses the events.
+// Reachability is per direction and need not be transitive: with the link
+// A->B down, what A sends to B is lost at once and what is already in flight
+// from A to B waits, while B->A is unaffected. A message to a crashed node
+// waits in flight until the node restarts or the message is dropped.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cassert>
+#include <vector>
+
+#include "checker/budgets.hpp"
+#include "checker/event.hpp"
+#include "protocols/protocol.hpp"
+
+namespace skiff {
+
+template <class P>
+class World {
+ public:
+  using Message = typename P::Message;
+  using Node = typename P::Node;
+  using Options = typename P::Options;
+
+  struct InFlight {
+    MessageId id;
+    Message message;
+  };
+
+  World(int node_count, const Options& options, const Budgets& budgets)
+      : node_count_(node_count), options_(options), budgets_(budgets) {
+    in_flight_.reserve(64);
+    reset();
+  }
+
+  // Back to the first boot of every node, keeping allocated capacity.
+  void reset() {
+    nodes_.clear();
+    for (int i = 0; i < node_count_; ++i) nodes_.emplace_back(NodeIndex(i), node_count_, options_);
+    in_flight_.clear();
+    remaining_ = budgets_;
+    steps_ = 0;
+    next_command_ = 1;
+    crashed_ = 0;
+    armed_.fill(0);
+    for (auto& row : link_down_) row.fill(false);
+    for (auto& row : sent_) row.fill(0);
+    for (int i = 0; i < node_count_; ++i) {
+      effects_.begin(&armed_[i]);
+      nodes_[i].start(effects_);
+      dispatch(NodeIndex(i));
+    }
+  }
+
+  // ---- what a view of the world may read ---------------------------------
+  int node_count() const { return node_count_; }
+  const Node& node(NodeIndex i) const { return nodes_[i]; }
+  bool crashed(NodeIndex i) const { return crashed_ & (1u << i); }
+  bool link_up(NodeIndex from, NodeIndex to) const { return !link_down_[from][to]; }
+  std::uint8_t armed_timers(NodeIndex i) const { return armed_[i]; }
+  const std::vector<InFlight>& in_flight() const { return in_flight_; }
+  const Budgets& budgets() const { return budgets_; }
+  const Budgets& remaining() const { return remaining_; }
+  std::uint32_t steps() const { return steps_; }
+  Command next_command() const { return next_command_; }
+  const Options& options() const { return options_; }
+
+  bool deliverable(const InFlight& m) const {
+    return link_up(m.id.from, m.id.to) && !crashed(m.id.to);
+  }
+
+  // ---- which events are enabled ------------------------------------------
+  // How many events of each kind are enabled now; nth_enabled(kind, i) for
+  // i < counts[kind] names them, in a fixed order.
+  PerKind count_enabled() const {
+    PerKind counts{};
+    if (steps_ >= budgets_.steps) return counts;
+    std::uint32_t deliverable_count = 0;
+    for (const InFlight& m : in_flight_) deliverable_count += deliverable(m);
+    const std::uint32_t flying = std::uint32_t(in_flight_.size());
+    const std::uint32_t live = std::uint32_t(node_count_ - std::popcount(crashed_));
+    std::uint32_t timers = 0;
+    for (int i = 0; i < node_count_; ++i)
+      if (!crashed(NodeIndex(i))) timers += std::uint32_t(std::popcount(armed_[i]));
+    std::uint32_t links_down = 0;
+    for (int a = 0; a < node_count_; ++a)
+      for (int b = 0; b < node_count_; ++b) links_down += link_down_[a][b];
+    const std::uint32_t links = std::uint32_t(node_count_ * (node_count_ - 1));
+
+    counts[int(EventKind::Deliver)] = deliverable_count;
+    counts[int(EventKind::Drop)] = remaining_.drops ? flying : 0;
+    counts[int(EventKind::Duplicate)] = remaining_.duplicates ? flying : 0;
+    counts[int(EventKind::Timer)] = timers;
+    counts[int(EventKind::Crash)] = remaining_.crashes ? live : 0;
+    counts[int(EventKind::Restart)] = std::uint32_t(node_count_) - live;
+    counts[int(EventKind::Cut)] = remaining_.link_changes ? links - links_down : 0;
+    counts[int(EventKind::Heal)] = links_down;
+    counts[int(EventKind::Client)] = remaining_.commands ? live : 0;
+    return counts;
+  }
+
+  Event nth_enabled(EventKind kind, std::uint32_t n) const {
+    Event e;
+    e.kind = kind;
+    switch (kind) {
+      case EventKind::Deliver:
+        for (const InFlight& m : in_flight_)
+          if (deliverable(m) && n-- == 0) {
+            e.message = m.id;
+            break;
+          }
+        break;
+      case EventKind::Drop:
+      case EventKind::Duplicate:
+        e.message = in_flight_[n].id;
+        break;
+      case EventKind::Timer:
+        for (int i = 0; i < node_count_; ++i) {
+          if (crashed(NodeIndex(i))) continue;
+          for (int t = 0; t < kMaxTimers; ++t)
+            if ((armed_[i] & (1u << t)) && n-- == 0) {
+              e.node = NodeIndex(i);
+              e.timer = TimerId(t);
+              return e;
+            }
+        }
+        break;
+      case EventKind::Crash:
+      case EventKind::Client:
+        for (int i = 0; i < node_count_; ++i)
+          if (!crashed(NodeIndex(i)) && n-- == 0) {
+            e.node = NodeIndex(i);
+            e.command = next_command_;
+            return e;
+          }
+        break;
+      case EventKind::Restart:
+        for (int i = 0; i < node_count_; ++i)
+          if (crashed(NodeIndex(i)) && n-- == 0) {
+            e.node = NodeIndex(i);
+            return e;
+          }
+        break;
+      case EventKind::Cut:
+      case EventKind::Heal: {
+        const bool want_down = kind == EventKind::Heal;
+        for (int a = 0; a < node_count_; ++a)
+          for (int b = 0; b < node_count_; ++b)
+            if (a != b && link_down_[a][b] == want_down && n-- == 0) {
+              e.node = NodeIndex(a);
+              e.peer = NodeIndex(b);
+              return e;
+            }
+        break;
+      }
+    }
+    return e;
+  }
+
+  // Position of a message in flight, or -1.
+  int find(const MessageId& id) const {
+    for (std::size_t i = 0; i < in_flight_.size(); ++i)
+      if (in_flight_[i].id == id) return int(i);
+    return -1;
+  }
+
+  // Why an event is not enabled now, or nullptr if it is.
+  const char* why_not_enabled(const Event& e) const {
+    if (steps_ >= budgets_.steps) return "the step budget is spent";
+    auto valid_node = [&](NodeIndex i) { return i < node_count_; };
+    switch (e.kind) {
+      case EventKind::Deliver: {
+        int i = find(e.message);
+        if (i < 0) return "that message is not in flight";
+        if (!link_up(e.message.from, e.message.to)) return "that link is down";
+        if (crashed(e.message.to)) return "the receiver is crashed";
+        return nullptr;
+      }
+      case EventKind::Drop:
+        if (!remaining_.drops) return "the drop budget is spent";
+        return find(e.message) < 0 ? "that message is not in flight" : nullptr;
+      case EventKind::Duplicate:
+        if (!remaining_.duplicates) return "the duplicate budget is spent";
+        return find(e.message) < 0 ? "that message is not in flight" : nullptr;
+      case EventKind::Timer:
+        if (!valid_node(e.node) || e.timer >= kMaxTimers) return "no such node or timer";
+        if (crashed(e.node)) return "the node is crashed";
+        return (armed_[e.node] & (1u << e.timer)) ? nullptr : "that timer is not armed";
+      case EventKind::Crash:
+        if (!valid_node(e.node)) return "no such node";
+        if (!remaining_.crashes) return "the crash budget is spent";
+        return crashed(e.node) ? "the node is already crashed" : nullptr;
+      case EventKind::Restart:
+        if (!valid_node(e.node)) return "no such node";
+        return crashed(e.node) ? nullptr : "the node is not crashed";
+      case EventKind::Cut:
+        if (!valid_node(e.node) || !valid_node(e.peer) || e.node == e.peer) return "no such link";
+        if (!remaining_.link_changes) return "the link-change budget is spent";
+        return link_down_[e.node][e.peer] ? "that link is already down" : nullptr;
+      case EventKind::Heal:
+        if (!valid_node(e.node) || !valid_node(e.peer) || e.node == e.peer) return "no such link";
+        return link_down_[e.node][e.peer] ? nullptr : "that link is not down";
+      case EventKind::Client:
+        if (!valid_node(e.node)) return "no such node";
+        if (!remaining_.commands) return "the command budget is spent";
+        return crashed(e.node) ? "the node is crashed" : nullptr;
+    }
+    return "unknown event";
+  }
+
+  // ---- changing the world --------------------------------------------------
+  static constexpr int kNoNode = -1;
+
+  // Applies an enabled event (see why_not_enabled) and returns the node whose
+  // state it changed, or kNoNode if it changed only the network.
+  int apply(const Event& e) {
+    ++steps_;
+    switch (e.kind) {
+      case EventKind::Deliver: {
+        const int i = find(e.message);
+        assert(i >= 0);
+        incoming_ = std::move(in_flight_[std::size_t(i)].message);
+        in_flight_.erase(in_flight_.begin() + i);
+        const NodeIndex to = e.message.to;
+        effects_.begin(&armed_[to]);
+        nodes_[to].on_message(e.message.from, incoming_, effects_);
+        dispatch(to);
+        return to;
+      }
+      case EventKind::Drop:
+        --remaining_.drops;
+        in_flight_.erase(in_flight_.begin() + find(e.message));
+        return kNoNode;
+      case EventKind::Duplicate: {
+        --remaining_.duplicates;
+        InFlight copy = in_flight_[std::size_t(find(e.message))];
+        std::uint16_t highest = 0;
+        for (const InFlight& m : in_flight_)
+          if (m.id.from == copy.id.from && m.id.to == copy.id.to && m.id.seq == copy.id.seq)
+            highest = std::max(highest, m.id.copy);
+        copy.id.copy = std::uint16_t(highest + 1);
+        in_flight_.push_back(std::move(copy));
+        return kNoNode;
+      }
+      case EventKind::Timer:
+        effects_.begin(&armed_[e.node]);
+        nodes_[e.node].on_timer(e.timer, effects_);
+        dispatch(e.node);
+        return e.node;
+      case EventKind::Crash:
+        --remaining_.crashes;
+        crashed_ |= std::uint8_t(1u << e.node);
+        armed_[e.node] = 0;
+        nodes_[e.node].crash();
+        return e.node;
+      case EventKind::Restart:
+        crashed_ &= std::uint8_t(~(1u << e.node));
+        effects_.begin(&armed_[e.node]);
+        nodes_[e.node].restart(effects_);
+        dispatch(e.node);
+        return e.node;
+      case EventKind::Cut:
+        --remaining_.link_changes;
+        link_down_[e.node][e.peer] = true;
+        return kNoNode;
+      case EventKind::Heal:
+        link_down_[e.node][e.peer] = false;
+        return kNoNode;
+      case EventKind::Client: {
+        next_command_ = std::max(next_command_, e.command + 1);
+        effects_.begin(&armed_[e.node]);
+        const bool accepted = nodes_[e.node].on_client_command(e.command, effects_);
+        if (accepted) --remaining_.commands;
+        dispatch(e.node);
+        return e.node;
+      }
+    }
+    return kNoNode;
+  }
+
+ private:
+  // Moves what a node just sent into flight; on a link that is down it is lost.
+  void dispatch(NodeIndex from) {
+    for (const auto& out : effects_.outbox()) {
+      // Lost messages take a sequence number too, so that cutting or healing a
+      // link never renames the messages that follow.
+      const std::uint32_t seq = ++sent_[from][out.to];
+      if (link_down_[from][out.to]) continue;
+      in_flight_.push_back(InFlight{MessageId{from, out.to, 0, seq}, out.message});
+    }
+  }
+
+  int node_count_;
+  Options options_;
+  Budgets budgets_;
+  Budgets remaining_;
+  std::uint32_t steps_ = 0;
+  Command next_command_ = 1;
+  std::uint8_t crashed_ = 0;
+  std::array<std::uint8_t, kMaxNodes> armed_{};
+  std::array<std::array<bool, kMaxNodes>, kMaxNodes> link_down_{};
+  std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};
+  std::vector<Node> nodes_;
+  std::vector<InFlight> in_flight_;
+  Effects<Message> effects_;
+  Message incoming_;
+};
+
+}  // namespace skiff

@@ -1,0 +1,63 @@
+// Named safety properties, checked after every event that changes a node.
+//
+// An invariant is a value type with
+//   static constexpr std::string_view name, description;
+//   template <class World> std::optional<std::string> check(const World&, int touched);
+// `touched` is the node the event changed. check() may keep the ghost history
+// it needs (every leader ever seen, every entry ever committed) in members;
+// everything else it reads from the world's read-only view. It returns
+// nothing, or a one-line explanation naming the nodes, terms and indices.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace skiff {
+
+struct Violation {
+  std::string invariant;
+  std::string explanation;
+};
+
+struct InvariantInfo {
+  std::string_view name;
+  std::string_view description;
+};
+
+// The invariants a protocol is checked against, checked in the order listed;
+// the first that fails is the violation.
+template <class... Invariants>
+class InvariantSet {
+ public:
+  static constexpr std::array<InvariantInfo, sizeof...(Invariants)> info = {
+      InvariantInfo{Invariants::name, Invariants::description}...};
+
+  void reset() { invariants_ = {}; }
+
+  template <class World>
+  std::optional<Violation> check(const World& world, int touched) {
+    std::optional<Violation> violation;
+    std::apply(
+        [&](auto&... invariant) {
+          (check_one(invariant, world, touched, violation), ...);
+        },
+        invariants_);
+    return violation;
+  }
+
+ private:
+  template <class Invariant, class World>
+  static void check_one(Invariant& invariant, const World& world, int touched,
+                        std::optional<Violation>& violation) {
+    if (violation) return;
+    if (auto explanation = invariant.check(world, touched))
+      violation = Violation{std::string(Invariant::name), std::move(*explanation)};
+  }
+
+  std::tuple<Invariants...> invariants_;
+};
+
+}  // namespace skiff

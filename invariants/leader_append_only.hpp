@@ -1,0 +1,59 @@
+// leader-append-only: a leader never overwrites or deletes entries in its log
+// during its term; it only appends.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocols/protocol.hpp"
+
+namespace skiff::invariants {
+
+class LeaderAppendOnly {
+ public:
+  static constexpr std::string_view name = "leader-append-only";
+  static constexpr std::string_view description =
+      "a leader never overwrites or deletes entries of its own log during its term";
+
+  template <class World>
+  std::optional<std::string> check(const World& world, int touched) {
+    if (touched < 0) return std::nullopt;
+    const auto& node = world.node(NodeIndex(touched));
+    Seen& seen = seen_[std::size_t(touched)];
+    if (!node.is_leader()) {
+      seen.leader_term = 0;
+      return std::nullopt;
+    }
+    const auto log = node.log();
+    if (seen.leader_term == node.term()) {
+      for (std::size_t i = 0; i < seen.log.size(); ++i) {
+        if (i < log.size() && log[i].term == seen.log[i].term && log[i].command == seen.log[i].command)
+          continue;
+        return fmt::format("leader {} of term {} {} its entry {} ({}:{})", node_label(NodeIndex(touched)),
+                           node.term(), i < log.size() ? "overwrote" : "deleted", i + 1, seen.log[i].term,
+                           seen.log[i].command);
+      }
+    }
+    seen.leader_term = node.term();
+    seen.log.resize(log.size());
+    for (std::size_t i = 0; i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
+    return std::nullopt;
+  }
+
+ private:
+  struct SeenEntry {
+    std::uint64_t term;
+    std::uint64_t command;
+  };
+  struct Seen {
+    std::uint64_t leader_term = 0;  // 0: not leader when last seen
+    std::vector<SeenEntry> log;     // its log when last seen as leader
+  };
+  std::array<Seen, kMaxNodes> seen_;  // ghost, per node
+};
+
+}  // namespace skiff::invariants

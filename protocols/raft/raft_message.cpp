@@ -1,0 +1,47 @@
+#include "protocols/raft/raft_message.hpp"
+
+#include <fmt/format.h>
+
+namespace skiff::raft {
+
+std::string_view Message::type_name() const {
+  switch (type) {
+    case MessageType::RequestVote: return "RequestVote";
+    case MessageType::RequestVoteReply: return "RequestVoteReply";
+    case MessageType::AppendEntries: return "AppendEntries";
+    case MessageType::AppendEntriesReply: return "AppendEntriesReply";
+  }
+  return "?";
+}
+
+void print_entries(std::string& out, const Entry* begin, const Entry* end) {
+  out += '[';
+  for (const Entry* e = begin; e != end; ++e) {
+    if (e != begin) out += ' ';
+    fmt::format_to(std::back_inserter(out), "{}:{}", e->term, e->command);
+  }
+  out += ']';
+}
+
+void Message::print(std::string& out) const {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{} t{}", type_name(), term);
+  switch (type) {
+    case MessageType::RequestVote:
+      fmt::format_to(it, " last={}/{}", last_log_index, last_log_term);
+      break;
+    case MessageType::RequestVoteReply:
+      out += success ? " granted" : " refused";
+      break;
+    case MessageType::AppendEntries:
+      fmt::format_to(it, " prev={}/{} entries=", prev_log_index, prev_log_term);
+      print_entries(out, entries.data(), entries.data() + entries.size());
+      fmt::format_to(it, " commit={}", leader_commit);
+      break;
+    case MessageType::AppendEntriesReply:
+      fmt::format_to(it, " {} match={}", success ? "ok" : "fail", match_index);
+      break;
+  }
+}
+
+}  // namespace skiff::raft

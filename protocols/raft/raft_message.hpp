@@ -1,0 +1,56 @@
+// Raft's messages: the two RPCs of Figure 2 and their replies.
+#pragma once
+
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocols/protocol.hpp"
+
+namespace skiff::raft {
+
+using Term = std::uint32_t;
+using LogIndex = std::uint32_t;  // 1-based; 0 means "before the first entry"
+
+struct Entry {
+  Term term = 0;
+  Command command = 0;
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+using Entries = boost::container::small_vector<Entry, 4>;
+
+enum class MessageType : std::uint8_t {
+  RequestVote,
+  RequestVoteReply,
+  AppendEntries,
+  AppendEntriesReply,
+};
+
+// One struct for all four types keeps messages value types without a variant;
+// fields a type does not use stay zero.
+struct Message {
+  MessageType type = MessageType::RequestVote;
+  Term term = 0;
+  // RequestVote: the candidate's last log entry.
+  LogIndex last_log_index = 0;
+  Term last_log_term = 0;
+  // AppendEntries.
+  LogIndex prev_log_index = 0;
+  Term prev_log_term = 0;
+  LogIndex leader_commit = 0;
+  Entries entries;
+  // Replies. For AppendEntriesReply, match_index is the index of the last entry
+  // the follower now holds from this request (success) or the prev_log_index
+  // that failed the consistency check (failure).
+  bool success = false;
+  LogIndex match_index = 0;
+
+  std::string_view type_name() const;
+  void print(std::string& out) const;  // "AppendEntries t3 prev=2/1 entries=[3:9] commit=2"
+};
+
+void print_entries(std::string& out, const Entry* begin, const Entry* end);
+
+}  // namespace skiff::raft

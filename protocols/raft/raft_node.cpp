@@ -1,0 +1,258 @@
+#include "protocols/raft/raft_node.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <fmt/format.h>
+
+namespace skiff::raft {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::Follower: return "follower";
+    case Role::Candidate: return "candidate";
+    case Role::Leader: return "leader";
+  }
+  return "?";
+}
+
+Node::Node(NodeIndex self, int node_count, const Options& options)
+    : self_(self), node_count_(std::uint8_t(node_count)), options_(options) {}
+
+std::optional<NodeIndex> Node::voted_for() const {
+  if (durable_.voted_for < 0) return std::nullopt;
+  return NodeIndex(durable_.voted_for);
+}
+
+void Node::start(Fx& fx) { fx.arm(kElectionTimer); }
+
+void Node::crash() {
+  if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
+  volatile_ = Volatile{};
+}
+
+void Node::restart(Fx& fx) { fx.arm(kElectionTimer); }
+
+bool Node::on_client_command(Command command, Fx& fx) {
+  if (!is_leader()) return false;
+  durable_.log.push_back(Entry{durable_.current_term, command});
+  volatile_.match_index[self_] = last_log_index();
+  broadcast_append_entries(/*with_entries=*/true, fx);
+  advance_leader_commit();
+  return true;
+}
+
+void Node::on_timer(TimerId timer, Fx& fx) {
+  if (timer == kElectionTimer) {
+    if (!is_leader()) start_election(fx);
+  } else if (timer == kHeartbeatTimer) {
+    if (is_leader()) broadcast_append_entries(/*with_entries=*/false, fx);
+  }
+}
+
+void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
+  // All servers: a higher term in any request or response makes us a follower.
+  if (message.term > durable_.current_term) become_follower(message.term, fx);
+  switch (message.type) {
+    case MessageType::RequestVote: handle_request_vote(from, message, fx); break;
+    case MessageType::RequestVoteReply: handle_vote_reply(from, message, fx); break;
+    case MessageType::AppendEntries: handle_append_entries(from, message, fx); break;
+    case MessageType::AppendEntriesReply: handle_append_reply(from, message, fx); break;
+  }
+}
+
+void Node::become_follower(Term term, Fx& fx) {
+  if (term > durable_.current_term) {
+    durable_.current_term = term;
+    durable_.voted_for = -1;
+  }
+  volatile_.role = Role::Follower;
+  volatile_.votes_granted = 0;
+  volatile_.vote_messages = 0;
+  fx.cancel(kHeartbeatTimer);
+  fx.arm(kElectionTimer);
+}
+
+void Node::start_election(Fx& fx) {
+  durable_.current_term += 1;
+  durable_.voted_for = std::int8_t(self_);
+  volatile_.role = Role::Candidate;
+  volatile_.votes_granted = std::uint8_t(1u << self_);
+  volatile_.vote_messages = 1;
+  fx.arm(kElectionTimer);
+  Message request;
+  request.type = MessageType::RequestVote;
+  request.term = durable_.current_term;
+  request.last_log_index = last_log_index();
+  request.last_log_term = last_log_term();
+  for (NodeIndex peer = 0; peer < node_count_; ++peer)
+    if (peer != self_) fx.send(peer, request);
+  if (won_election()) become_leader(fx);
+}
+
+bool Node::won_election() const {
+  if (options_.has(Bug::CountDuplicateVotes)) return volatile_.vote_messages >= majority();
+  return std::popcount(volatile_.votes_granted) >= majority();
+}
+
+void Node::become_leader(Fx& fx) {
+  volatile_.role = Role::Leader;
+  for (NodeIndex peer = 0; peer < node_count_; ++peer) {
+    volatile_.next_index[peer] = last_log_index() + 1;
+    volatile_.match_index[peer] = 0;
+  }
+  volatile_.match_index[self_] = last_log_index();
+  fx.cancel(kElectionTimer);
+  fx.arm(kHeartbeatTimer);
+  broadcast_append_entries(/*with_entries=*/false, fx);  // the initial heartbeat
+}
+
+bool Node::candidate_log_up_to_date(const Message& request) const {
+  if (options_.has(Bug::VoteWithoutLogCheck)) return true;
+  if (options_.has(Bug::UpToDateByIndexOnly)) return request.last_log_index >= last_log_index();
+  if (request.last_log_term != last_log_term()) return request.last_log_term > last_log_term();
+  return request.last_log_index >= last_log_index();
+}
+
+void Node::handle_request_vote(NodeIndex from, const Message& request, Fx& fx) {
+  bool grant = request.term == durable_.current_term &&
+               (durable_.voted_for < 0 || durable_.voted_for == std::int8_t(from)) &&
+               candidate_log_up_to_date(request);
+  if (grant) {
+    durable_.voted_for = std::int8_t(from);
+    fx.arm(kElectionTimer);  // granting a vote resets the election timer
+  }
+  Message reply;
+  reply.type = MessageType::RequestVoteReply;
+  reply.term = durable_.current_term;
+  reply.success = grant;
+  fx.send(from, reply);
+}
+
+void Node::handle_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
+  if (volatile_.role != Role::Candidate || !reply.success) return;
+  bool current = reply.term == durable_.current_term;
+  bool stale_but_counted = options_.has(Bug::AcceptStaleVoteReply) && reply.term < durable_.current_term;
+  if (!current && !stale_but_counted) return;
+  volatile_.votes_granted |= std::uint8_t(1u << from);
+  volatile_.vote_messages += 1;
+  if (won_election()) become_leader(fx);
+}
+
+void Node::send_append_entries(NodeIndex peer, bool with_entries, Fx& fx) {
+  Message request;
+  request.type = MessageType::AppendEntries;
+  request.term = durable_.current_term;
+  request.prev_log_index = volatile_.next_index[peer] - 1;
+  request.prev_log_term = term_at(request.prev_log_index);
+  request.leader_commit = volatile_.commit_index;
+  if (with_entries)
+    request.entries.assign(durable_.log.begin() + request.prev_log_index, durable_.log.end());
+  fx.send(peer, request);
+}
+
+void Node::broadcast_append_entries(bool with_entries, Fx& fx) {
+  for (NodeIndex peer = 0; peer < node_count_; ++peer)
+    if (peer != self_) send_append_entries(peer, with_entries, fx);
+}
+
+void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx) {
+  Message reply;
+  reply.type = MessageType::AppendEntriesReply;
+  reply.term = durable_.current_term;
+  if (request.term < durable_.current_term) {  // 1. stale leader
+    reply.match_index = request.prev_log_index;
+    fx.send(from, reply);
+    return;
+  }
+  // A current leader exists: candidates (and a leader, which only a seeded bug
+  // could produce) step down, and the election timer is reset.
+  if (volatile_.role != Role::Follower) become_follower(request.term, fx);
+  fx.arm(kElectionTimer);
+
+  LogIndex prev = request.prev_log_index;
+  if (prev > last_log_index() || term_at(prev) != request.prev_log_term) {  // 2. consistency check
+    reply.match_index = prev;
+    fx.send(from, reply);
+    return;
+  }
+  Log& log = durable_.log;
+  if (options_.has(Bug::TruncateOnStaleAppend)) {
+    log.resize(prev);  // seeded: truncates even entries that match
+    log.insert(log.end(), request.entries.begin(), request.entries.end());
+  } else {
+    for (std::size_t k = 0; k < request.entries.size(); ++k) {
+      LogIndex index = prev + 1 + LogIndex(k);
+      if (index <= last_log_index()) {
+        if (log[index - 1].term == request.entries[k].term) continue;
+        log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
+      }
+      log.push_back(request.entries[k]);  // 4. append new entries
+    }
+  }
+  LogIndex last_new = prev + LogIndex(request.entries.size());
+  if (request.leader_commit > volatile_.commit_index) {  // 5.
+    volatile_.commit_index = options_.has(Bug::CommitToLeaderCommit)
+                                 ? request.leader_commit
+                                 : std::max(volatile_.commit_index, std::min(request.leader_commit, last_new));
+  }
+  apply_committed();
+  reply.success = true;
+  reply.match_index = last_new;
+  fx.send(from, reply);
+}
+
+void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
+  if (!is_leader() || reply.term != durable_.current_term) return;  // stale reply
+  LogIndex& next = volatile_.next_index[from];
+  LogIndex& match = volatile_.match_index[from];
+  if (reply.success) {
+    match = std::max(match, reply.match_index);
+    next = std::max(next, reply.match_index + 1);
+    advance_leader_commit();
+    if (match < last_log_index()) send_append_entries(from, /*with_entries=*/true, fx);
+  } else {
+    // The follower lacks an entry matching prev_log_index: retry one earlier.
+    next = std::max<LogIndex>(1, std::min(next, reply.match_index));
+    send_append_entries(from, /*with_entries=*/true, fx);
+  }
+}
+
+void Node::advance_leader_commit() {
+  for (LogIndex n = last_log_index(); n > volatile_.commit_index; --n) {
+    if (term_at(n) != durable_.current_term && !options_.has(Bug::CommitPreviousTerm)) break;
+    int replicas = 0;
+    for (NodeIndex peer = 0; peer < node_count_; ++peer)
+      if (volatile_.match_index[peer] >= n) ++replicas;
+    if (replicas >= majority()) {
+      volatile_.commit_index = n;
+      break;
+    }
+  }
+  apply_committed();
+}
+
+void Node::apply_committed() {
+  LogIndex upto = std::min(volatile_.commit_index, last_log_index());
+  while (volatile_.applied.size() < upto)
+    volatile_.applied.push_back(durable_.log[volatile_.applied.size()].command);
+}
+
+void Node::print(std::string& out) const {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{} t{} vote=", role_name(volatile_.role), durable_.current_term);
+  if (durable_.voted_for < 0)
+    out += '-';
+  else
+    fmt::format_to(it, "{}", node_label(NodeIndex(durable_.voted_for)));
+  out += " log=";
+  print_entries(out, durable_.log.data(), durable_.log.data() + durable_.log.size());
+  fmt::format_to(it, " commit={} applied={}", volatile_.commit_index, volatile_.applied.size());
+  if (is_leader()) {
+    out += " match=[";
+    for (NodeIndex peer = 0; peer < node_count_; ++peer)
+      fmt::format_to(it, "{}{}", peer ? " " : "", volatile_.match_index[peer]);
+    out += ']';
+  }
+}
+
+}  // namespace skiff::raft
