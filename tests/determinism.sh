@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Determinism: the same explorations, run with --jobs 1 and --jobs 2, and with
+# a second skiff built another way (Release against Debug+sanitizers), must
+# write byte-identical traces and count the same runs and events.
+# Usage: tests/determinism.sh SKIFF [OTHER_SKIFF]
+set -euo pipefail
+skiff="$1"
+other="${2:-}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+explore_all() {  # BINARY JOBS DIR
+  local binary="$1" jobs="$2" dir="$3"
+  mkdir -p "$dir"
+  {
+    "$binary" explore raft --runs 3000 --jobs "$jobs" --out "$dir" || true
+    "$binary" explore raft --nodes 5 --runs 1000 --jobs "$jobs" --out "$dir" || true
+    "$binary" explore raft --bug commit-previous-term --runs 100000 --jobs "$jobs" --out "$dir" || true
+    "$binary" explore raft --bug forget-vote-on-restart --runs 3000 --keep-going --jobs "$jobs" --out "$dir" || true
+    "$binary" explore raft --nodes 5 --bug count-duplicate-votes --runs 2000 --keep-going --jobs "$jobs" --out "$dir" || true
+    "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
+      --jobs "$jobs" --out "$dir" || true
+  } | sed -E -e 's/ in [0-9.]+ s \([^)]*\)//' -e 's/ in [0-9.]+ s;/;/' -e "s#$dir/##g" > "$dir.out"
+  (cd "$dir" && sha256sum -- *.trace) >> "$dir.out"
+}
+
+explore_all "$skiff" 1 "$work/one"
+explore_all "$skiff" 2 "$work/two"
+count=$(ls "$work/one" | wc -l)
+if [ "$count" -lt 10 ]; then
+  echo "determinism: expected at least 10 traces to compare, found $count" >&2
+  exit 1
+fi
+diff -u "$work/one.out" "$work/two.out" || { echo "determinism: --jobs 1 and --jobs 2 differ" >&2; exit 1; }
+echo "--jobs 1 and --jobs 2: $count traces, byte-identical"
+if [ -n "$other" ]; then
+  explore_all "$other" 2 "$work/other"
+  diff -u "$work/one.out" "$work/other.out" || { echo "determinism: $skiff and $other differ" >&2; exit 1; }
+  echo "$skiff and $other: $count traces, byte-identical"
+fi
