@@ -1,6 +1,6 @@
 // Shrinking a violating trace: delta debugging over its events, then single
-// event removal to a fixpoint, so that the result is 1-minimal: removing any
-// one event (and replaying the rest leniently) loses the violation.
+// and paired event removal to a fixpoint, so that the result is 1-minimal:
+// removing any one event (and replaying the rest leniently) loses the violation.
 #pragma once
 
 #include <span>
@@ -30,7 +30,8 @@ class Shrinker {
     stats.events_before = events.size();
     if (violates(events, &events)) {
       delta_debug(events);
-      remove_single_events(events);
+      do remove_single_events(events);
+      while (remove_pairs_of_events(events));
     }
     Execution final_run = executor_.execute(events, ExecuteMode::Lenient, /*describe=*/true);
     stats.events_after = final_run.executed.size();
@@ -89,6 +90,22 @@ class Shrinker {
         }
       }
     }
+  }
+
+  // Two events that only matter together (a timer and the message it sent, a
+  // crash and its restart) survive single removal; try every pair within a
+  // window. Returns whether anything was removed.
+  bool remove_pairs_of_events(std::vector<TraceEvent>& events) {
+    constexpr std::size_t kWindow = 24;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      for (std::size_t j = i + 1; j < events.size() && j <= i + kWindow; ++j) {
+        std::vector<TraceEvent> candidate = events;
+        candidate.erase(candidate.begin() + std::ptrdiff_t(j));
+        candidate.erase(candidate.begin() + std::ptrdiff_t(i));
+        if (violates(candidate, &events)) return true;
+      }
+    }
+    return false;
   }
 
   Executor<P, Invariants> executor_;

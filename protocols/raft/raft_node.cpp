@@ -211,8 +211,9 @@ void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
     advance_leader_commit();
     if (match < last_log_index()) send_append_entries(from, /*with_entries=*/true, fx);
   } else {
-    // The follower lacks an entry matching prev_log_index: retry one earlier.
-    next = std::max<LogIndex>(1, std::min(next, reply.match_index));
+    // The follower lacks an entry matching prev_log_index: retry one earlier,
+    // but never below what it is known to hold (a late failure reply).
+    next = std::max<LogIndex>(match + 1, std::min(next, reply.match_index));
     send_append_entries(from, /*with_entries=*/true, fx);
   }
 }

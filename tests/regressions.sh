@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Replays every trace in corpus/regressions: each must still replay, byte for
+# byte, to the result its footer names (exit 1 for a violation, 0 for none).
+# Usage: tests/regressions.sh SKIFF CORPUS_DIR
+set -euo pipefail
+skiff="$1"
+corpus="$2"
+count=0
+failed=0
+for trace in "$corpus"/*.trace; do
+  expected=0
+  grep -q '^violation ' "$trace" && expected=1
+  status=0
+  "$skiff" replay "$trace" >/dev/null 2>"$trace.err.$$" || status=$?
+  if [ "$status" -ne "$expected" ]; then
+    echo "FAIL $trace: exit $status, expected $expected: $(cat "$trace.err.$$")" >&2
+    failed=$((failed + 1))
+  fi
+  rm -f "$trace.err.$$"
+  count=$((count + 1))
+done
+[ "$count" -gt 0 ] || { echo "no traces in $corpus" >&2; exit 1; }
+echo "$((count - failed)) of $count regression traces replay as their footers say"
+[ "$failed" -eq 0 ]
