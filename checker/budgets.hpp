@@ -16,6 +16,9 @@ struct Budgets {
   friend bool operator==(const Budgets&, const Budgets&) = default;
 };
 
+// The largest budget a trace holds (and so the largest a run may have).
+inline constexpr std::uint32_t kMaxBudget = 1u << 30;
+
 // "steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6"
 std::string format_budgets(const Budgets& budgets);
 

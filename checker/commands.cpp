@@ -28,10 +28,30 @@ const ProtocolDriver& protocol_named(const std::string& name, const std::string&
   return *driver;
 }
 
-// Replays a trace file that skiff has just written and checks that it ends
-// in the violation it names: nothing is reported that does not replay.
-void verify_written_trace(const ProtocolDriver& driver, const std::string& path) {
-  Trace trace = read_trace_file(path);
+// The protocol a trace file names, once its header fits it; errors name the
+// header line at fault. (Bug names are checked by the driver, at bugs_line.)
+const ProtocolDriver& protocol_of(const Trace& trace, const std::string& path) {
+  const TraceHeader& header = trace.header;
+  const ProtocolDriver& driver = protocol_named(header.protocol, trace_location(path, header.protocol_line));
+  const ProtocolInfo& info = driver.info();
+  if (header.nodes < info.min_nodes || header.nodes > info.max_nodes)
+    throw InputError(fmt::format("{}{} runs with {} to {} nodes, not {}", trace_location(path, header.nodes_line),
+                                 info.name, info.min_nodes, info.max_nodes, header.nodes));
+  return driver;
+}
+
+std::string human_rate(double per_second) {
+  if (per_second >= 1e6) return fmt::format("{:.2f}M", per_second / 1e6);
+  if (per_second >= 1e3) return fmt::format("{:.1f}k", per_second / 1e3);
+  return fmt::format("{:.0f}", per_second);
+}
+
+}  // namespace
+
+// Replays a trace that skiff is about to report (its text, as written) and
+// checks that it ends in the violation it names: nothing is reported that
+// does not replay.
+void verify_trace(const ProtocolDriver& driver, const Trace& trace, const std::string& path) {
   ReplayReport report = driver.replay(trace, path, nullptr);
   const bool same = report.violation && trace.violation &&
                     report.violation->invariant == trace.violation->invariant &&
@@ -42,13 +62,9 @@ void verify_written_trace(const ProtocolDriver& driver, const std::string& path)
                                          report.divergence ? ": " + report.divergence->reason : ""));
 }
 
-std::string human_rate(double per_second) {
-  if (per_second >= 1e6) return fmt::format("{:.2f}M", per_second / 1e6);
-  if (per_second >= 1e3) return fmt::format("{:.1f}k", per_second / 1e3);
-  return fmt::format("{:.0f}", per_second);
+void verify_written_trace(const ProtocolDriver& driver, const std::string& path) {
+  verify_trace(driver, read_trace_file(path), path);
 }
-
-}  // namespace
 
 int run_list(bool json, std::ostream& out) {
   if (json) {
@@ -113,6 +129,15 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
                                  info.max_nodes, config.nodes));
   if (config.runs == 0) throw InputError("--runs: must be at least 1");
   if (config.budgets.steps == 0) throw InputError("--steps: must be at least 1");
+  const Budgets& b = config.budgets;  // no larger than a trace can hold
+  const std::pair<std::string_view, std::uint32_t> budgets[] = {
+      {"steps", b.steps},         {"max-drops", b.drops},
+      {"max-duplicates", b.duplicates}, {"max-crashes", b.crashes},
+      {"max-link-changes", b.link_changes}, {"max-commands", b.commands}};
+  for (const auto& [flag, value] : budgets)
+    if (value > kMaxBudget) throw InputError(fmt::format("--{}: at most {}, not {}", flag, kMaxBudget, value));
+  if (config.jobs < 1 || config.jobs > kMaxJobs)
+    throw InputError(fmt::format("--jobs: 1 to {}, not {}", kMaxJobs, config.jobs));
   std::error_code ignored;
   std::filesystem::create_directories(request.out_dir, ignored);
   if (!std::filesystem::is_directory(request.out_dir))
@@ -209,11 +234,8 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
 
 int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err) {
   Trace trace = read_trace_file(path);
-  const ProtocolDriver& driver = protocol_named(trace.header.protocol, path + ": ");
+  const ProtocolDriver& driver = protocol_of(trace, path);
   const ProtocolInfo& info = driver.info();
-  if (trace.header.nodes < info.min_nodes || trace.header.nodes > info.max_nodes)
-    throw InputError(fmt::format("{}: {} runs with {} to {} nodes, not {}", path, info.name, info.min_nodes,
-                                 info.max_nodes, trace.header.nodes));
   fmt::print(out, "replay {}: {}, {} nodes, bugs {}, {} events\n", path, info.name, trace.header.nodes,
              trace.header.bugs.empty() ? "none" : fmt::format("{}", fmt::join(trace.header.bugs, ",")),
              trace.events.size());
@@ -225,7 +247,10 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
   };
   ReplayReport report = driver.replay(trace, path, observer);
 
-  auto line_of = [&](std::size_t index) { return index < trace.events.size() ? trace.events[index].line : 0; };
+  // An event's line; a trace without events has only its footer to point at.
+  auto line_of = [&](std::size_t index) {
+    return index < trace.events.size() ? trace.events[index].line : trace.footer_line;
+  };
   if (report.divergence) {
     fmt::print(err, "skiff: {}:{}: the trace does not replay: {}\n", path, report.divergence->line,
                report.divergence->reason);
@@ -257,7 +282,7 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
 
 int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err) {
   Trace trace = read_trace_file(path);
-  const ProtocolDriver& driver = protocol_named(trace.header.protocol, path + ": ");
+  const ProtocolDriver& driver = protocol_of(trace, path);
   if (!trace.violation) throw InputError(fmt::format("{}: nothing to shrink: the trace names no violation", path));
   ReplayReport report = driver.replay(trace, path, nullptr);
   if (report.divergence || !report.violation || report.violation->invariant != trace.violation->invariant ||
@@ -272,6 +297,7 @@ int run_shrink(const std::string& path, const std::string& out_path, std::ostrea
   const double shrink_s = seconds_since(start);
   const std::string text = format_trace(trace);
   if (out_path.empty()) {
+    verify_trace(driver, parse_trace(text, "<stdout>"), "<stdout>");
     out << text;
   } else {
     write_text_file(out_path, text);

@@ -30,6 +30,15 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
 // Writes the shrunk trace to `out_path`, or to `out` if it is empty.
 int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err);
 
+class ProtocolDriver;
+struct Trace;
+
+// Replays a trace that skiff is about to report and checks that it ends in
+// the violation it names, so nothing is reported that does not replay.
+// Throws std::runtime_error (an internal error) if it does not.
+void verify_trace(const ProtocolDriver& driver, const Trace& trace, const std::string& path);
+void verify_written_trace(const ProtocolDriver& driver, const std::string& path);
+
 // The command that reruns exactly one run of an exploration.
 std::string reproduce_command(const std::string& protocol, const ExploreConfig& config, std::uint64_t seed);
 

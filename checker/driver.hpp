@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checker/explore.hpp"
+#include "checker/model_checker.hpp"
 #include "checker/shrink.hpp"
 #include "checker/simulation.hpp"
 #include "checker/trace.hpp"
@@ -44,6 +45,9 @@ class ProtocolDriver {
   // Strict replay; throws InputError (naming `file`) for unknown bugs.
   virtual ReplayReport replay(const Trace& trace, const std::string& file,
                               const ReplayObserver& observer) const = 0;
+  // Exhaustive search within bounds; throws InputError for a protocol whose
+  // nodes cannot be copied and hashed.
+  virtual CheckOutcome check(const CheckConfig& config) const = 0;
   // The trace shrunk to a 1-minimal one that still violates its invariant.
   virtual Trace shrink(const Trace& trace, const std::string& file, ShrinkStats& stats) const = 0;
 };
@@ -66,13 +70,25 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return explore_seeds<P, Invariants>(config);
   }
 
+  CheckOutcome check(const CheckConfig& config) const override {
+    if constexpr (requires(const typename P::Node& node, StateEncoder& encoder) {
+                    node.encode(encoder);
+                    node.epoch();
+                  }) {
+      return ModelChecker<P, Invariants>(config).run();
+    } else {
+      throw InputError(fmt::format(
+          "{} cannot be model checked: its nodes cannot be copied and hashed (use explore)", P::name));
+    }
+  }
+
   Trace make_trace(const TraceHeader& header, std::span<const Event> events) const override {
     return skiff::make_trace<P, Invariants>(header, events);
   }
 
   ReplayReport replay(const Trace& trace, const std::string& file,
                       const ReplayObserver& observer) const override {
-    Executor<P, Invariants> executor(trace.header, file + ": ");
+    Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
     typename Executor<P, Invariants>::Observer each;
     if (observer) {
       each = [&](const TraceEvent& event, const World<P>& world) {
@@ -95,7 +111,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
       stats.events_before = stats.events_after = trace.events.size();
       return trace;
     }
-    Shrinker<P, Invariants> shrinker(trace.header, trace.violation->invariant, file + ": ");
+    Shrinker<P, Invariants> shrinker(trace.header, trace.violation->invariant,
+                                     trace_location(file, trace.header.bugs_line));
     Execution run = shrinker.shrink(trace.events, stats);
     return Trace{trace.header, std::move(run.executed), std::move(run.violation)};
   }

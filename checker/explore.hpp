@@ -19,6 +19,8 @@
 
 namespace skiff {
 
+inline constexpr int kMaxJobs = 1024;  // threads
+
 struct ExploreConfig {
   int nodes = 3;
   std::vector<std::string> bugs;
@@ -50,7 +52,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
   using Clock = std::chrono::steady_clock;
   constexpr std::uint64_t kChunk = 64;
   const auto options = make_options<P>(config.bugs, "--bug: ");
-  const std::uint64_t chunk_count = (config.runs + kChunk - 1) / kChunk;
+  const std::uint64_t chunk_count = config.runs / kChunk + (config.runs % kChunk != 0);  // no overflow
 
   struct ChunkResult {
     std::uint64_t runs = 0, events = 0;
@@ -73,7 +75,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
   auto worker = [&] {
     Simulation<P, Invariants> sim(config.nodes, options, config.budgets);
     std::vector<Event> record;
-    record.reserve(config.budgets.steps);
+    record.reserve(std::min<std::uint32_t>(config.budgets.steps, 4096));  // a budget may be huge
     for (;;) {
       const std::uint64_t chunk = next_chunk.fetch_add(1);
       if (chunk >= chunk_count || out_of_time) return;

@@ -2,21 +2,42 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
 #include <fmt/format.h>
 #include <iostream>
+#include <thread>
 
+#include "checker/check_command.hpp"
 #include "checker/commands.hpp"
 #include "checker/errors.hpp"
 
 namespace {
 
+// CLI11 reads numbers with strtoull(..., 0): "-5" as 2^64-5, "010" as 8.
+// skiff's numeric flags take decimal digits only, whose value fits in 64
+// bits; this check hands CLI11 the number without leading zeros.
+const CLI::Validator kDecimal(
+    [](std::string& text) -> std::string {
+      std::uint64_t value = 0;
+      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (text.empty() || error != std::errc() || end != text.data() + text.size())
+        return "expected a decimal number, not '" + text + "'";
+      text = std::to_string(value);  // "010" is ten
+      return {};
+    },
+    "");
+
 void add_budget_flags(CLI::App& command, skiff::Budgets& b) {
-  command.add_option("--steps", b.steps, "events per run")->capture_default_str();
-  command.add_option("--max-drops", b.drops, "messages a run may lose")->capture_default_str();
-  command.add_option("--max-duplicates", b.duplicates, "messages a run may duplicate")->capture_default_str();
-  command.add_option("--max-crashes", b.crashes, "node crashes per run")->capture_default_str();
-  command.add_option("--max-link-changes", b.link_changes, "one-way link cuts per run")->capture_default_str();
-  command.add_option("--max-commands", b.commands, "client commands a run may submit")->capture_default_str();
+  auto add = [&](const char* flag, std::uint32_t& budget, const char* help) {
+    command.add_option(flag, budget, help)->transform(kDecimal)->capture_default_str();
+  };
+  add("--steps", b.steps, "events per run");
+  add("--max-drops", b.drops, "messages a run may lose");
+  add("--max-duplicates", b.duplicates, "messages a run may duplicate");
+  add("--max-crashes", b.crashes, "node crashes per run");
+  add("--max-link-changes", b.link_changes, "one-way link cuts per run");
+  add("--max-commands", b.commands, "client commands a run may submit");
 }
 
 int run(int argc, char** argv) {
@@ -32,14 +53,22 @@ int run(int argc, char** argv) {
   bool no_shrink = false;
   auto* explore_command = app.add_subcommand("explore", "random runs over consecutive seeds");
   explore_command->add_option("protocol", explore.protocol, "protocol name (see 'skiff list')")->required();
-  explore_command->add_option("--nodes", explore.config.nodes, "nodes in the cluster")->capture_default_str();
+  explore_command->add_option("--nodes", explore.config.nodes, "nodes in the cluster")
+      ->transform(kDecimal)
+      ->capture_default_str();
   explore_command->add_option("--bug", explore.config.bugs, "seed this bug (repeatable)")
       ->expected(1)
+      ->allow_extra_args(false)  // one name (or comma list) per --bug
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->delimiter(',');
-  explore_command->add_option("--seed", explore.config.seed, "run r uses seed SEED+r")->capture_default_str();
-  explore_command->add_option("--runs", explore.config.runs, "how many runs")->capture_default_str();
+  explore_command->add_option("--seed", explore.config.seed, "run r uses seed SEED+r")
+      ->transform(kDecimal)
+      ->capture_default_str();
+  explore_command->add_option("--runs", explore.config.runs, "how many runs")
+      ->transform(kDecimal)
+      ->capture_default_str();
   add_budget_flags(*explore_command, explore.config.budgets);
-  explore_command->add_option("--jobs", explore.config.jobs, "threads")->capture_default_str();
+  explore_command->add_option("--jobs", explore.config.jobs, "threads")->transform(kDecimal)->capture_default_str();
   explore_command->add_option("--time-limit", explore.config.time_limit_s, "stop after SEC seconds");
   explore_command->add_option("--out", explore.out_dir, "where traces are written")->capture_default_str();
   explore_command->add_flag("--no-shrink", no_shrink, "report the full trace only");
@@ -56,6 +85,44 @@ int run(int argc, char** argv) {
   auto* shrink = app.add_subcommand("shrink", "shrink a violating trace to a 1-minimal one");
   shrink->add_option("trace", trace_path, "trace file")->required();
   shrink->add_option("-o,--output", shrink_out, "write here (default: stdout)");
+
+  skiff::CheckRequest check;
+  auto* check_command = app.add_subcommand("check", "every reachable state within bounds (model checking)");
+  {
+    skiff::CheckConfig& c = check.config;
+    // Defaults small enough that `skiff check raft` ends in seconds.
+    c.max_depth = 14;
+    c.max_epoch = 2;
+    c.budgets = skiff::Budgets{0, 0, 0, 0, 0, 1};
+    check_command->add_option("protocol", check.protocol, "protocol name (see 'skiff list')")->required();
+    check_command->add_option("--nodes", c.nodes, "nodes in the cluster")->transform(kDecimal)->capture_default_str();
+    check_command->add_option("--bug", c.bugs, "seed this bug (repeatable)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->delimiter(',');
+    check_command->add_option("--max-depth", c.max_depth, "events from the initial state")
+        ->transform(kDecimal)
+        ->capture_default_str();
+    check_command->add_option("--max-term", c.max_epoch, "highest term (ballot round) explored; 0: none")
+        ->transform(kDecimal)
+        ->capture_default_str();
+    auto add = [&](const char* flag, std::uint32_t& budget, const char* help) {
+      check_command->add_option(flag, budget, help)->transform(kDecimal)->capture_default_str();
+    };
+    add("--max-commands", c.budgets.commands, "client commands accepted");
+    add("--max-crashes", c.budgets.crashes, "node crashes");
+    add("--max-drops", c.budgets.drops, "messages lost");
+    add("--max-duplicates", c.budgets.duplicates, "messages duplicated");
+    add("--max-link-changes", c.budgets.link_changes, "one-way link cuts");
+    add("--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
+    check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
+    c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(kDecimal);
+    check_command->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB");
+    check_command->add_option("--out", check.out_dir, "where a counterexample is written")->capture_default_str();
+    check_command->add_flag("--json", check.json, "one JSON object on stdout");
+  }
 
   try {
     app.parse(argc, argv);
@@ -76,6 +143,10 @@ int run(int argc, char** argv) {
     explore.shrink = !no_shrink;
     explore.show_progress = isatty(STDERR_FILENO) && !explore.json;
     return skiff::run_explore(explore, std::cout, std::cerr);
+  }
+  if (*check_command) {
+    check.show_progress = isatty(STDERR_FILENO) && !check.json;
+    return skiff::run_check(check, std::cout, std::cerr);
   }
   if (*replay) return skiff::run_replay(trace_path, verbose, std::cout, std::cerr);
   if (*shrink) return skiff::run_shrink(trace_path, shrink_out, std::cout, std::cerr);

@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "checker/errors.hpp"
@@ -76,9 +78,12 @@ class Parser {
       fail(fmt::format("trace version {} is not supported (this skiff reads version {})", version,
                        kTraceVersion));
     t.header.protocol = std::string(expect_key("protocol"));
+    t.header.protocol_line = line_number_;
     if (t.header.protocol.empty()) fail("empty protocol name");
     t.header.nodes = parse_int(expect_key("nodes"), "node count", 1, kMaxNodes);
+    t.header.nodes_line = line_number_;
     std::string_view bugs = expect_key("bugs");
+    t.header.bugs_line = line_number_;
     if (bugs != "-") {
       while (!bugs.empty()) {
         auto comma = bugs.find(',');
@@ -95,6 +100,7 @@ class Parser {
 
     for (;;) {
       line = next_line("the footer ('violation ...' or 'no-violation', then 'end')");
+      t.footer_line = line_number_;
       if (line == "no-violation") break;
       if (line.starts_with("violation ")) {
         std::string_view rest = line.substr(10);
@@ -133,15 +139,20 @@ class Parser {
     return line;
   }
 
-  // The next line that is not blank or a comment.
+  // The next line that is not blank or a comment. Control characters are
+  // refused (tabs apart), so that no error message echoes one.
   std::string_view next_line(std::string_view expecting) {
     while (pos_ < text_.size()) {
       std::string_view line = raw_line();
       if (!is_blank_or_comment(line)) {
-        if (line.find('\0') != std::string_view::npos) fail("NUL byte in trace");
+        for (unsigned char c : line) {
+          if (c == '\0') fail("NUL byte in trace");
+          if ((c < 0x20 && c != '\t') || c == 0x7f) fail(fmt::format("control character 0x{:02x} in trace", c));
+        }
         return line;
       }
     }
+    ++line_number_;  // what is missing belongs on the line after the last one
     fail(fmt::format("trace is truncated: expected {}", expecting));
   }
 
@@ -182,7 +193,7 @@ class Parser {
       auto eq = item.find('=');
       if (eq == std::string_view::npos) fail(fmt::format("bad budget '{}': expected NAME=VALUE", item));
       std::string_view key = item.substr(0, eq);
-      std::uint32_t value = std::uint32_t(parse_int(item.substr(eq + 1), "budget", 0, 1 << 30));
+      std::uint32_t value = std::uint32_t(parse_int(item.substr(eq + 1), "budget", 0, int(kMaxBudget)));
       if (key == "steps") b.steps = value;
       else if (key == "drops") b.drops = value;
       else if (key == "duplicates") b.duplicates = value;
@@ -255,7 +266,10 @@ class Parser {
       auto [node, command] = split_first(rest);
       e.node = parse_node(node);
       auto [value, extra] = split_first(command);
-      e.command = Command(parse_u64(value, "command"));
+      const std::uint64_t number = parse_u64(value, "command");
+      if (number > std::numeric_limits<Command>::max())
+        fail(fmt::format("command {} is out of range (0 to {})", number, std::numeric_limits<Command>::max()));
+      e.command = Command(number);
       require_no_more(extra);
     } else {
       fail(fmt::format("unknown event '{}'", word));
@@ -275,11 +289,18 @@ class Parser {
 Trace parse_trace(std::string_view text, const std::string& file) { return Parser(text, file).parse(); }
 
 Trace read_trace_file(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored))
+    throw InputError(fmt::format("{}: cannot open trace: it is a directory", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open trace", path));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return parse_trace(buffer.str(), path);
+}
+
+std::string trace_location(const std::string& file, int line) {
+  return line > 0 ? fmt::format("{}:{}: ", file, line) : file + ": ";
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -25,6 +25,8 @@ struct TraceHeader {
   std::vector<std::string> bugs;
   std::uint64_t seed = 0;
   Budgets budgets;
+  // Where the lines a protocol checks were read from, 0 if not read.
+  int protocol_line = 0, nodes_line = 0, bugs_line = 0;
 };
 
 struct TraceEvent {
@@ -37,6 +39,7 @@ struct Trace {
   TraceHeader header;
   std::vector<TraceEvent> events;
   std::optional<Violation> violation;  // the footer; none means the run ends without one
+  int footer_line = 0;                  // where the footer was read from, 0 if not read
 };
 
 // "deliver 1->2#3 AppendEntries t1 ..." / "timer 1 election" / "cut 1->2" / "client 2 7"
@@ -48,6 +51,10 @@ std::string format_trace(const Trace& trace);
 // truncated, or of another version.
 Trace parse_trace(std::string_view text, const std::string& file);
 Trace read_trace_file(const std::string& path);
+
+// How an error names a place in a trace file: "FILE:LINE: ", or "FILE: " if
+// the line is not known.
+std::string trace_location(const std::string& file, int line);
 
 // Writes atomically (a temporary file renamed into place); throws InputError
 // naming the path if it cannot.

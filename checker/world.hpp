@@ -19,6 +19,7 @@
 #include "checker/budgets.hpp"
 #include "checker/event.hpp"
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff {
 
@@ -215,6 +216,40 @@ class World {
     return "unknown event";
   }
 
+  // ---- the state, for the model checker -----------------------------------
+  // Puts everything that decides what can happen next, with nodes renamed
+  // by the encoder. Steps taken and message identities are left out: they
+  // name events, they do not change what nodes do. Messages in flight are a
+  // multiset: each is hashed on its own and the hashes summed.
+  void encode(StateEncoder& e) const {
+    for (int k = 0; k < node_count_; ++k) {
+      const NodeIndex i = e.original(NodeIndex(k));
+      nodes_[i].encode(e);
+      e.put(std::uint64_t(crashed(i)) << 8 | armed_[i]);
+    }
+    std::uint64_t links = 0;
+    for (int a = 0; a < node_count_; ++a)
+      for (int b = 0; b < node_count_; ++b)
+        links = links << 1 | link_down_[e.original(NodeIndex(a))][e.original(NodeIndex(b))];
+    e.put(links);
+    e.put(remaining_.drops);
+    e.put(remaining_.duplicates);
+    e.put(remaining_.crashes);
+    e.put(remaining_.link_changes);
+    e.put(remaining_.commands);
+    e.put(next_command_);
+    std::uint64_t messages = 0;
+    for (const InFlight& m : in_flight_) {
+      StateEncoder one = e.sibling();
+      one.put_node(m.id.from);
+      one.put_node(m.id.to);
+      m.message.encode(one);
+      messages += one.digest();
+    }
+    e.put(in_flight_.size());
+    e.put(messages);
+  }
+
   // ---- changing the world --------------------------------------------------
   static constexpr int kNoNode = -1;
 
@@ -274,10 +309,12 @@ class World {
         link_down_[e.node][e.peer] = false;
         return kNoNode;
       case EventKind::Client: {
-        next_command_ = std::max(next_command_, e.command + 1);
         effects_.begin(&armed_[e.node]);
         const bool accepted = nodes_[e.node].on_client_command(e.command, effects_);
-        if (accepted) --remaining_.commands;
+        if (accepted) {  // a rejected command spends neither budget nor a value
+          --remaining_.commands;
+          next_command_ = std::max(next_command_, e.command + 1);
+        }
         dispatch(e.node);
         return e.node;
       }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::invariants {
 
@@ -30,6 +31,11 @@ class ElectionSafety {
     if (leader == touched) return std::nullopt;
     return fmt::format("nodes {} and {} were both leader in term {}", node_label(NodeIndex(leader)),
                        node_label(NodeIndex(touched)), term);
+  }
+
+  void encode(StateEncoder& encoder) const {
+    encoder.put(leader_of_term_.size());
+    for (int leader : leader_of_term_) encoder.put_optional_node(leader);
   }
 
  private:

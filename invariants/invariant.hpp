@@ -7,6 +7,8 @@
 // it needs (every leader ever seen, every entry ever committed) in members;
 // everything else it reads from the world's read-only view. It returns
 // nothing, or a one-line explanation naming the nodes, terms and indices.
+// `void encode(StateEncoder&) const` puts that ghost history into the model
+// checker's state (protocols/state_encoder.hpp).
 #pragma once
 
 #include <array>
@@ -36,6 +38,12 @@ class InvariantSet {
       InvariantInfo{Invariants::name, Invariants::description}...};
 
   void reset() { invariants_ = {}; }
+
+  // The ghost history, for the model checker's state fingerprints.
+  template <class Encoder>
+  void encode(Encoder& encoder) const {
+    std::apply([&](const auto&... invariant) { (invariant.encode(encoder), ...); }, invariants_);
+  }
 
   template <class World>
   std::optional<Violation> check(const World& world, int touched) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::invariants {
 
@@ -43,6 +44,11 @@ class LeaderAppendOnly {
     for (std::size_t i = 0; i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
     return std::nullopt;
   }
+
+  // Its history is a function of the current state: a leader's log is
+  // checked and recorded every time the leader changes, so what was seen is
+  // the log it has now. Nothing to add to the state.
+  void encode(StateEncoder&) const {}
 
  private:
   struct SeenEntry {

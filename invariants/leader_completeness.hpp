@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::invariants {
 
@@ -38,6 +39,15 @@ class LeaderCompleteness {
       return std::nullopt;
     }
     return check_leader(world, NodeIndex(touched));
+  }
+
+  void encode(StateEncoder& encoder) const {
+    encoder.put(committed_.size());
+    for (const Committed& c : committed_) {
+      encoder.put(c.term);
+      encoder.put(c.command);
+      encoder.put(c.committed_in);
+    }
   }
 
  private:

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::invariants {
 
@@ -38,6 +39,8 @@ class LogMatching {
     }
     return std::nullopt;
   }
+
+  void encode(StateEncoder&) const {}  // no history: it reads the logs as they are
 };
 
 }  // namespace skiff::invariants

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::invariants {
 
@@ -30,6 +31,12 @@ class StateMachineSafety {
                          first.command);
     }
     return std::nullopt;
+  }
+
+  // Which node applied first only names it in explanations: not state.
+  void encode(StateEncoder& encoder) const {
+    encoder.put(first_applied_.size());
+    for (const First& first : first_applied_) encoder.put(first.command);
   }
 
  private:

@@ -1,1 +1,728 @@
-// (being written)
+// The command line's contract, tested on the real binary (SKIFF_BINARY):
+// exit status 0 nothing violated, 1 an invariant was violated, 2 bad usage or
+// malformed input with exactly one line on stderr ("skiff: FILE:LINE: ..."
+// for a file), 3 a trace that does not replay. The traces are made by the
+// test itself, with `skiff explore ... --out DIR`.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "checker/errors.hpp"
+#include "checker/trace.hpp"
+
+extern char** environ;
+
+namespace skiff {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- running the binary ------------------------------------------------------
+
+// A directory of this process's own, removed at exit (ctest runs each test in
+// a process of its own, several at once).
+const fs::path& scratch() {
+  struct Scratch {
+    fs::path path;
+    Scratch() {
+      std::string pattern = (fs::temp_directory_path() / "skiff-cli-test-XXXXXX").string();
+      if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+      path = pattern;
+    }
+    ~Scratch() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  };
+  static const Scratch dir;
+  return dir.path;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+struct Result {
+  int status = -1;  // the exit status, -1 if the process did not exit normally
+  int signal = 0;   // the signal that ended it, if one did
+  std::string out, err;
+};
+
+std::ostream& operator<<(std::ostream& o, const Result& r) {
+  return o << "status " << r.status << (r.signal ? " signal " + std::to_string(r.signal) : "") << "\n--- stdout\n"
+           << r.out.substr(0, 2000) << "--- stderr\n"
+           << r.err.substr(0, 2000) << "---";
+}
+
+// Runs `skiff ARGS...` with stdin from /dev/null, stdout and stderr to files.
+Result skiff(const std::vector<std::string>& args) {
+  static int calls = 0;
+  const fs::path out_path = scratch() / ("stdout-" + std::to_string(calls));
+  const fs::path err_path = scratch() / ("stderr-" + std::to_string(calls++));
+  std::vector<std::string> words{SKIFF_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, SKIFF_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  Result result;
+  if (spawned != 0) {
+    ADD_FAILURE() << "cannot run " << SKIFF_BINARY << ": " << std::strerror(spawned);
+    return result;
+  }
+
+  // Wait, but not for ever: a hang is a failure, not a stuck test.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto pause = std::chrono::microseconds(200);
+  int wstatus = 0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &wstatus, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      ADD_FAILURE() << "waitpid: " << std::strerror(errno);
+      return result;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &wstatus, 0);
+      ADD_FAILURE() << "skiff did not finish within 60 s";
+      break;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
+  }
+  if (WIFEXITED(wstatus)) result.status = WEXITSTATUS(wstatus);
+  if (WIFSIGNALED(wstatus)) result.signal = WTERMSIG(wstatus);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  return result;
+}
+
+// ---- checking what it says -----------------------------------------------------
+
+// Exactly one line, and nothing in it a terminal would act on (tabs apart).
+::testing::AssertionResult is_one_line(const std::string& text) {
+  if (text.empty() || text.back() != '\n' || text.find('\n') != text.size() - 1)
+    return ::testing::AssertionFailure() << "not exactly one line: '" << text << "'";
+  for (unsigned char c : text.substr(0, text.size() - 1))
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      return ::testing::AssertionFailure() << "control character " << int(c) << " in '" << text << "'";
+  return ::testing::AssertionSuccess();
+}
+
+// Status 2 or 3 with exactly one line on stderr that starts with `prefix` and
+// contains `words`.
+void expect_error(const Result& r, int status, const std::string& prefix, const std::string& words = "") {
+  EXPECT_EQ(r.status, status) << r;
+  EXPECT_TRUE(is_one_line(r.err)) << r;
+  EXPECT_EQ(r.err.substr(0, prefix.size()), prefix) << r;
+  EXPECT_NE(r.err.find(words), std::string::npos) << "expected '" << words << "' in\n" << r;
+}
+
+void expect_bad_usage(const std::vector<std::string>& args, const std::string& words = "") {
+  SCOPED_TRACE("skiff " + ::testing::PrintToString(args));
+  expect_error(skiff(args), kExitBadInput, "skiff: ", words);
+}
+
+// The line an error names: "skiff: FILE:LINE: ..." gives LINE, or 0.
+int line_named(const std::string& err, const std::string& file) {
+  const std::string prefix = "skiff: " + file + ":";
+  if (err.rfind(prefix, 0) != 0) return 0;
+  return std::atoi(err.c_str() + prefix.size());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string text_of(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + '\n';
+  return text;
+}
+
+// ---- bad usage -------------------------------------------------------------------
+
+TEST(CliUsage, UnknownFlag) { expect_bad_usage({"explore", "raft", "--frobnicate"}, "--frobnicate"); }
+
+TEST(CliUsage, UnknownSubcommand) { expect_bad_usage({"frobnicate"}); }
+
+TEST(CliUsage, NoSubcommand) { expect_bad_usage({}); }
+
+TEST(CliUsage, MissingProtocol) { expect_bad_usage({"explore"}, "protocol"); }
+
+TEST(CliUsage, UnknownProtocol) { expect_bad_usage({"explore", "paxos"}, "unknown protocol 'paxos'"); }
+
+TEST(CliUsage, UnknownBug) {
+  expect_bad_usage({"explore", "raft", "--bug", "nope"}, "unknown bug 'nope'");
+  expect_bad_usage({"explore", "raft", "--bug", "commit-previous-term,nope"}, "unknown bug 'nope'");
+}
+
+TEST(CliUsage, NodesOutOfRange) {
+  expect_bad_usage({"explore", "raft", "--nodes", "2"}, "--nodes");
+  expect_bad_usage({"explore", "raft", "--nodes", "8"}, "--nodes");
+  expect_bad_usage({"explore", "raft", "--nodes", "0"}, "--nodes");
+  expect_bad_usage({"explore", "raft", "--nodes", "-1"}, "--nodes");
+  expect_bad_usage({"explore", "raft", "--nodes", "three"}, "--nodes");
+}
+
+TEST(CliUsage, RunsZeroOrNegative) {
+  expect_bad_usage({"explore", "raft", "--runs", "0"}, "--runs");
+  // CLI11 alone reads "-5" into an unsigned as 2^64-5; skiff once ran no runs and said "no violation".
+  expect_bad_usage({"explore", "raft", "--runs", "-5"}, "--runs");
+}
+
+TEST(CliUsage, NonNumericSeed) {
+  expect_bad_usage({"explore", "raft", "--seed", "abc"}, "--seed");
+  expect_bad_usage({"explore", "raft", "--seed", "12abc"}, "--seed");
+  expect_bad_usage({"explore", "raft", "--seed", "-1"}, "--seed");
+  expect_bad_usage({"explore", "raft", "--seed", "18446744073709551616"}, "--seed");  // 2^64
+  expect_bad_usage({"explore", "raft", "--seed"}, "--seed");
+}
+
+// Budgets a trace cannot hold, and thread counts that cannot be started, are
+// refused up front (skiff once aborted on both).
+TEST(CliUsage, BudgetsAndJobsOutOfRange) {
+  expect_bad_usage({"explore", "raft", "--steps", "0"}, "--steps");
+  expect_bad_usage({"explore", "raft", "--steps", "4000000000", "--runs", "1"}, "--steps");
+  expect_bad_usage({"explore", "raft", "--max-drops", "1073741825", "--runs", "1"}, "--max-drops");
+  expect_bad_usage({"explore", "raft", "--max-crashes", "-1"}, "--max-crashes");
+  expect_bad_usage({"explore", "raft", "--jobs", "0", "--runs", "1"}, "--jobs");
+  expect_bad_usage({"explore", "raft", "--jobs", "100000", "--runs", "1"}, "--jobs");
+}
+
+TEST(CliUsage, ReplayAndShrinkNeedATrace) {
+  expect_bad_usage({"replay"}, "trace");
+  expect_bad_usage({"shrink"}, "trace");
+  expect_bad_usage({"replay", "a.trace", "b.trace"});
+}
+
+TEST(CliUsage, HelpAndVersionExitZero) {
+  Result help = skiff({"--help"});
+  EXPECT_EQ(help.status, kExitOk) << help;
+  EXPECT_NE(help.out.find("explore"), std::string::npos) << help;
+  Result version = skiff({"--version"});
+  EXPECT_EQ(version.status, kExitOk) << version;
+  EXPECT_NE(version.out.find("trace format 1"), std::string::npos) << version;
+}
+
+// ---- explore -------------------------------------------------------------------
+
+TEST(CliExplore, CorrectRaftExitsZero) {
+  Result r = skiff({"explore", "raft", "--runs", "200", "--out", (scratch() / "correct").string()});
+  EXPECT_EQ(r.status, kExitOk) << r;
+  EXPECT_NE(r.out.find("200 runs"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("no violation"), std::string::npos) << r;
+  EXPECT_EQ(r.err, "") << r;
+}
+
+TEST(CliExplore, JsonIsOneObject) {
+  Result r = skiff({"explore", "raft", "--runs", "100", "--json", "--out", (scratch() / "json").string()});
+  EXPECT_EQ(r.status, kExitOk) << r;
+  EXPECT_EQ(r.err, "") << r;
+  const nlohmann::json result = nlohmann::json::parse(r.out);  // throws on anything but one JSON value
+  ASSERT_TRUE(result.is_object()) << r;
+  for (const char* key : {"runs", "events", "elapsed_s", "events_per_s", "violations"})
+    EXPECT_TRUE(result.contains(key)) << key << " missing in " << r.out;
+  EXPECT_EQ(result["runs"], 100);
+  EXPECT_TRUE(result["events"].is_number_unsigned());
+  EXPECT_GT(result["events"].get<std::uint64_t>(), 0u);
+  EXPECT_TRUE(result["elapsed_s"].is_number());
+  EXPECT_TRUE(result["events_per_s"].is_number());
+  ASSERT_TRUE(result["violations"].is_array());
+  EXPECT_TRUE(result["violations"].empty());
+}
+
+// --bug repeats, or takes a comma list; the reproduce command it prints works.
+TEST(CliExplore, SeveralBugs) {
+  const std::string both = "commit-previous-term,vote-without-log-check";
+  for (const std::vector<std::string>& bugs :
+       {std::vector<std::string>{"--bug", "commit-previous-term", "--bug", "vote-without-log-check"},
+        std::vector<std::string>{"--bug", both}}) {
+    std::vector<std::string> args{"explore", "raft", "--runs", "5000", "--no-shrink", "--json", "--out",
+                                  (scratch() / "bugs").string()};
+    args.insert(args.end(), bugs.begin(), bugs.end());
+    Result r = skiff(args);
+    ASSERT_EQ(r.status, kExitViolation) << r;
+    const nlohmann::json v = nlohmann::json::parse(r.out)["violations"].at(0);
+    EXPECT_EQ(lines_of(read_file(v["trace"].get<std::string>())).at(3), "bugs " + both);
+
+    std::vector<std::string> again;
+    std::istringstream words(v["reproduce"].get<std::string>());
+    for (std::string word; words >> word;) again.push_back(word);
+    ASSERT_EQ(again.at(0), "skiff");
+    again.erase(again.begin());
+    again.insert(again.end(), {"--no-shrink", "--out", (scratch() / "again").string()});
+    Result rerun = skiff(again);
+    EXPECT_EQ(rerun.status, kExitViolation) << rerun;
+    EXPECT_NE(rerun.out.find("at seed " + std::to_string(v["seed"].get<std::uint64_t>())), std::string::npos)
+        << rerun;
+  }
+}
+
+// An overflow once made 2^64-1 runs into none at all.
+TEST(CliExplore, HugeRunCountRunsUntilTheTimeLimit) {
+  Result r = skiff({"explore", "raft", "--runs", "18446744073709551615", "--time-limit", "0.2", "--json", "--out",
+                    (scratch() / "huge").string()});
+  EXPECT_EQ(r.status, kExitOk) << r;
+  const nlohmann::json result = nlohmann::json::parse(r.out);
+  EXPECT_GT(result["runs"].get<std::uint64_t>(), 0u) << r;
+  EXPECT_EQ(result["timed_out"], true) << r;
+}
+
+// ---- traces ------------------------------------------------------------------
+
+// One real counterexample, found once per process by `skiff explore`.
+class CliTrace : public ::testing::Test {
+ protected:
+  struct Found {
+    std::string invariant, explanation;
+    fs::path trace, full_trace;
+    std::string text, full_text;  // their contents
+  };
+
+  static void SetUpTestSuite() {
+    if (found_) return;
+    // Seed 1735 is the first to fail today; exploring on from there keeps the
+    // test cheap, and correct should the first failing seed move.
+    const fs::path dir = scratch() / "found";
+    Result r = skiff({"explore", "raft", "--bug", "commit-previous-term", "--seed", "1735", "--runs", "20000",
+                      "--json", "--out", dir.string()});
+    ASSERT_EQ(r.status, kExitViolation) << r;
+    const nlohmann::json result = nlohmann::json::parse(r.out);
+    ASSERT_EQ(result["violations"].size(), 1u) << r;
+    const nlohmann::json& v = result["violations"][0];
+    Found f;
+    f.invariant = v["invariant"].get<std::string>();
+    f.explanation = v["explanation"].get<std::string>();
+    f.trace = v["trace"].get<std::string>();
+    f.full_trace = v["full_trace"].get<std::string>();
+    f.text = read_file(f.trace);
+    f.full_text = read_file(f.full_trace);
+    found_ = f;
+  }
+
+  void SetUp() override { ASSERT_TRUE(found_.has_value()) << "explore found no violation to test with"; }
+
+  static const Found& found() { return *found_; }
+  static std::vector<std::string> lines() { return lines_of(found_->text); }
+
+  // Line numbers (1-based) of the event lines of a trace as skiff writes it.
+  static std::vector<int> event_lines(const std::vector<std::string>& lines) {
+    std::vector<int> numbers;
+    const int first = int(std::find(lines.begin(), lines.end(), "events") - lines.begin()) + 2;
+    for (int n = first; n <= int(lines.size()) - 2; ++n) numbers.push_back(n);
+    return numbers;
+  }
+
+  // Writes `text` to a fresh file and replays it.
+  static Result replay_text(const std::string& text, fs::path* where = nullptr) {
+    static int files = 0;
+    const fs::path path = scratch() / ("t" + std::to_string(files++) + ".trace");
+    write_file(path, text);
+    if (where) *where = path;
+    return skiff({"replay", path.string()});
+  }
+
+  // A replay that must fail with status 2 or 3 at exactly `line`.
+  static void expect_fails_at(const std::string& text, int status, int line, const std::string& words) {
+    fs::path path;
+    Result r = replay_text(text, &path);
+    expect_error(r, status, "skiff: " + path.string() + ":" + std::to_string(line) + ": ", words);
+  }
+
+  static inline std::optional<Found> found_;
+};
+
+TEST_F(CliTrace, ReplayReproducesTheViolation) {
+  EXPECT_EQ(lines()[lines().size() - 2], "violation " + found().invariant + ": " + found().explanation);
+  for (const fs::path& trace : {found().trace, found().full_trace}) {
+    Result r = skiff({"replay", trace.string()});
+    EXPECT_EQ(r.status, kExitViolation) << r;
+    const std::vector<std::string> lines = lines_of(read_file(trace));
+    ASSERT_GE(lines.size(), 2u);
+    const std::string& footer = lines[lines.size() - 2];  // "violation NAME: explanation", as replay prints it
+    EXPECT_EQ(footer.rfind("violation " + found().invariant + ": ", 0), 0u) << footer;
+    EXPECT_NE(r.out.find("\n" + footer + "\n"), std::string::npos) << r;
+    EXPECT_EQ(r.err, "") << r;
+  }
+  Result verbose = skiff({"replay", found().trace.string(), "--verbose"});
+  EXPECT_EQ(verbose.status, kExitViolation) << verbose;
+  EXPECT_NE(verbose.out.find("n1 "), std::string::npos) << verbose;
+}
+
+TEST_F(CliTrace, ShrinkWritesATraceThatReplays) {
+  const fs::path out = scratch() / "shrunk.trace";
+  Result r = skiff({"shrink", found().full_trace.string(), "-o", out.string()});
+  EXPECT_EQ(r.status, kExitViolation) << r;
+  EXPECT_TRUE(is_one_line(r.err)) << r;  // the summary: "shrunk FILE: N events -> M events ..."
+  Result again = skiff({"replay", out.string()});
+  EXPECT_EQ(again.status, kExitViolation) << again;
+  EXPECT_NE(again.out.find("violation " + found().invariant + ":"), std::string::npos) << again;
+  EXPECT_LE(lines_of(read_file(out)).size(), lines_of(found().full_text).size());
+}
+
+TEST_F(CliTrace, ShrinkRefusesTracesWithoutAViolationOrThatDoNotReplay) {
+  std::vector<std::string> lines = CliTrace::lines();
+  lines[lines.size() - 2] = "no-violation";
+  const fs::path clean = scratch() / "clean.trace";
+  write_file(clean, text_of(lines));
+  expect_error(skiff({"shrink", clean.string()}), kExitBadInput, "skiff: " + clean.string() + ": ",
+               "nothing to shrink");
+
+  lines = CliTrace::lines();
+  lines.erase(lines.end() - 3);  // the violating event
+  const fs::path short_trace = scratch() / "short.trace";
+  write_file(short_trace, text_of(lines));
+  expect_error(skiff({"shrink", short_trace.string()}), kExitDivergence, "skiff: " + short_trace.string() + ": ",
+               "does not replay");
+}
+
+// Comments, blank lines and CRLF line ends are allowed anywhere.
+TEST_F(CliTrace, CommentsBlankLinesAndCrlfAreIgnored) {
+  std::string text = "# a comment first\n\n";
+  for (const std::string& line : lines()) text += line + "\r\n  # and one after every line\n\t\n";
+  Result r = replay_text(text);
+  EXPECT_EQ(r.status, kExitViolation) << r;
+  EXPECT_EQ(r.err, "") << r;
+}
+
+TEST_F(CliTrace, TraceThatEndsWithoutViolationReplaysWithStatusZero) {
+  std::vector<std::string> lines = CliTrace::lines();
+  const std::vector<int> events = event_lines(lines);
+  // The first half of the events, then "no-violation" and "end".
+  std::vector<std::string> prefix(lines.begin(), lines.begin() + events[events.size() / 2]);
+  prefix.push_back("no-violation");
+  prefix.push_back("end");
+  Result r = replay_text(text_of(prefix));
+  EXPECT_EQ(r.status, kExitOk) << r;
+  EXPECT_NE(r.out.find("no violation"), std::string::npos) << r;
+  EXPECT_EQ(r.err, "") << r;
+}
+
+// ---- malformed traces: status 2, naming the line ---------------------------------
+
+TEST_F(CliTrace, TruncatedAfterEveryLineCount) {
+  const std::vector<std::string> lines = CliTrace::lines();
+  for (std::size_t keep = 0; keep < lines.size(); ++keep) {
+    SCOPED_TRACE("first " + std::to_string(keep) + " lines");
+    std::vector<std::string> cut(lines.begin(), lines.begin() + std::ptrdiff_t(keep));
+    // What is missing belongs on the line after the last one kept.
+    expect_fails_at(text_of(cut), kExitBadInput, int(keep) + 1, "trace is truncated");
+  }
+}
+
+TEST_F(CliTrace, TruncatedInsideALine) {
+  const std::string& text = found().text;
+  for (std::size_t size = 1; size + 2 < text.size(); size += 29) {
+    SCOPED_TRACE("first " + std::to_string(size) + " bytes");
+    fs::path path;
+    Result r = replay_text(text.substr(0, size), &path);
+    expect_error(r, kExitBadInput, "skiff: " + path.string() + ":");
+    EXPECT_GT(line_named(r.err, path.string()), 0) << r;
+  }
+  // Without its last newline the trace is whole.
+  EXPECT_EQ(replay_text(text.substr(0, text.size() - 1)).status, kExitViolation);
+}
+
+TEST_F(CliTrace, GarbledEventLines) {
+  struct Case {
+    std::string line, words;
+  };
+  const Case cases[] = {
+      {"delivr 2->3#1 RequestVote t1 last=0/0", "unknown event 'delivr'"},
+      {"deliver 1->9#3 RequestVote t1 last=0/0", "node 9 is out of range (1 to 3)"},
+      {"deliver 2->3 RequestVote t1 last=0/0", "bad message '2->3'"},
+      {"deliver 2-3#1 RequestVote t1 last=0/0", "bad link '2-3'"},
+      {"deliver 2->3#0 RequestVote t1 last=0/0", "message number 0 is out of range"},
+      {"deliver 2->3#x RequestVote t1 last=0/0", "bad message number 'x'"},
+      {"deliver 2->3#1.0 RequestVote t1 last=0/0", "copy number 0 is out of range"},
+      {"deliver 2->3#1", "'deliver' needs the message's text after its id"},
+      {"drop 2->3#1 ", "'drop' needs the message's text after its id"},
+      {"timer 4 election", "node 4 is out of range (1 to 3)"},
+      {"timer 0 election", "node 0 is out of range (1 to 3)"},
+      {"timer 1", "'timer' needs a node and a timer name"},
+      {"crash", "bad node ''"},
+      {"crash 2 now", "unexpected 'now' after 'crash'"},
+      {"cut 2->2", "a link joins two different nodes"},
+      {"heal 2", "bad link '2'"},
+      {"client 1 x", "bad command 'x'"},
+      {"client 1 4294967296", "command 4294967296 is out of range"},  // once cut to 32 bits silently
+      {"violation leader-completeness", "expected 'violation NAME: explanation'"},
+      {std::string("timer 1 elec\0tion", 17), "NUL byte in trace"},
+      {"timer 1 elec\rtion", "control character 0x0d"},
+      {"deliver 2->3#1 Request\x1b[2JVote t1", "control character 0x1b"},
+  };
+  const std::vector<std::string> lines = CliTrace::lines();
+  const std::vector<int> events = event_lines(lines);
+  const int at = events[events.size() / 2];
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    std::vector<std::string> garbled = lines;
+    garbled[std::size_t(at - 1)] = c.line;
+    expect_fails_at(text_of(garbled), kExitBadInput, at, c.words);
+  }
+  // Blank lines and comments count: the line named is the file's line.
+  std::vector<std::string> garbled = lines;
+  garbled[std::size_t(at - 1)] = "delivr 2->3#1 RequestVote t1 last=0/0";
+  garbled.insert(garbled.begin() + 3, {"", "# two more lines"});
+  expect_fails_at(text_of(garbled), kExitBadInput, at + 2, "unknown event 'delivr'");
+}
+
+TEST_F(CliTrace, GarbledHeaderAndEnd) {
+  struct Case {
+    int line;  // 1-based; replaced
+    std::string text, words;
+  };
+  const Case cases[] = {
+      {1, "skiff-trace 2", "trace version 2 is not supported"},
+      {1, "skiff-trace", "bad trace version ''"},
+      {1, "skiff-tracer 1", "not a skiff trace"},
+      {2, "protocol", "empty protocol name"},
+      {2, "protocl raft", "expected 'protocol ...', found 'protocl'"},
+      {3, "nodes 8", "node count 8 is out of range (1 to 7)"},
+      {3, "nodes three", "bad node count 'three'"},
+      {4, "bugs ,commit-previous-term", "empty bug name"},
+      {5, "seed -1", "bad seed '-1'"},
+      {6, "budgets steps=300", "budgets needs"},
+      {6, "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=x", "bad budget 'x'"},
+      {6, "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6 naps=1", "unknown budget"},
+      {6, "budgets steps=1073741825 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6",
+       "budget 1073741825 is out of range"},
+      {7, "event", "expected 'events'"},
+  };
+  const std::vector<std::string> lines = CliTrace::lines();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    std::vector<std::string> garbled = lines;
+    garbled[std::size_t(c.line - 1)] = c.text;
+    expect_fails_at(text_of(garbled), kExitBadInput, c.line, c.words);
+  }
+  std::vector<std::string> garbled = lines;
+  garbled.back() = "fin";
+  expect_fails_at(text_of(garbled), kExitBadInput, int(lines.size()), "expected 'end' after the footer");
+  garbled = lines;
+  garbled.push_back("# comments after 'end' are fine, text is not");
+  garbled.push_back("timer 1 election");
+  expect_fails_at(text_of(garbled), kExitBadInput, int(garbled.size()), "unexpected text after 'end'");
+}
+
+// Lines a protocol checks: named by their line too.
+TEST_F(CliTrace, HeaderThatDoesNotFitTheProtocol) {
+  std::vector<std::string> lines = CliTrace::lines();
+  lines[3] = "bugs commit-previous-term,nope";
+  expect_fails_at(text_of(lines), kExitBadInput, 4, "unknown bug 'nope' for protocol raft");
+
+  lines = CliTrace::lines();
+  lines[1] = "protocol paxos";
+  expect_fails_at(text_of(lines), kExitBadInput, 2, "unknown protocol 'paxos'");
+
+  // Two nodes parse (the format allows 1 to 7) but Raft needs three.
+  const std::string two_nodes =
+      "skiff-trace 1\nprotocol raft\nnodes 2\nbugs -\nseed 1\n"
+      "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6\n"
+      "events\ntimer 1 election\nviolation election-safety: made up\nend\n";
+  expect_fails_at(two_nodes, kExitBadInput, 3, "raft runs with 3 to 7 nodes, not 2");
+  const fs::path path = scratch() / "two-nodes.trace";
+  write_file(path, two_nodes);
+  expect_error(skiff({"shrink", path.string()}), kExitBadInput, "skiff: " + path.string() + ":3: ",
+               "raft runs with 3 to 7 nodes, not 2");
+}
+
+TEST_F(CliTrace, EmptyMissingAndBinaryFiles) {
+  expect_fails_at("", kExitBadInput, 1, "trace is truncated");
+  expect_fails_at("\n\n# nothing\n", kExitBadInput, 4, "trace is truncated");
+
+  const fs::path missing = scratch() / "no-such.trace";
+  expect_error(skiff({"replay", missing.string()}), kExitBadInput, "skiff: " + missing.string() + ": ",
+               "cannot open");
+  expect_error(skiff({"shrink", missing.string()}), kExitBadInput, "skiff: " + missing.string() + ": ",
+               "cannot open");
+  expect_error(skiff({"replay", scratch().string()}), kExitBadInput, "skiff: " + scratch().string() + ": ",
+               "directory");
+
+  std::mt19937_64 random(20240611);
+  for (int i = 0; i < 6; ++i) {
+    std::string garbage(std::size_t(1 + random() % 4096), '\0');
+    for (char& c : garbage) c = char(random());
+    // Half of them behind a real header, so that the parser goes further in.
+    if (i % 2) garbage = found().text.substr(0, found().text.find("events\n") + 7) + garbage;
+    SCOPED_TRACE("garbage " + std::to_string(i));
+    fs::path path;
+    Result r = replay_text(garbage, &path);
+    expect_error(r, kExitBadInput, "skiff: " + path.string() + ":");
+    EXPECT_GT(line_named(r.err, path.string()), 0) << r;
+  }
+}
+
+// ---- traces that do not replay: status 3, naming the line --------------------------
+
+TEST_F(CliTrace, EventRemovedFromTheMiddleNoLongerFits) {
+  const std::vector<std::string> lines = CliTrace::lines();
+  const std::vector<int> events = event_lines(lines);
+  // The shrunk trace is 1-minimal: without any one of its events it does not
+  // replay. Removing the first event shifts every later line, so a later line
+  // names a message or timer the world does not have.
+  for (int removed : events) {
+    SCOPED_TRACE("without line " + std::to_string(removed) + ": " + lines[std::size_t(removed - 1)]);
+    std::vector<std::string> cut = lines;
+    cut.erase(cut.begin() + (removed - 1));
+    fs::path path;
+    Result r = replay_text(text_of(cut), &path);
+    expect_error(r, kExitDivergence, "skiff: " + path.string() + ":", "the trace does not replay: ");
+    const int named = line_named(r.err, path.string());
+    EXPECT_GE(named, std::min(removed, events.back() - 1)) << r;  // at or after the gap
+    EXPECT_LE(named, events.back() - 1) << r;                     // an event line
+  }
+  std::vector<std::string> cut = lines;
+  const int middle = events[events.size() / 2];
+  cut.erase(cut.begin() + (middle - 1));
+  fs::path path;
+  Result r = replay_text(text_of(cut), &path);
+  EXPECT_EQ(r.status, kExitDivergence) << r;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("does not replay: ('.*' is not enabled|the trace says|"
+                                                   "it ends without|.* is violated here)")))
+      << r;
+}
+
+TEST_F(CliTrace, EditedMessageTextDoesNotReplay) {
+  std::vector<std::string> lines = CliTrace::lines();
+  const std::regex term(" t([0-9]+) ");
+  for (int n : event_lines(lines)) {
+    std::string& line = lines[std::size_t(n - 1)];
+    std::smatch m;
+    if (line.rfind("deliver ", 0) != 0 || !std::regex_search(line, m, term)) continue;
+    const std::string edited = " t" + std::to_string(std::stoi(m[1]) + 1) + " ";
+    line = m.prefix().str() + edited + m.suffix().str();
+    expect_fails_at(text_of(lines), kExitDivergence, n, "the trace says '");
+    return;
+  }
+  FAIL() << "no message with a term in\n" << found().text;
+}
+
+TEST_F(CliTrace, FooterNamingAnotherInvariantDoesNotReplay) {
+  std::vector<std::string> lines = CliTrace::lines();
+  const std::string other = found().invariant == "election-safety" ? "log-matching" : "election-safety";
+  lines[lines.size() - 2] = "violation " + other + ": something else";
+  const int last_event = event_lines(lines).back();
+  fs::path path;
+  Result r = replay_text(text_of(lines), &path);
+  expect_error(r, kExitDivergence, "skiff: " + path.string() + ":" + std::to_string(last_event) + ": ",
+               "its footer says violation " + other);
+  EXPECT_NE(r.out.find("violation " + found().invariant + ": "), std::string::npos) << r;
+}
+
+TEST_F(CliTrace, FooterSayingNoViolationDoesNotReplay) {
+  std::vector<std::string> lines = CliTrace::lines();
+  lines[lines.size() - 2] = "no-violation";
+  expect_fails_at(text_of(lines), kExitDivergence, event_lines(lines).back(), "its footer says no-violation");
+}
+
+TEST_F(CliTrace, EventsAfterTheViolationDoNotReplay) {
+  std::vector<std::string> lines = CliTrace::lines();
+  const int last_event = event_lines(lines).back();
+  lines.insert(lines.end() - 2, lines[std::size_t(last_event - 1)]);
+  expect_fails_at(text_of(lines), kExitDivergence, last_event,
+                  found().invariant + " is violated here, but the trace goes on");
+}
+
+TEST_F(CliTrace, ViolationWithoutEventsNamesTheFooter) {
+  std::vector<std::string> lines = CliTrace::lines();
+  const std::vector<int> events = event_lines(lines);
+  lines.erase(lines.begin() + (events.front() - 1), lines.begin() + events.back());
+  expect_fails_at(text_of(lines), kExitDivergence, events.front(), "it ends without violating " + found().invariant);
+}
+
+// ---- fuzz-ish: single-byte mutations of a valid trace ----------------------------
+
+TEST_F(CliTrace, SingleByteMutationsNeverCrash) {
+  const std::string& original = found().text;
+  std::mt19937_64 random(0x5c1ff);
+  int by_status[4] = {};
+  for (int i = 0; i < 300; ++i) {
+    std::string text = original;
+    const std::size_t at = std::size_t(random() % text.size());
+    const char byte = char(random() % 256);
+    switch (random() % 3) {
+      case 0: text[at] = byte; break;
+      case 1: text.insert(text.begin() + std::ptrdiff_t(at), byte); break;
+      default: text.erase(at, 1); break;
+    }
+    SCOPED_TRACE("mutation " + std::to_string(i) + " at byte " + std::to_string(at));
+    fs::path path;
+    Result r = replay_text(text, &path);
+    ASSERT_EQ(r.signal, 0) << r;
+    ASSERT_GE(r.status, 0) << r;
+    ASSERT_LE(r.status, 3) << r;
+    by_status[r.status] += 1;
+
+    // The parser skiff uses says whether the text is a trace at all.
+    std::optional<Trace> parsed;
+    std::string parse_error;
+    try {
+      parsed = parse_trace(text, path.string());
+    } catch (const InputError& e) {
+      parse_error = e.what();
+    }
+    if (!parsed) {
+      EXPECT_EQ(r.status, kExitBadInput) << r;
+      EXPECT_EQ(r.err, "skiff: " + parse_error + "\n") << r;
+    }
+    if (r.status == kExitOk) {
+      ASSERT_TRUE(parsed) << r;
+      EXPECT_FALSE(parsed->violation) << r;
+    }
+    if (r.status == kExitOk || r.status == kExitViolation) {
+      EXPECT_EQ(r.err, "") << r;
+    } else {
+      EXPECT_TRUE(is_one_line(r.err)) << r;
+      EXPECT_EQ(r.err.rfind("skiff: " + path.string() + ":", 0), 0u) << r;
+    }
+  }
+  // Most mutations break the trace, some in its syntax, some in its meaning.
+  EXPECT_GT(by_status[kExitBadInput], 50);
+  EXPECT_GT(by_status[kExitDivergence], 50);
+}
+
+}  // namespace
+}  // namespace skiff

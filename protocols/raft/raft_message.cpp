@@ -44,4 +44,29 @@ void Message::print(std::string& out) const {
   }
 }
 
+void Message::encode(StateEncoder& e) const {
+  e.put(std::uint64_t(type));
+  e.put(term);
+  switch (type) {
+    case MessageType::RequestVote:
+      e.put(last_log_index);
+      e.put(last_log_term);
+      break;
+    case MessageType::RequestVoteReply:
+      e.put(success);
+      break;
+    case MessageType::AppendEntries:
+      e.put(prev_log_index);
+      e.put(prev_log_term);
+      e.put(leader_commit);
+      e.put(entries.size());
+      for (const Entry& entry : entries) e.put(std::uint64_t(entry.term) << 32 | entry.command);
+      break;
+    case MessageType::AppendEntriesReply:
+      e.put(success);
+      e.put(match_index);
+      break;
+  }
+}
+
 }  // namespace skiff::raft

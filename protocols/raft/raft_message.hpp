@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::raft {
 
@@ -49,6 +50,7 @@ struct Message {
 
   std::string_view type_name() const;
   void print(std::string& out) const;  // "AppendEntries t3 prev=2/1 entries=[3:9] commit=2"
+  void encode(StateEncoder& encoder) const;
 };
 
 void print_entries(std::string& out, const Entry* begin, const Entry* end);

@@ -238,6 +238,26 @@ void Node::apply_committed() {
     volatile_.applied.push_back(durable_.log[volatile_.applied.size()].command);
 }
 
+void Node::encode(StateEncoder& e) const {
+  e.put(durable_.current_term);
+  e.put_optional_node(durable_.voted_for);
+  e.put(durable_.log.size());
+  for (const Entry& entry : durable_.log) e.put(std::uint64_t(entry.term) << 32 | entry.command);
+  e.put(std::uint64_t(volatile_.role));
+  e.put(volatile_.commit_index);
+  e.put(volatile_.applied.size());
+  for (Command command : volatile_.applied) e.put(command);
+  // Leader and candidate bookkeeping is reset when the role is taken, so it
+  // only counts while the node holds that role.
+  if (volatile_.role == Role::Leader) {
+    e.put_per_node(std::span<const LogIndex>(volatile_.next_index), node_count_);
+    e.put_per_node(std::span<const LogIndex>(volatile_.match_index), node_count_);
+  } else if (volatile_.role == Role::Candidate) {
+    e.put_node_set(volatile_.votes_granted);
+    if (options_.has(Bug::CountDuplicateVotes)) e.put(volatile_.vote_messages);
+  }
+}
+
 void Node::print(std::string& out) const {
   auto it = std::back_inserter(out);
   fmt::format_to(it, "{} t{} vote=", role_name(volatile_.role), durable_.current_term);

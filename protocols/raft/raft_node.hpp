@@ -12,6 +12,7 @@
 #include <string>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 #include "protocols/raft/raft_message.hpp"
 #include "protocols/raft/raft_options.hpp"
 
@@ -37,6 +38,10 @@ class Node {
   void crash();
   void restart(Fx& fx);
   void print(std::string& out) const;
+  // Everything that can influence what the node does next (for the model checker).
+  void encode(StateEncoder& encoder) const;
+  // Raft's logical clock, which `skiff check --max-term` bounds.
+  std::uint32_t epoch() const { return durable_.current_term; }
 
   // Read-only view, for invariants and tests.
   Role role() const { return volatile_.role; }

@@ -1,0 +1,111 @@
+// skiff check: the command around the model checker (checker/model_checker.hpp).
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "checker/check_command.hpp"
+#include "checker/commands.hpp"
+#include "checker/driver.hpp"
+#include "checker/errors.hpp"
+
+namespace skiff {
+
+namespace {
+
+std::string bound(std::uint32_t value) { return value ? std::to_string(value) : "none"; }
+
+}  // namespace
+
+int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err) {
+  const ProtocolDriver* driver = find_protocol(request.protocol);
+  if (!driver) throw InputError(fmt::format("unknown protocol '{}' (see 'skiff list')", request.protocol));
+  const ProtocolInfo& info = driver->info();
+  const CheckConfig& config = request.config;
+  if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
+    throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
+                                 info.max_nodes, config.nodes));
+  if (config.threads < 1 || config.threads > 256) throw InputError("--threads: must be 1 to 256");
+  if (config.max_depth > 60000) throw InputError("--max-depth: at most 60000");
+
+  const Budgets& b = config.budgets;
+  const std::string bounds = fmt::format(
+      "depth {}, term {}, commands {}, crashes {}, drops {}, duplicates {}, link-changes {}, in-flight {}",
+      config.max_depth, bound(config.max_epoch), b.commands, b.crashes, b.drops, b.duplicates, b.link_changes,
+      bound(config.max_in_flight));
+  if (!request.json)
+    fmt::print(out, "check {}: {} nodes, bugs {}; bounds: {}; symmetry {}; {} thread(s)\n", info.name, config.nodes,
+               config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")), bounds,
+               config.symmetry ? "on" : "off", config.threads);
+
+  CheckConfig run_config = config;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  if (request.show_progress) {
+    run_config.progress = [&](std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated) {
+      fmt::print(err, "\rdepth {}: {} distinct states, {} generated, {:.0f} distinct/s   ", depth, distinct,
+                 generated, double(distinct) / std::max(elapsed(), 1e-9));
+      err.flush();
+    };
+  }
+  CheckOutcome outcome = driver->check(run_config);
+  const double seconds = elapsed();
+  if (request.show_progress) err << "\r\033[K";
+
+  std::string trace_path;
+  std::string explanation;
+  if (outcome.violation) {
+    std::error_code ignored;
+    std::filesystem::create_directories(request.out_dir, ignored);
+    TraceHeader header{std::string(info.name), config.nodes, config.bugs, 0, config.budgets};
+    header.budgets.steps = std::uint32_t(outcome.counterexample.size());
+    Trace trace = driver->make_trace(header, outcome.counterexample);
+    explanation = trace.violation ? trace.violation->explanation : outcome.violation->explanation;
+    trace_path = (std::filesystem::path(request.out_dir) / fmt::format("{}-check.trace", info.name)).string();
+    write_text_file(trace_path, format_trace(trace));
+    verify_written_trace(*driver, trace_path);
+  }
+
+  const char* result = outcome.violation              ? "violation"
+                       : outcome.memory_limit_reached ? "memory-limit"
+                                                      : "verified";
+  const double per_s = double(outcome.distinct_states) / std::max(seconds, 1e-9);
+  const double bytes_per_state = double(outcome.visited_bytes) / double(std::max<std::uint64_t>(1, outcome.distinct_states));
+  if (request.json) {
+    nlohmann::json j = {{"protocol", info.name},
+                        {"distinct_states", outcome.distinct_states},
+                        {"generated_states", outcome.generated_states},
+                        {"depth", outcome.depth},
+                        {"complete", outcome.complete},
+                        {"distinct_states_per_s", per_s},
+                        {"elapsed_s", seconds},
+                        {"visited_bytes_per_state", bytes_per_state},
+                        {"result", result}};
+    if (outcome.violation)
+      j["violation"] = {{"invariant", outcome.violation->invariant},
+                        {"explanation", explanation},
+                        {"trace", trace_path},
+                        {"events", outcome.counterexample.size()}};
+    out << j.dump() << '\n';
+  } else {
+    fmt::print(out, "{} distinct states, {} generated, depth {}, {:.2f} s ({:.0f} distinct states/s, {:.1f} bytes/state visited)\n",
+               outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state);
+    if (outcome.violation) {
+      fmt::print(out, "violation of {}: {}\n", outcome.violation->invariant, explanation);
+      fmt::print(out, "  shortest counterexample: {} events in {}\n", outcome.counterexample.size(), trace_path);
+      fmt::print(out, "  replay: skiff replay {} --verbose\n", trace_path);
+    } else if (outcome.memory_limit_reached) {
+      fmt::print(out, "memory limit reached: no violation up to depth {}\n", outcome.depth);
+    } else if (outcome.complete) {
+      fmt::print(out, "verified within bounds: every reachable state explored\n");
+    } else {
+      fmt::print(out, "verified within bounds: no violation up to depth {}\n", outcome.depth);
+    }
+  }
+  return outcome.violation ? kExitViolation : kExitOk;
+}
+
+}  // namespace skiff

@@ -1,0 +1,23 @@
+// skiff check's command (flags are parsed in main.cpp).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "checker/model_checker.hpp"
+
+namespace skiff {
+
+struct CheckRequest {
+  std::string protocol;
+  CheckConfig config;
+  std::string out_dir = ".";
+  bool json = false;
+  bool show_progress = false;
+};
+
+// Exit status 0 when nothing is violated within the bounds, 1 with a
+// counterexample (written to OUT_DIR/PROTOCOL-check.trace and replayed).
+int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err);
+
+}  // namespace skiff
