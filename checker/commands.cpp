@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -278,6 +280,58 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
   }
   fmt::print(out, "no violation\n");
   return kExitOk;
+}
+
+int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, std::ostream& err) {
+  const ProtocolDriver& driver = protocol_named(request.protocol, "--protocol: ");
+  const ProtocolInfo& info = driver.info();
+  if (request.nodes < info.min_nodes || request.nodes > info.max_nodes)
+    throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
+                                 info.max_nodes, request.nodes));
+  const Budgets& b = request.budgets;  // no larger than a trace can hold
+  for (std::uint32_t value : {b.steps, b.drops, b.duplicates, b.crashes, b.link_changes, b.commands})
+    if (value > kMaxBudget) throw InputError(fmt::format("budgets: at most {}, not {}", kMaxBudget, value));
+  std::ifstream file(request.path, std::ios::binary);
+  std::error_code ignored;
+  if (!file || std::filesystem::is_directory(request.path, ignored))
+    throw InputError(fmt::format("{}: cannot open fuzz input", request.path));
+  const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  if (file.bad()) throw InputError(fmt::format("{}: cannot read fuzz input", request.path));
+
+  const TraceHeader header{std::string(info.name), request.nodes, request.bugs, 0, request.budgets};
+  const auto start = Clock::now();
+  ByteRun run = driver.run_bytes(header, bytes);
+  Trace trace = driver.make_trace(header, run.events);
+  std::string summary = fmt::format("fuzz input {}: {} bytes ({} read), {} events, {}", request.path, bytes.size(),
+                                    run.bytes_read, trace.events.size(),
+                                    trace.violation ? "violation " + trace.violation->invariant : "no violation");
+  if (trace.violation) {
+    ShrinkStats stats;
+    trace = driver.shrink(trace, request.path, stats);
+    summary += fmt::format("; shrunk to {} events ({} replays, {:.2f} s)", stats.events_after, stats.replays,
+                           seconds_since(start));
+  }
+  // What is written has been replayed: to its violation, or to its end without one.
+  auto check_replays = [&](const Trace& written, const std::string& where) {
+    if (written.violation) {
+      verify_trace(driver, written, where);
+      return;
+    }
+    ReplayReport report = driver.replay(written, where, nullptr);
+    if (report.divergence || report.violation || report.events_replayed != written.events.size())
+      throw std::runtime_error(fmt::format("internal error: the trace written to {} does not replay", where));
+  };
+  const std::string text = format_trace(trace);
+  if (request.out_path.empty()) {
+    check_replays(parse_trace(text, "<stdout>"), "<stdout>");
+    out << text;
+  } else {
+    write_text_file(request.out_path, text);
+    check_replays(read_trace_file(request.out_path), request.out_path);
+    summary += " -> " + request.out_path;
+  }
+  fmt::print(err, "{}\n", summary);
+  return trace.violation ? kExitViolation : kExitOk;
 }
 
 int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err) {

@@ -27,6 +27,18 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
 
 int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err);
 
+// skiff replay --fuzz-input: runs a fuzz target's input (a crash-* file) as the
+// target did, and writes its trace, shrunk if it violates an invariant.
+struct FuzzInputRequest {
+  std::string path;  // the input's bytes
+  std::string protocol;
+  int nodes = 3;
+  std::vector<std::string> bugs;
+  Budgets budgets;
+  std::string out_path;  // where the trace goes; stdout if empty
+};
+int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, std::ostream& err);
+
 // Writes the shrunk trace to `out_path`, or to `out` if it is empty.
 int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err);
 

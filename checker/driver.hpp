@@ -33,6 +33,13 @@ struct ReplayReport {
   std::optional<Divergence> divergence;  // the trace stopped fitting the world
 };
 
+// A run whose decisions were read from bytes (a fuzzer's input).
+struct ByteRun {
+  std::vector<Event> events;
+  std::optional<Violation> violation;
+  std::size_t bytes_read = 0;  // the rest of the input was not needed
+};
+
 // Called after each replayed event with the event and one line per node.
 using ReplayObserver = std::function<void(const TraceEvent&, const std::vector<std::string>& node_states)>;
 
@@ -50,6 +57,13 @@ class ProtocolDriver {
   virtual CheckOutcome check(const CheckConfig& config) const = 0;
   // The trace shrunk to a 1-minimal one that still violates its invariant.
   virtual Trace shrink(const Trace& trace, const std::string& file, ShrinkStats& stats) const = 0;
+  // One run of the cluster the header describes (nodes, bugs, budgets) whose
+  // decisions are read from `bytes` (ByteChoices), as a fuzz target runs it.
+  // Throws InputError for unknown bugs.
+  virtual ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const = 0;
+  // The bytes that make run_bytes() repeat the seeded run `seed` (of the
+  // cluster the header describes), decision for decision.
+  virtual std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const = 0;
 };
 
 template <class P, class Invariants>
@@ -115,6 +129,25 @@ class ProtocolDriverFor final : public ProtocolDriver {
                                      trace_location(file, trace.header.bugs_line));
     Execution run = shrinker.shrink(trace.events, stats);
     return Trace{trace.header, std::move(run.executed), std::move(run.violation)};
+  }
+
+  ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const override {
+    Simulation<P, Invariants> sim(header.nodes, make_options<P>(header.bugs, "--bug: "), header.budgets);
+    ByteChoices choices(bytes);
+    ByteRun run;
+    run.violation = run_choices(sim, choices, run.events).violation;
+    run.bytes_read = choices.bytes_read();
+    return run;
+  }
+
+  std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const override {
+    Simulation<P, Invariants> sim(header.nodes, make_options<P>(header.bugs, "--bug: "), header.budgets);
+    SeededChoices seeded(seed);
+    std::vector<std::uint8_t> bytes;
+    RecordingChoices recording(seeded, bytes);
+    std::vector<Event> events;
+    run_choices(sim, recording, events);
+    return bytes;
   }
 
  private:

@@ -78,8 +78,35 @@ int run(int argc, char** argv) {
   std::string trace_path;
   bool verbose = false;
   auto* replay = app.add_subcommand("replay", "re-execute a trace, checking every line");
-  replay->add_option("trace", trace_path, "trace file")->required();
-  replay->add_flag("--verbose", verbose, "every node's state after each event");
+  auto* trace_arg = replay->add_option("trace", trace_path, "trace file");
+  auto* verbose_flag = replay->add_flag("--verbose", verbose, "every node's state after each event");
+  // replay --fuzz-input: a fuzz target's input instead of a trace (docs/fuzzing.md).
+  skiff::FuzzInputRequest fuzz_input;
+  auto* fuzz_flag = replay->add_option("--fuzz-input", fuzz_input.path,
+                                       "run a fuzz target's input (crash-*) and write its trace, shrunk")
+                        ->excludes(trace_arg)
+                        ->excludes(verbose_flag);
+  fuzz_flag->needs(replay->add_option("--protocol", fuzz_input.protocol, "with --fuzz-input: the target's protocol")
+                       ->needs(fuzz_flag));
+  replay->add_option("--nodes", fuzz_input.nodes, "with --fuzz-input: SKIFF_NODES")
+      ->transform(kDecimal)
+      ->capture_default_str()
+      ->needs(fuzz_flag);
+  replay->add_option("--bug", fuzz_input.bugs, "with --fuzz-input: SKIFF_BUGS (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->delimiter(',')
+      ->needs(fuzz_flag);
+  add_budget_flags(*replay, fuzz_input.budgets);
+  for (const char* flag : {"--steps", "--max-drops", "--max-duplicates", "--max-crashes", "--max-link-changes",
+                           "--max-commands"})
+    replay->get_option(flag)->needs(fuzz_flag);
+  replay->add_option("-o,--output", fuzz_input.out_path, "with --fuzz-input: write the trace here (default: stdout)")
+      ->needs(fuzz_flag);
+  replay->callback([&] {
+    if (trace_path.empty() && fuzz_input.path.empty()) throw CLI::RequiredError("trace (or --fuzz-input FILE)");
+  });
 
   std::string shrink_out;
   auto* shrink = app.add_subcommand("shrink", "shrink a violating trace to a 1-minimal one");
@@ -148,6 +175,7 @@ int run(int argc, char** argv) {
     check.show_progress = isatty(STDERR_FILENO) && !check.json;
     return skiff::run_check(check, std::cout, std::cerr);
   }
+  if (*replay && !fuzz_input.path.empty()) return skiff::run_replay_fuzz_input(fuzz_input, std::cout, std::cerr);
   if (*replay) return skiff::run_replay(trace_path, verbose, std::cout, std::cerr);
   if (*shrink) return skiff::run_shrink(trace_path, shrink_out, std::cout, std::cerr);
   return skiff::kExitBadInput;

@@ -1,6 +1,14 @@
 // skiff check: breadth-first exploration of every state of the untimed world
 // within bounds, checking every invariant in every state.
 //
+// Memory: a state is kept as its 64-bit fingerprint in the visited set and,
+// for the states of each level, one link (its parent's number in the level
+// before, and which successor of the parent it is): 8 bytes. States are not
+// stored: a worker rebuilds them by replaying links from the initial state,
+// keeping the states along its current path, so that rebuilding the next
+// state of a level (the levels are in path order) replays only the events
+// where its path differs from the previous one.
+//
 // Each level is expanded in two phases, so that the result does not depend
 // on the number of threads:
 //   1. (parallel) every successor of every state of the level is generated
@@ -8,8 +16,7 @@
 //      candidates (fingerprint, parent, successor number);
 //   2. candidates are sorted; of equal fingerprints the one with the smallest
 //      (parent, successor) is kept; the survivors are inserted into the
-//      visited set and rebuilt from their parents as the next level, in
-//      (parent, successor) order.
+//      visited set and become the next level, in (parent, successor) order.
 // The first level with a violation ends the search; of its violations the
 // one with the smallest (parent, successor) is reported, so the
 // counterexample is a shortest one and the same for any number of threads.
@@ -54,6 +61,7 @@ struct CheckOutcome {
   bool complete = false;                // no state left unexplored within the bounds
   bool memory_limit_reached = false;
   std::size_t visited_bytes = 0;        // memory of the visited set
+  std::size_t link_bytes = 0;           // memory of the links that rebuild states
   std::optional<Violation> violation;
   std::vector<Event> counterexample;    // from the initial state
 };
@@ -71,32 +79,32 @@ template <class P, class Invariants>
 class ModelChecker {
  public:
   explicit ModelChecker(const CheckConfig& config)
-      : config_(config), options_(make_options<P>(config.bugs, "--bug: ")), budgets_(config.budgets) {
-    budgets_.steps = std::numeric_limits<std::uint32_t>::max();
+      : config_(config),
+        options_(make_options<P>(config.bugs, "--bug: ")),
+        budgets_(with_unbounded_steps(config.budgets)),
+        root_(config.nodes, options_, budgets_) {
     std::array<std::uint8_t, 8> order{0, 1, 2, 3, 4, 5, 6, 7};
-    if (config_.symmetry) {
-      do {
-        StateEncoder::Renaming rename{}, inverse{};
-        for (int i = 0; i < 8; ++i) {
-          rename[std::size_t(i)] = order[std::size_t(i)];
-          inverse[order[std::size_t(i)]] = std::uint8_t(i);
-        }
-        renamings_.push_back({rename, inverse});
-      } while (std::next_permutation(order.begin(), order.begin() + config_.nodes));
-    } else {
-      renamings_.push_back({});
-      for (std::uint8_t i = 0; i < 8; ++i) renamings_[0].first[i] = renamings_[0].second[i] = i;
-    }
+    do {
+      StateEncoder::Renaming rename{}, inverse{};
+      for (std::uint8_t i = 0; i < 8; ++i) {
+        rename[i] = order[i];
+        inverse[order[i]] = i;
+      }
+      renamings_.push_back({rename, inverse});
+    } while (config_.symmetry && std::next_permutation(order.begin(), order.begin() + config_.nodes));
   }
 
   CheckOutcome run() {
     CheckOutcome out;
-    std::vector<Entry> level(1, Entry{State(config_.nodes, options_, budgets_), {}});
-    visited_.insert(fingerprint(level[0].state));
+    levels_.push_back({Link{0, 0}});
+    visited_.insert(fingerprint(root_));
     out.distinct_states = out.generated_states = 1;
     const int threads = std::max(1, config_.threads);
+    std::vector<Worker> workers;
+    for (int t = 0; t < threads; ++t) workers.emplace_back(root_, config_.max_depth);
 
     for (std::uint32_t depth = 0;; ++depth) {
+      const std::vector<Link>& level = levels_.back();
       out.depth = depth;
       if (level.empty()) {
         out.complete = true;
@@ -109,18 +117,24 @@ class ModelChecker {
       }
 
       // Phase 1: expand, in fixed chunks over the threads.
-      std::vector<Worker> workers(static_cast<std::size_t>(threads));
       std::atomic<std::size_t> next_chunk{0};
-      constexpr std::size_t kChunk = 256;
+      constexpr std::size_t kChunk = 512;
       auto expand = [&](Worker& worker) {
         for (;;) {
           const std::size_t begin = next_chunk.fetch_add(1) * kChunk;
           if (begin >= level.size()) return;
           const std::size_t end = std::min(level.size(), begin + kChunk);
-          for (std::size_t parent = begin; parent < end; ++parent) expand_one(level, parent, worker);
+          for (std::size_t i = begin; i < end; ++i) expand_one(depth, std::uint32_t(i), worker);
         }
       };
-      run_on_threads(threads, workers, expand);
+      for (Worker& w : workers) w.begin_level();
+      if (threads == 1) {
+        expand(workers[0]);
+      } else {
+        std::vector<std::thread> pool;
+        for (Worker& w : workers) pool.emplace_back([&] { expand(w); });
+        for (auto& thread : pool) thread.join();
+      }
 
       std::vector<Candidate> candidates;
       std::optional<Found> found;
@@ -131,12 +145,12 @@ class ModelChecker {
       }
       if (found) {
         out.violation = std::move(found->violation);
-        out.counterexample = path_to(level, found->key);
+        out.counterexample = events_to(depth, found->key);
         out.depth = depth + 1;
         break;
       }
 
-      // Phase 2: keep one candidate per new state and build the next level.
+      // Phase 2: keep one candidate per new state; they are the next level.
       std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
         return a.fingerprint != b.fingerprint ? a.fingerprint < b.fingerprint : a.key < b.key;
       });
@@ -148,30 +162,15 @@ class ModelChecker {
       for (const Candidate& c : candidates) visited_.insert(c.fingerprint);
       std::sort(candidates.begin(), candidates.end(),
                 [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
-      out.distinct_states += candidates.size();
-
-      std::vector<std::optional<Entry>> built(candidates.size());
-      std::atomic<std::size_t> next_build{0};
-      auto build = [&](Worker&) {
-        for (;;) {
-          const std::size_t begin = next_build.fetch_add(1) * kChunk;
-          if (begin >= candidates.size()) return;
-          const std::size_t end = std::min(candidates.size(), begin + kChunk);
-          for (std::size_t i = begin; i < end; ++i) {
-            const Entry& parent = level[candidates[i].key.parent];
-            Entry& child = built[i].emplace(parent);
-            apply_successor(child.state, candidates[i].key.successor);
-            child.path.push_back(candidates[i].key.successor);
-          }
-        }
-      };
-      run_on_threads(threads, workers, build);
-      level.clear();
-      level.reserve(built.size());
-      for (auto& entry : built) level.push_back(std::move(*entry));
+      std::vector<Link> next;
+      next.reserve(candidates.size());
+      for (const Candidate& c : candidates) next.push_back(c.key);
+      out.distinct_states += next.size();
+      levels_.push_back(std::move(next));
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
     }
     out.visited_bytes = visited_.bytes();
+    for (const auto& level : levels_) out.link_bytes += level.capacity() * sizeof(Link);
     return out;
   }
 
@@ -181,57 +180,86 @@ class ModelChecker {
     World<P> world;
     Invariants invariants;
   };
-  struct Entry {
-    State state;
-    boost::container::small_vector<std::uint16_t, 24> path;  // successor numbers from the initial state
-  };
-  struct Key {
+  // How a state was reached: its parent's number in the level before and
+  // which successor of the parent it is. Ordered as the search visits them.
+  struct Link {
     std::uint32_t parent = 0;
-    std::uint16_t successor = 0;
-    friend bool operator<(const Key& a, const Key& b) {
+    std::uint32_t successor = 0;
+    friend bool operator<(const Link& a, const Link& b) {
       return a.parent != b.parent ? a.parent < b.parent : a.successor < b.successor;
     }
   };
   struct Candidate {
     std::uint64_t fingerprint;
-    Key key;
+    Link key;
   };
   struct Found {
-    Key key;
+    Link key;
     Violation violation;
   };
+  // A thread's working memory: the states along its current path (stack[k]
+  // is the state after path[0..k)), and a scratch state for successors.
   struct Worker {
+    Worker(const State& root, std::uint32_t max_depth) : stack(max_depth + 1, root), scratch(root) {}
+    void begin_level() {
+      generated = 0;
+      candidates.clear();
+      found.reset();
+    }
+    std::vector<State> stack;
+    std::vector<std::uint32_t> path;    // the path of the state on top of the stack
+    std::vector<std::uint32_t> wanted;  // the path being rebuilt
+    State scratch;
     std::uint64_t generated = 0;
     std::vector<Candidate> candidates;
     std::optional<Found> found;
   };
 
-  template <class Work>
-  static void run_on_threads(int threads, std::vector<Worker>& workers, const Work& work) {
-    if (threads == 1) {
-      work(workers[0]);
-      return;
-    }
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { work(workers[std::size_t(t)]); });
-    for (auto& thread : pool) thread.join();
+  static Budgets with_unbounded_steps(Budgets budgets) {
+    budgets.steps = std::numeric_limits<std::uint32_t>::max();
+    return budgets;
   }
 
   // The n-th successor of a state: events in kind order, then in the world's
   // order within a kind.
-  static std::optional<Event> successor_event(const World<P>& world, std::uint32_t n) {
+  static Event successor_event(const World<P>& world, std::uint32_t n) {
     const PerKind counts = world.count_enabled();
     for (int kind = 0; kind < kEventKinds; ++kind) {
       if (n < counts[kind]) return world.nth_enabled(EventKind(kind), n);
       n -= counts[kind];
     }
-    return std::nullopt;
+    throw std::logic_error("model checker: no such successor");
   }
 
   static std::optional<Violation> apply_successor(State& state, std::uint32_t n) {
-    const Event event = *successor_event(state.world, n);
+    const Event event = successor_event(state.world, n);
     const int touched = state.world.apply(event);
     return state.invariants.check(state.world, touched);
+  }
+
+  // The successor numbers that lead from the initial state to state `index`
+  // of level `depth`.
+  void path_of(std::uint32_t depth, std::uint32_t index, std::vector<std::uint32_t>& path) const {
+    path.resize(depth);
+    for (std::uint32_t k = depth; k > 0; --k) {
+      const Link& link = levels_[k][index];
+      path[k - 1] = link.successor;
+      index = link.parent;
+    }
+  }
+
+  // Rebuilds state `index` of level `depth` on the worker's stack, replaying
+  // only where its path departs from the worker's previous one.
+  const State& rebuild(std::uint32_t depth, std::uint32_t index, Worker& w) const {
+    path_of(depth, index, w.wanted);
+    std::size_t same = 0;
+    while (same < w.path.size() && same < w.wanted.size() && w.path[same] == w.wanted[same]) ++same;
+    for (std::size_t k = same; k < depth; ++k) {
+      w.stack[k + 1] = w.stack[k];  // assignment reuses the slot's memory
+      apply_successor(w.stack[k + 1], w.wanted[k]);
+    }
+    w.path = w.wanted;
+    return w.stack[depth];
   }
 
   bool within_bounds(const World<P>& world) const {
@@ -253,36 +281,35 @@ class ModelChecker {
     return best;
   }
 
-  void expand_one(const std::vector<Entry>& level, std::size_t parent, Worker& worker) const {
-    const State& from = level[parent].state;
+  void expand_one(std::uint32_t depth, std::uint32_t index, Worker& w) const {
+    if (w.found && w.found->key.parent < index) return;  // a smaller violation is known
+    const State& from = rebuild(depth, index, w);
     const PerKind counts = from.world.count_enabled();
     std::uint32_t total = 0;
     for (std::uint32_t c : counts) total += c;
     for (std::uint32_t n = 0; n < total; ++n) {
-      const Key key{std::uint32_t(parent), std::uint16_t(n)};
-      if (worker.found && worker.found->key < key) return;  // a smaller violation is known
-      State next = from;
-      ++worker.generated;
-      if (auto violation = apply_successor(next, n)) {
-        if (!worker.found || key < worker.found->key) worker.found = Found{key, std::move(*violation)};
+      const Link key{index, n};
+      w.scratch = from;
+      ++w.generated;
+      if (auto violation = apply_successor(w.scratch, n)) {
+        if (!w.found || key < w.found->key) w.found = Found{key, std::move(*violation)};
         return;
       }
-      if (!within_bounds(next.world)) continue;
-      const std::uint64_t fp = fingerprint(next);
-      if (!visited_.contains(fp)) worker.candidates.push_back(Candidate{fp, key});
+      if (!within_bounds(w.scratch.world)) continue;
+      const std::uint64_t fp = fingerprint(w.scratch);
+      if (!visited_.contains(fp)) w.candidates.push_back(Candidate{fp, key});
     }
   }
 
-  std::vector<Event> path_to(const std::vector<Entry>& level, const Key& key) const {
-    std::vector<std::uint16_t> numbers(level[key.parent].path.begin(), level[key.parent].path.end());
-    numbers.push_back(key.successor);
-    State state(config_.nodes, options_, budgets_);
+  std::vector<Event> events_to(std::uint32_t depth, const Link& last) const {
+    std::vector<std::uint32_t> numbers;
+    path_of(depth, last.parent, numbers);
+    numbers.push_back(last.successor);
+    State state = root_;
     std::vector<Event> events;
-    for (std::uint16_t n : numbers) {
-      const Event event = *successor_event(state.world, n);
-      events.push_back(event);
-      const int touched = state.world.apply(event);
-      state.invariants.check(state.world, touched);
+    for (std::uint32_t n : numbers) {
+      events.push_back(successor_event(state.world, n));
+      apply_successor(state, n);
     }
     return events;
   }
@@ -295,8 +322,10 @@ class ModelChecker {
   CheckConfig config_;
   typename P::Options options_;
   Budgets budgets_;
+  State root_;
   std::vector<std::pair<StateEncoder::Renaming, StateEncoder::Renaming>> renamings_;
   VisitedSet visited_;
+  std::vector<std::vector<Link>> levels_;  // levels_[d][i]: how state i of level d was reached
 };
 
 }  // namespace skiff

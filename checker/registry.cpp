@@ -1,13 +1,18 @@
 // The protocols skiff knows, each bound to the invariants it is checked against.
 #include "checker/driver.hpp"
+#include "invariants/paxos_invariants.hpp"
 #include "invariants/raft_invariants.hpp"
+#include "protocols/paxos/paxos.hpp"
 #include "protocols/raft/raft.hpp"
 
 namespace skiff {
 
 namespace {
 const ProtocolDriverFor<raft::Protocol, invariants::RaftInvariants> kRaft;
-const ProtocolDriver* const kProtocols[] = {&kRaft};
+const ProtocolDriverFor<paxos::SingleDecree, invariants::PaxosInvariants> kPaxos;
+const ProtocolDriverFor<paxos::MultiPaxos, invariants::PaxosInvariants> kMultiPaxos;
+const ProtocolDriverFor<paxos::SerialMultiPaxos, invariants::SerialMultiPaxosInvariants> kSerialMultiPaxos;
+const ProtocolDriver* const kProtocols[] = {&kRaft, &kPaxos, &kMultiPaxos, &kSerialMultiPaxos};
 }  // namespace
 
 std::span<const ProtocolDriver* const> all_protocols() { return kProtocols; }

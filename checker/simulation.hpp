@@ -58,19 +58,47 @@ struct RunOutcome {
   std::optional<Violation> violation;
 };
 
+// True once a source that can run out (ByteChoices) has; never for a seed.
+template <class Choices>
+bool out_of_choices(const Choices& choices) {
+  if constexpr (requires { choices.exhausted(); })
+    return choices.exhausted();
+  else
+    return false;
+}
+
+struct NoHook {
+  template <class World>
+  void operator()(const World&) const {}
+};
+
+// One run whose every decision comes from `choices`: first the run's swarm,
+// then each event. The run ends when no event is enabled, at the first
+// violation, or when the source runs out (the event whose choice ran out is
+// not applied). `record` receives the events in order; `after_event(world)`
+// is called after each one, before its violation (if any) is returned.
+template <class P, class Invariants, class Choices, class AfterEvent = NoHook>
+RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::vector<Event>& record,
+                       AfterEvent&& after_event = {}) {
+  sim.reset();
+  record.clear();
+  const Swarm swarm = draw_swarm(choices);
+  while (auto event = choose_event(sim.world(), choices, swarm)) {
+    if (out_of_choices(choices)) break;
+    record.push_back(*event);
+    std::optional<Violation> violation = sim.step(*event);
+    after_event(sim.world());
+    if (violation) return RunOutcome{std::move(violation)};
+  }
+  return RunOutcome{};
+}
+
 // One random run: the seed draws the run's swarm, then every decision.
 // `record` receives the events in order.
 template <class P, class Invariants>
 RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record) {
-  sim.reset();
-  record.clear();
   SeededChoices choices(seed);
-  const Swarm swarm = draw_swarm(choices);
-  while (auto event = choose_event(sim.world(), choices, swarm)) {
-    record.push_back(*event);
-    if (auto violation = sim.step(*event)) return RunOutcome{std::move(violation)};
-  }
-  return RunOutcome{};
+  return run_choices(sim, choices, record);
 }
 
 enum class ExecuteMode {

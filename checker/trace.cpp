@@ -233,9 +233,9 @@ class Parser {
   TraceEvent parse_event(std::string_view line) {
     TraceEvent te;
     te.line = line_number_;
-    auto [word, rest] = split_first(line);
+    const auto [word, rest] = split_first(line);
     Event& e = te.event;
-    auto require_no_more = [&](std::string_view extra) {
+    auto require_no_more = [&, word = word](std::string_view extra) {  // (clang 14 cannot capture a binding)
       if (!extra.empty()) fail(fmt::format("unexpected '{}' after '{}'", extra, word));
     };
     if (word == "deliver" || word == "drop" || word == "duplicate") {

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace skiff {
 
@@ -27,6 +28,7 @@ class StateEncoder {
   StateEncoder(const Renaming& rename, const Renaming& inverse) : rename_(rename), inverse_(inverse) {}
 
   void put(std::uint64_t value) {
+    if (record_) record_->push_back(value);
     hash_ ^= value * 0x9E3779B97F4A7C15ull;
     hash_ = (hash_ << 31 | hash_ >> 33) * 0xC2B2AE3D27D4EB4Full;
     ++words_;
@@ -64,6 +66,9 @@ class StateEncoder {
   // (the members of a multiset).
   StateEncoder sibling() const { return StateEncoder(rename_, inverse_); }
 
+  // Also keep every value put, in order (for tests that compare whole states).
+  void record_into(std::vector<std::uint64_t>* words) { record_ = words; }
+
  private:
   void identity() {
     for (std::uint8_t i = 0; i < 8; ++i) rename_[i] = inverse_[i] = i;
@@ -73,6 +78,7 @@ class StateEncoder {
   Renaming inverse_{};
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t words_ = 0;
+  std::vector<std::uint64_t>* record_ = nullptr;
 };
 
 }  // namespace skiff

@@ -191,7 +191,7 @@ TEST(CliUsage, NoSubcommand) { expect_bad_usage({}); }
 
 TEST(CliUsage, MissingProtocol) { expect_bad_usage({"explore"}, "protocol"); }
 
-TEST(CliUsage, UnknownProtocol) { expect_bad_usage({"explore", "paxos"}, "unknown protocol 'paxos'"); }
+TEST(CliUsage, UnknownProtocol) { expect_bad_usage({"explore", "zab"}, "unknown protocol 'zab'"); }
 
 TEST(CliUsage, UnknownBug) {
   expect_bad_usage({"explore", "raft", "--bug", "nope"}, "unknown bug 'nope'");
@@ -554,8 +554,8 @@ TEST_F(CliTrace, HeaderThatDoesNotFitTheProtocol) {
   expect_fails_at(text_of(lines), kExitBadInput, 4, "unknown bug 'nope' for protocol raft");
 
   lines = CliTrace::lines();
-  lines[1] = "protocol paxos";
-  expect_fails_at(text_of(lines), kExitBadInput, 2, "unknown protocol 'paxos'");
+  lines[1] = "protocol zab";
+  expect_fails_at(text_of(lines), kExitBadInput, 2, "unknown protocol 'zab'");
 
   // Two nodes parse (the format allows 1 to 7) but Raft needs three.
   const std::string two_nodes =

@@ -1,0 +1,240 @@
+// A libFuzzer target for one protocol: the input's bytes are the run's
+// choices (ByteChoices, checker/choice.hpp), so one mutated byte changes one
+// decision of the scheduler. A run ends when the bytes do (or at the step
+// budget); a violated invariant crashes the target. docs/fuzzing.md has the
+// byte format, the environment variables and how to turn a crash into a trace.
+//
+// A protocol's target is one small file that names the protocol and its
+// invariants (fuzz/raft.cpp):
+//
+//   #include "fuzz/protocol_target.hpp"
+//   SKIFF_PROTOCOL_FUZZ_TARGET(skiff::raft::Protocol, skiff::invariants::RaftInvariants)
+//
+// and, optionally before it, a StateAbstraction<P> specialisation that tells
+// the protocol-level feedback what a state of that protocol looks like.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/choice.hpp"
+#include "checker/simulation.hpp"
+#include "fuzz/state_feedback.hpp"
+
+namespace skiff::fuzz {
+
+// ---- configuration, from the environment ----------------------------------------
+
+struct TargetConfig {
+  int nodes = 3;
+  std::vector<std::string> bugs;
+  Budgets budgets;
+  bool state_feedback = true;
+};
+
+// Bad configuration: one line, and the process ends with status 2, before
+// fuzzing starts.
+[[noreturn]] inline void config_error(std::string_view protocol, const std::string& what) {
+  std::fprintf(stderr, "skiff fuzz target %.*s: %s\n", int(protocol.size()), protocol.data(), what.c_str());
+  std::exit(2);
+}
+
+// Reads SKIFF_NODES, SKIFF_BUGS (comma-separated), SKIFF_STEPS, SKIFF_MAX_DROPS,
+// SKIFF_MAX_DUPLICATES, SKIFF_MAX_CRASHES, SKIFF_MAX_LINK_CHANGES,
+// SKIFF_MAX_COMMANDS and SKIFF_STATE_FEEDBACK (0 or 1); unset means the
+// default of `skiff explore`.
+template <class P>
+TargetConfig config_from_environment() {
+  TargetConfig config;
+  auto number = [](const char* name, std::uint32_t low, std::uint32_t high) -> std::optional<std::uint32_t> {
+    const char* text = std::getenv(name);
+    if (!text) return std::nullopt;
+    const std::string_view view(text);
+    std::uint32_t value = 0;
+    auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
+    if (view.empty() || error != std::errc() || end != view.data() + view.size() || value < low || value > high)
+      config_error(P::name, std::string(name) + ": expected a number from " + std::to_string(low) + " to " +
+                                std::to_string(high) + ", not '" + text + "'");
+    return value;
+  };
+  if (auto nodes = number("SKIFF_NODES", std::uint32_t(P::min_nodes), std::uint32_t(P::max_nodes)))
+    config.nodes = int(*nodes);
+  const std::pair<const char*, std::uint32_t*> budgets[] = {
+      {"SKIFF_STEPS", &config.budgets.steps},
+      {"SKIFF_MAX_DROPS", &config.budgets.drops},
+      {"SKIFF_MAX_DUPLICATES", &config.budgets.duplicates},
+      {"SKIFF_MAX_CRASHES", &config.budgets.crashes},
+      {"SKIFF_MAX_LINK_CHANGES", &config.budgets.link_changes},
+      {"SKIFF_MAX_COMMANDS", &config.budgets.commands}};
+  for (const auto& [name, budget] : budgets)
+    if (auto value = number(name, 0, kMaxBudget)) *budget = *value;
+  if (auto feedback = number("SKIFF_STATE_FEEDBACK", 0, 1)) config.state_feedback = *feedback == 1;
+  if (const char* bugs = std::getenv("SKIFF_BUGS")) {
+    std::string_view rest(bugs);
+    typename P::Options options;
+    while (!rest.empty()) {
+      const std::string_view bug = rest.substr(0, rest.find(','));
+      rest.remove_prefix(std::min(rest.size(), bug.size() + 1));
+      if (bug.empty()) continue;
+      if (!options.enable_bug(bug))
+        config_error(P::name, "SKIFF_BUGS: unknown bug '" + std::string(bug) + "' for protocol " +
+                                  std::string(P::name) + " (see 'skiff list')");
+      config.bugs.emplace_back(bug);
+    }
+  }
+  return config;
+}
+
+// The command that turns a crash input of this configuration into a trace.
+template <class P>
+std::string replay_command(const TargetConfig& config, std::string_view input) {
+  std::string command = "skiff replay --fuzz-input " + std::string(input) + " --protocol " + std::string(P::name) +
+                        " --nodes " + std::to_string(config.nodes);
+  for (const std::string& bug : config.bugs) command += " --bug " + bug;
+  const Budgets defaults;
+  const Budgets& b = config.budgets;
+  auto flag = [&](const char* name, std::uint32_t value, std::uint32_t fallback) {
+    if (value != fallback) command += std::string(" --") + name + " " + std::to_string(value);
+  };
+  flag("steps", b.steps, defaults.steps);
+  flag("max-drops", b.drops, defaults.drops);
+  flag("max-duplicates", b.duplicates, defaults.duplicates);
+  flag("max-crashes", b.crashes, defaults.crashes);
+  flag("max-link-changes", b.link_changes, defaults.link_changes);
+  flag("max-commands", b.commands, defaults.commands);
+  return command;
+}
+
+// ---- what a state looks like to the feedback ------------------------------------
+
+// Small counts up to a cap: 0, 1, ..., cap.
+inline std::uint64_t capped(std::uint64_t value, std::uint64_t cap) { return std::min(value, cap); }
+
+// Marks one feature per message type in flight: its name, how many (capped).
+template <class P, class Mark>
+void message_type_features(const World<P>& world, Mark& mark) {
+  std::array<std::pair<std::uint64_t, std::uint32_t>, 16> types{};  // (hash of the type's name, count)
+  std::size_t distinct = 0;
+  for (const auto& m : world.in_flight()) {
+    std::uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a of the type's name
+    for (char c : m.message.type_name()) h = (h ^ std::uint8_t(c)) * 0x100000001B3ull;
+    std::size_t i = 0;
+    while (i < distinct && types[i].first != h) ++i;
+    if (i == distinct) {
+      if (distinct == types.size()) continue;
+      types[distinct++] = {h, 0};
+    }
+    ++types[i].second;
+  }
+  for (std::size_t i = 0; i < distinct; ++i) mark(feature(0x3E55, types[i].first, capped(types[i].second, 4)));
+}
+
+// What the protocol-level feedback sees of a state: `features(world, mark)`
+// calls mark(hash) for each feature of the world's state after an event
+// (state_feedback.hpp). Features should be coarse (small numbers, roles)
+// so that a fuzzer can reach them all and each means a situation worth
+// keeping an input for, and symmetric in the nodes' names.
+//
+// This protocol-independent one marks, for each node, whether it is crashed,
+// which timers are armed and, for a protocol with epochs (terms, ballot
+// rounds), how far it is behind the highest; the highest epoch (capped); the
+// message types in flight and how many of each. A protocol does better by
+// specialising it with what its invariants care about (fuzz/raft.cpp).
+template <class P>
+struct StateAbstraction {
+  template <class Mark>
+  static void features(const World<P>& world, Mark& mark) {
+    constexpr bool has_epoch = requires(const typename P::Node& node) { node.epoch(); };
+    std::uint64_t highest = 0;
+    if constexpr (has_epoch)
+      for (int i = 0; i < world.node_count(); ++i)
+        highest = std::max<std::uint64_t>(highest, world.node(NodeIndex(i)).epoch());
+    for (int i = 0; i < world.node_count(); ++i) {
+      const NodeIndex n = NodeIndex(i);
+      std::uint64_t behind = 0;
+      if constexpr (has_epoch) behind = capped(highest - world.node(n).epoch(), 3);
+      mark(feature(0x40DE, world.crashed(n), world.armed_timers(n), behind));
+    }
+    mark(feature(0xE60C, capped(highest, 8)));
+    message_type_features(world, mark);
+  }
+};
+
+// ---- the target -----------------------------------------------------------------
+
+template <class P, class Invariants>
+class ProtocolTarget {
+ public:
+  ProtocolTarget()
+      : config_(config_from_environment<P>()),
+        sim_(config_.nodes, make_options<P>(config_.bugs, "SKIFF_BUGS: "), config_.budgets) {
+    record_.reserve(std::min<std::uint32_t>(config_.budgets.steps, 4096));
+    replay_ = replay_command<P>(config_, "CRASH_FILE");
+    std::string bugs;
+    for (const std::string& bug : config_.bugs) bugs += (bugs.empty() ? "" : ",") + bug;
+    std::fprintf(stderr, "skiff fuzz target %s: %d nodes, bugs %s, budgets %s, state feedback %s\n",
+                 std::string(P::name).c_str(), config_.nodes, bugs.empty() ? "none" : bugs.c_str(),
+                 format_budgets(config_.budgets).c_str(), config_.state_feedback ? "on" : "off");
+  }
+
+  int run(const std::uint8_t* data, std::size_t size) {
+    ByteChoices choices(std::span<const std::uint8_t>(data, size));
+    RunOutcome outcome;
+    if (config_.state_feedback) {
+      outcome = run_choices(sim_, choices, record_, [](const World<P>& world) {
+        StateAbstraction<P>::features(world, mark_feature);
+      });
+    } else {
+      outcome = run_choices(sim_, choices, record_);
+    }
+    if (outcome.violation) crash(*outcome.violation);
+    return 0;
+  }
+
+ private:
+  // Says what was violated and how to get the trace, then aborts: libFuzzer
+  // writes the input (crash-*). Nothing here writes a file or can fail.
+  [[noreturn]] void crash(const Violation& violation) const {
+    std::fprintf(stderr,
+                 "\nskiff fuzz target %s: violation of %s after %zu events: %s\n"
+                 "  its trace: %s -o crash.trace\n"
+                 "  (CRASH_FILE: the input libFuzzer writes below, 'Test unit written to ...')\n",
+                 std::string(P::name).c_str(), violation.invariant.c_str(), record_.size(),
+                 violation.explanation.c_str(), replay_.c_str());
+    std::fflush(stderr);
+    std::abort();
+  }
+
+  TargetConfig config_;
+  Simulation<P, Invariants> sim_;
+  std::vector<Event> record_;
+  std::string replay_;
+};
+
+}  // namespace skiff::fuzz
+
+// Defines the libFuzzer entry points of the target for protocol P checked
+// against Invariants. The environment is read once, before the first input.
+#define SKIFF_PROTOCOL_FUZZ_TARGET(P, Invariants)                                     \
+  namespace {                                                                         \
+  skiff::fuzz::ProtocolTarget<P, Invariants>& skiff_fuzz_target() {                  \
+    static skiff::fuzz::ProtocolTarget<P, Invariants> target;                         \
+    return target;                                                                    \
+  }                                                                                   \
+  }                                                                                   \
+  extern "C" int LLVMFuzzerInitialize(int*, char***) {                                \
+    skiff_fuzz_target();                                                              \
+    return 0;                                                                         \
+  }                                                                                   \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
+    return skiff_fuzz_target().run(data, size);                                       \
+  }

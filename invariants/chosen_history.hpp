@@ -1,0 +1,119 @@
+// The ghost history the Paxos invariants judge by: every vote any acceptor
+// ever cast, and every value ever chosen. A value is chosen in a slot when a
+// majority of acceptors have accepted it there at one ballot; acceptors may
+// later accept other ballots (or, with a seeded bug, forget their votes), so
+// what was chosen is kept here, not read from their current state.
+//
+// It reads a node's votes through the view `votes()`: a span of
+// paxos::Vote, one per slot (ballot none: no vote). Only the node an event
+// touched can have voted, so observe() compares that node's votes with the
+// ones it last saw.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "protocols/paxos/paxos_message.hpp"
+#include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
+
+namespace skiff::invariants {
+
+class ChosenHistory {
+ public:
+  struct Chosen {
+    paxos::Slot slot = 0;
+    paxos::Ballot ballot;
+    paxos::Value value = paxos::kNoValue;
+    std::uint8_t acceptors = 0;  // the majority that chose it (bit per node)
+  };
+
+  // Records the votes node `touched` cast since it was last observed. Returns
+  // the position in chosen() of the first value chosen by them (chosen().size()
+  // if none).
+  template <class World>
+  std::size_t observe(const World& world, int touched) {
+    const std::size_t first_new = chosen_.size();
+    if (touched < 0) return first_new;
+    const auto votes = world.node(NodeIndex(touched)).votes();
+    std::vector<paxos::Vote>& seen = seen_[std::size_t(touched)];
+    if (std::equal(votes.begin(), votes.end(), seen.begin(), seen.end())) return first_new;  // most events
+    seen.resize(votes.size());  // votes it no longer holds are forgotten here too, not in tallies_
+    for (paxos::Slot slot = 0; slot < votes.size(); ++slot) {
+      if (votes[slot].ballot.none() || seen[slot] == votes[slot]) continue;
+      seen[slot] = votes[slot];
+      record(slot, seen[slot], NodeIndex(touched), world.node_count() / 2 + 1);
+    }
+    return first_new;
+  }
+
+  std::span<const Chosen> chosen() const { return chosen_; }
+
+  bool was_chosen(paxos::Slot slot, paxos::Value value) const {
+    for (const Chosen& c : chosen_)
+      if (c.slot == slot && c.value == value) return true;
+    return false;
+  }
+
+  // The ghost history, for the model checker. The votes last seen per node
+  // are left out: they are always the nodes' current votes, which the world
+  // encodes.
+  void encode(StateEncoder& e) const {
+    e.put(tallies_.size());
+    for (const Tally& t : tallies_) {
+      e.put(t.slot);
+      paxos::encode_ballot(e, t.vote.ballot);
+      e.put(t.vote.value);
+      e.put_node_set(t.acceptors);
+      e.put(t.chosen);
+    }
+  }
+
+  // "value 7 at b2.1 by nodes 1,3"
+  static std::string describe(const Chosen& c) {
+    std::string out = "value ";
+    paxos::print_value(out, c.value);
+    out += " at ";
+    paxos::print_ballot(out, c.ballot);
+    out += " by nodes ";
+    bool first = true;
+    for (int n = 0; n < kMaxNodes; ++n) {
+      if (!(c.acceptors & (1u << n))) continue;
+      fmt::format_to(std::back_inserter(out), "{}{}", first ? "" : ",", node_label(NodeIndex(n)));
+      first = false;
+    }
+    return out;
+  }
+
+ private:
+  struct Tally {
+    paxos::Slot slot;
+    paxos::Vote vote;
+    std::uint8_t acceptors;
+    bool chosen;
+  };
+
+  void record(paxos::Slot slot, const paxos::Vote& vote, NodeIndex acceptor, int majority) {
+    Tally* tally = nullptr;
+    for (Tally& t : tallies_)
+      if (t.slot == slot && t.vote == vote) tally = &t;
+    if (!tally) tally = &tallies_.emplace_back(Tally{slot, vote, 0, false});
+    tally->acceptors |= std::uint8_t(1u << acceptor);
+    if (tally->chosen || std::popcount(tally->acceptors) < majority) return;
+    tally->chosen = true;
+    chosen_.push_back(Chosen{slot, vote.ballot, vote.value, tally->acceptors});
+  }
+
+  std::vector<Tally> tallies_;                          // every (slot, ballot, value) ever voted for
+  std::array<std::vector<paxos::Vote>, kMaxNodes> seen_;  // per node, per slot: the vote last seen
+  std::vector<Chosen> chosen_;                          // in the order they were chosen
+};
+
+}  // namespace skiff::invariants

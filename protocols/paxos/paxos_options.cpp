@@ -1,0 +1,39 @@
+#include "protocols/paxos/paxos_options.hpp"
+
+namespace skiff::paxos {
+
+namespace {
+constexpr BugInfo kBugs[] = {
+    {"ignore-accepted-values",
+     "a proposer does not adopt the values reported in promises: it proposes its own (or a no-op)"},
+    {"adopt-any-accepted",
+     "a proposer adopts the first value reported in promises, not the one with the highest ballot"},
+    {"forget-promise-on-restart", "the promised ballot is not durable: a restarted acceptor forgets it"},
+    {"forget-accepted-on-restart",
+     "the accepted ballot and value are not durable: a restarted acceptor forgets them"},
+    {"accept-below-promise", "an acceptor accepts without checking ballot >= promised ballot"},
+    {"count-duplicate-promises", "a proposer counts promise messages, not distinct acceptors"},
+};
+static_assert(std::size(kBugs) == std::size_t(Bug::Count));
+}  // namespace
+
+std::span<const BugInfo> bug_table() { return kBugs; }
+
+bool Options::enable_bug(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kBugs); ++i) {
+    if (kBugs[i].name == name) {
+      bugs |= 1u << i;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> Options::enabled_bugs() const {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < std::size(kBugs); ++i)
+    if (has(Bug(i))) names.emplace_back(kBugs[i].name);
+  return names;
+}
+
+}  // namespace skiff::paxos
