@@ -30,6 +30,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                                  info.max_nodes, config.nodes));
   if (config.threads < 1 || config.threads > 256) throw InputError("--threads: must be 1 to 256");
   if (config.max_depth > 60000) throw InputError("--max-depth: at most 60000");
+  if (config.depth_first && config.max_depth > VisitedSet::kMaxTag)
+    throw InputError(fmt::format("--max-depth: at most {} with --depth-first", VisitedSet::kMaxTag));
+  if (config.memory_limit_gib < 0) throw InputError("--memory-limit: must not be negative");
 
   const Budgets& b = config.budgets;
   const std::string bounds = fmt::format(
@@ -37,9 +40,10 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
       config.max_depth, bound(config.max_epoch), b.commands, b.crashes, b.drops, b.duplicates, b.link_changes,
       bound(config.max_in_flight));
   if (!request.json)
-    fmt::print(out, "check {}: {} nodes, bugs {}; bounds: {}; symmetry {}; {} thread(s)\n", info.name, config.nodes,
+    fmt::print(out, "check {}: {} nodes, bugs {}; bounds: {}; symmetry {}; {}\n", info.name, config.nodes,
                config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")), bounds,
-               config.symmetry ? "on" : "off", config.threads);
+               config.symmetry ? "on" : "off",
+               config.depth_first ? "depth-first, 1 thread" : fmt::format("breadth-first, {} thread(s)", config.threads));
 
   CheckConfig run_config = config;
   const auto start = std::chrono::steady_clock::now();
@@ -73,7 +77,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                        : outcome.memory_limit_reached ? "memory-limit"
                                                       : "verified";
   const double per_s = double(outcome.distinct_states) / std::max(seconds, 1e-9);
-  const double bytes_per_state = double(outcome.visited_bytes) / double(std::max<std::uint64_t>(1, outcome.distinct_states));
+  const double states = double(std::max<std::uint64_t>(1, outcome.distinct_states));
+  const double bytes_per_state = double(outcome.visited_bytes) / states;
+  const double link_bytes_per_state = double(outcome.link_bytes) / states;
   if (request.json) {
     nlohmann::json j = {{"protocol", info.name},
                         {"distinct_states", outcome.distinct_states},
@@ -83,6 +89,8 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"distinct_states_per_s", per_s},
                         {"elapsed_s", seconds},
                         {"visited_bytes_per_state", bytes_per_state},
+                        {"link_bytes_per_state", link_bytes_per_state},
+                        {"search", config.depth_first ? "depth-first" : "breadth-first"},
                         {"result", result}};
     if (outcome.violation)
       j["violation"] = {{"invariant", outcome.violation->invariant},
@@ -91,11 +99,17 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"events", outcome.counterexample.size()}};
     out << j.dump() << '\n';
   } else {
-    fmt::print(out, "{} distinct states, {} generated, depth {}, {:.2f} s ({:.0f} distinct states/s, {:.1f} bytes/state visited)\n",
-               outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state);
+    fmt::print(out,
+               "{} distinct states, {} generated, depth {}, {:.2f} s ({:.0f} distinct states/s; bytes per state: "
+               "{:.1f} visited set, {:.1f} links)\n",
+               outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state,
+               link_bytes_per_state);
     if (outcome.violation) {
       fmt::print(out, "violation of {}: {}\n", outcome.violation->invariant, explanation);
-      fmt::print(out, "  shortest counterexample: {} events in {}\n", outcome.counterexample.size(), trace_path);
+      fmt::print(out, "  {}: {} events in {}\n",
+                 config.depth_first ? "counterexample (depth-first: not necessarily a shortest one)"
+                                    : "shortest counterexample",
+                 outcome.counterexample.size(), trace_path);
       fmt::print(out, "  replay: skiff replay {} --verbose\n", trace_path);
     } else if (outcome.memory_limit_reached) {
       fmt::print(out, "memory limit reached: no violation up to depth {}\n", outcome.depth);

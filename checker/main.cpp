@@ -144,6 +144,8 @@ int run(int argc, char** argv) {
     add("--max-link-changes", c.budgets.link_changes, "one-way link cuts");
     add("--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
+    check_command->add_flag("--depth-first", c.depth_first,
+                            "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(kDecimal);
     check_command->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB");

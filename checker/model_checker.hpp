@@ -20,6 +20,13 @@
 // The first level with a violation ends the search; of its violations the
 // one with the smallest (parent, successor) is reported, so the
 // counterexample is a shortest one and the same for any number of threads.
+//
+// Depth-first (config.depth_first), for when memory is short: one thread,
+// no links, only the visited set (which keeps for each state the smallest
+// depth it was reached at, and re-explores a state reached again at a
+// smaller depth, so that it finds the same states as breadth-first within
+// the depth bound) and the states along the current path. Its
+// counterexample is the first one found, not a shortest one.
 #pragma once
 
 #include <algorithm>
@@ -30,6 +37,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -48,16 +56,19 @@ struct CheckConfig {
   std::uint32_t max_epoch = 0;    // 0: unbounded (Raft: the highest term)
   std::uint32_t max_in_flight = 0;  // 0: unbounded
   bool symmetry = false;
+  bool depth_first = false;       // at most VisitedSet::kMaxTag deep; one thread
   int threads = 1;
   double memory_limit_gib = 0;    // 0: none
-  // Called after each level from the calling thread.
+  // Called after each level (depth-first: every 2^16 states generated, with
+  // the current depth) from the calling thread.
   std::function<void(std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated)> progress;
 };
 
 struct CheckOutcome {
   std::uint64_t distinct_states = 0;
   std::uint64_t generated_states = 0;
-  std::uint32_t depth = 0;              // the deepest level fully explored
+  std::uint32_t depth = 0;              // the deepest level fully explored (depth-first:
+                                        // the greatest smallest depth of a state found)
   bool complete = false;                // no state left unexplored within the bounds
   bool memory_limit_reached = false;
   std::size_t visited_bytes = 0;        // memory of the visited set
@@ -94,7 +105,10 @@ class ModelChecker {
     } while (config_.symmetry && std::next_permutation(order.begin(), order.begin() + config_.nodes));
   }
 
-  CheckOutcome run() {
+  CheckOutcome run() { return config_.depth_first ? run_depth_first() : run_breadth_first(); }
+
+ private:
+  CheckOutcome run_breadth_first() {
     CheckOutcome out;
     levels_.push_back({Link{0, 0}});
     visited_.insert(fingerprint(root_));
@@ -106,8 +120,9 @@ class ModelChecker {
     for (std::uint32_t depth = 0;; ++depth) {
       const std::vector<Link>& level = levels_.back();
       out.depth = depth;
-      if (level.empty()) {
+      if (level.empty()) {  // the deepest state is one level up
         out.complete = true;
+        out.depth = depth - 1;
         break;
       }
       if (depth >= config_.max_depth) break;  // states at max_depth are checked, not expanded
@@ -174,7 +189,55 @@ class ModelChecker {
     return out;
   }
 
- private:
+  CheckOutcome run_depth_first() {
+    if (config_.max_depth > VisitedSet::kMaxTag)
+      throw std::invalid_argument("model checker: depth-first search goes at most 63 deep");
+    CheckOutcome out;
+    const std::uint32_t max_depth = config_.max_depth;
+    // states[k]: the state after the first k events of the current path;
+    // taken[k]: the successor of states[k] taken; next/total: the successors
+    // of states[k] tried so far and in all.
+    std::vector<State> states(max_depth + 1, root_);
+    std::vector<std::uint32_t> taken(max_depth + 1), next(max_depth + 1), total(max_depth + 1);
+    visited_.visit_at_depth(fingerprint(root_), 0);
+    out.generated_states = 1;
+    total[0] = successor_count(root_.world);
+    for (std::uint32_t d = 0;;) {
+      if (next[d] == total[d] || d == max_depth) {
+        if (d == 0) break;
+        --d;
+        continue;
+      }
+      const std::uint32_t n = next[d]++;
+      State& successor = states[d + 1];
+      successor = states[d];  // assignment reuses the slot's memory
+      if (++out.generated_states % (1u << 16) == 0) {
+        if (config_.progress) config_.progress(d, visited_.size(), out.generated_states);
+        if (over_memory_limit()) {
+          out.memory_limit_reached = true;
+          break;
+        }
+      }
+      if (auto violation = apply_successor(successor, n)) {
+        out.violation = std::move(violation);
+        for (std::uint32_t k = 0; k < d; ++k) out.counterexample.push_back(successor_event(states[k].world, taken[k]));
+        out.counterexample.push_back(successor_event(states[d].world, n));
+        break;
+      }
+      if (!within_bounds(successor.world) || !visited_.visit_at_depth(fingerprint(successor), d + 1)) continue;
+      taken[d] = n;
+      ++d;
+      next[d] = 0;
+      total[d] = successor_count(states[d].world);
+    }
+    out.distinct_states = visited_.size();
+    const bool at_bound = visited_.count_with_tag(max_depth) > 0;
+    out.complete = !out.violation && !out.memory_limit_reached && !at_bound;
+    out.depth = out.violation ? std::uint32_t(out.counterexample.size()) : visited_.max_tag();
+    out.visited_bytes = visited_.bytes();
+    return out;
+  }
+
   struct State {
     State(int nodes, const typename P::Options& options, const Budgets& budgets) : world(nodes, options, budgets) {}
     World<P> world;
@@ -231,6 +294,12 @@ class ModelChecker {
     throw std::logic_error("model checker: no such successor");
   }
 
+  static std::uint32_t successor_count(const World<P>& world) {
+    std::uint32_t total = 0;
+    for (std::uint32_t c : world.count_enabled()) total += c;
+    return total;
+  }
+
   static std::optional<Violation> apply_successor(State& state, std::uint32_t n) {
     const Event event = successor_event(state.world, n);
     const int touched = state.world.apply(event);
@@ -284,9 +353,7 @@ class ModelChecker {
   void expand_one(std::uint32_t depth, std::uint32_t index, Worker& w) const {
     if (w.found && w.found->key.parent < index) return;  // a smaller violation is known
     const State& from = rebuild(depth, index, w);
-    const PerKind counts = from.world.count_enabled();
-    std::uint32_t total = 0;
-    for (std::uint32_t c : counts) total += c;
+    const std::uint32_t total = successor_count(from.world);
     for (std::uint32_t n = 0; n < total; ++n) {
       const Link key{index, n};
       w.scratch = from;

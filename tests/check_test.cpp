@@ -146,6 +146,13 @@ TEST_P(CountsMatchSimpleEnumerator, ForOneAndTwoThreadsWithAndWithoutSymmetry) {
       EXPECT_EQ(outcome.distinct_states, simple.distinct) << "threads " << threads << " symmetry " << symmetry;
       EXPECT_EQ(outcome.generated_states, simple.generated) << "threads " << threads << " symmetry " << symmetry;
     }
+    // Depth-first finds the same states (it generates more: it re-explores
+    // a state reached again at a smaller depth).
+    config.depth_first = true;
+    const CheckOutcome depth_first = check(config, 1, symmetry);
+    EXPECT_FALSE(depth_first.violation);
+    EXPECT_EQ(depth_first.distinct_states, simple.distinct) << "depth-first, symmetry " << symmetry;
+    EXPECT_GE(depth_first.generated_states, simple.generated);
   }
 }
 
@@ -182,6 +189,37 @@ TEST(ModelChecker, ExhaustsASmallSpace) {
   EXPECT_FALSE(outcome.violation);
   EXPECT_LT(outcome.depth, 100u);
   EXPECT_EQ(outcome.distinct_states, simple_enumeration(config).distinct);
+
+  config.max_depth = 60;
+  config.depth_first = true;
+  const CheckOutcome depth_first = check(config, 1, true);
+  EXPECT_TRUE(depth_first.complete);
+  EXPECT_EQ(depth_first.distinct_states, outcome.distinct_states);
+  EXPECT_EQ(depth_first.depth, outcome.depth);
+}
+
+// The visited set stays within 16 bytes per state once past its first slots.
+TEST(VisitedSet, AtMostSixteenBytesPerStateAndTagsKeepTheSmallestDepth) {
+  VisitedSet set;
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ASSERT_TRUE(set.insert(x));
+    ASSERT_FALSE(set.insert(x));
+    ASSERT_TRUE(set.contains(x));
+  }
+  EXPECT_EQ(set.size(), 200000u);
+  EXPECT_LE(set.bytes(), 16u * 200000u);
+  EXPECT_FALSE(set.contains(12345));
+
+  VisitedSet depths;
+  EXPECT_TRUE(depths.visit_at_depth(42, 9));
+  EXPECT_FALSE(depths.visit_at_depth(42, 9));
+  EXPECT_FALSE(depths.visit_at_depth(42, 12));
+  EXPECT_TRUE(depths.visit_at_depth(42, 3));
+  EXPECT_EQ(depths.max_tag(), 3u);
+  EXPECT_EQ(depths.count_with_tag(3), 1u);
+  EXPECT_EQ(depths.size(), 1u);
 }
 
 struct BugInBounds {
@@ -223,6 +261,20 @@ TEST_P(SeededBugFoundByCheck, ShortestCounterexampleReplays) {
   CheckConfig shallower = config;
   shallower.max_depth = std::uint32_t(param.shortest - 1);
   EXPECT_FALSE(check(shallower, 2, true).violation);
+
+  // Depth-first finds it too, with a counterexample no shorter, which replays.
+  CheckConfig depth_first = config;
+  depth_first.depth_first = true;
+  const CheckOutcome found = check(depth_first, 1, true);
+  ASSERT_TRUE(found.violation);
+  EXPECT_EQ(found.violation->invariant, param.invariant);
+  EXPECT_GE(found.counterexample.size(), param.shortest);
+  header.budgets.steps = std::uint32_t(found.counterexample.size());
+  Trace dfs_trace = parse_trace(format_trace(driver.make_trace(header, found.counterexample)), "dfs.trace");
+  ReplayReport dfs_report = driver.replay(dfs_trace, "dfs.trace", nullptr);
+  ASSERT_FALSE(dfs_report.divergence) << dfs_report.divergence->reason;
+  ASSERT_TRUE(dfs_report.violation);
+  EXPECT_EQ(dfs_report.violation->invariant, param.invariant);
 }
 
 CheckConfig bounds(std::uint32_t depth, std::uint32_t term, std::uint32_t commands, std::uint32_t crashes) {
