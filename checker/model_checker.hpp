@@ -14,9 +14,10 @@
 //   1. (parallel) every successor of every state of the level is generated
 //      and checked; those whose fingerprint is not yet visited become
 //      candidates (fingerprint, parent, successor number);
-//   2. candidates are sorted; of equal fingerprints the one with the smallest
-//      (parent, successor) is kept; the survivors are inserted into the
-//      visited set and become the next level, in (parent, successor) order.
+//   2. (parallel, each thread owning some shards of the visited set) the
+//      candidates are inserted in (parent, successor) order, so that of equal
+//      fingerprints the one with the smallest (parent, successor) is kept;
+//      the survivors, in that order, are the next level.
 // The first level with a violation ends the search; of its violations the
 // one with the smallest (parent, successor) is reported, so the
 // counterexample is a shortest one and the same for any number of threads.
@@ -131,31 +132,27 @@ class ModelChecker {
         break;
       }
 
-      // Phase 1: expand, in fixed chunks over the threads.
+      // Phase 1: expand, in fixed chunks over the threads. A chunk's
+      // candidates are in (parent, successor) order; so are the chunks'.
       std::atomic<std::size_t> next_chunk{0};
       constexpr std::size_t kChunk = 512;
-      auto expand = [&](Worker& worker) {
-        for (;;) {
-          const std::size_t begin = next_chunk.fetch_add(1) * kChunk;
-          if (begin >= level.size()) return;
-          const std::size_t end = std::min(level.size(), begin + kChunk);
-          for (std::size_t i = begin; i < end; ++i) expand_one(depth, std::uint32_t(i), worker);
-        }
-      };
+      const std::size_t chunks = (level.size() + kChunk - 1) / kChunk;
+      std::vector<std::pair<const Worker*, std::pair<std::size_t, std::size_t>>> chunk_candidates(chunks);
       for (Worker& w : workers) w.begin_level();
-      if (threads == 1) {
-        expand(workers[0]);
-      } else {
-        std::vector<std::thread> pool;
-        for (Worker& w : workers) pool.emplace_back([&] { expand(w); });
-        for (auto& thread : pool) thread.join();
-      }
+      parallel(workers, [&](Worker& worker) {
+        for (;;) {
+          const std::size_t chunk = next_chunk.fetch_add(1);
+          if (chunk >= chunks) return;
+          const std::size_t first = worker.candidates.size();
+          const std::size_t end = std::min(level.size(), (chunk + 1) * kChunk);
+          for (std::size_t i = chunk * kChunk; i < end; ++i) expand_one(depth, std::uint32_t(i), worker);
+          chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
+        }
+      });
 
-      std::vector<Candidate> candidates;
       std::optional<Found> found;
       for (Worker& w : workers) {
         out.generated_states += w.generated;
-        candidates.insert(candidates.end(), w.candidates.begin(), w.candidates.end());
         if (w.found && (!found || w.found->key < found->key)) found = std::move(w.found);
       }
       if (found) {
@@ -165,21 +162,21 @@ class ModelChecker {
         break;
       }
 
-      // Phase 2: keep one candidate per new state; they are the next level.
-      std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-        return a.fingerprint != b.fingerprint ? a.fingerprint < b.fingerprint : a.key < b.key;
+      // Phase 2: insert in (parent, successor) order, each thread the shards
+      // it owns; the first of equal fingerprints is new, the others are not.
+      std::vector<const Candidate*> ordered;
+      for (const auto& [worker, range] : chunk_candidates)
+        for (std::size_t i = range.first; i < range.second; ++i) ordered.push_back(&worker->candidates[i]);
+      std::vector<std::uint8_t> is_new(ordered.size(), 0);
+      parallel(workers, [&](Worker& worker) {
+        const std::size_t owner = std::size_t(&worker - workers.data());
+        for (std::size_t i = 0; i < ordered.size(); ++i)
+          if (VisitedSet::shard_of(ordered[i]->fingerprint) % workers.size() == owner)
+            is_new[i] = visited_.insert(ordered[i]->fingerprint);
       });
-      candidates.erase(std::unique(candidates.begin(), candidates.end(),
-                                   [](const Candidate& a, const Candidate& b) {
-                                     return a.fingerprint == b.fingerprint;
-                                   }),
-                       candidates.end());
-      for (const Candidate& c : candidates) visited_.insert(c.fingerprint);
-      std::sort(candidates.begin(), candidates.end(),
-                [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
       std::vector<Link> next;
-      next.reserve(candidates.size());
-      for (const Candidate& c : candidates) next.push_back(c.key);
+      for (std::size_t i = 0; i < ordered.size(); ++i)
+        if (is_new[i]) next.push_back(ordered[i]->key);
       out.distinct_states += next.size();
       levels_.push_back(std::move(next));
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
@@ -278,6 +275,15 @@ class ModelChecker {
     std::optional<Found> found;
   };
 
+  // Runs body(worker) once for each worker, each on its own thread.
+  template <class Body>
+  static void parallel(std::vector<Worker>& workers, const Body& body) {
+    if (workers.size() == 1) return body(workers[0]);
+    std::vector<std::thread> pool;
+    for (Worker& w : workers) pool.emplace_back([&] { body(w); });
+    for (auto& thread : pool) thread.join();
+  }
+
   static Budgets with_unbounded_steps(Budgets budgets) {
     budgets.steps = std::numeric_limits<std::uint32_t>::max();
     return budgets;
@@ -286,7 +292,9 @@ class ModelChecker {
   // The n-th successor of a state: events in kind order, then in the world's
   // order within a kind.
   static Event successor_event(const World<P>& world, std::uint32_t n) {
-    const PerKind counts = world.count_enabled();
+    return successor_event(world, world.count_enabled(), n);
+  }
+  static Event successor_event(const World<P>& world, const PerKind& counts, std::uint32_t n) {
     for (int kind = 0; kind < kEventKinds; ++kind) {
       if (n < counts[kind]) return world.nth_enabled(EventKind(kind), n);
       n -= counts[kind];
@@ -301,7 +309,9 @@ class ModelChecker {
   }
 
   static std::optional<Violation> apply_successor(State& state, std::uint32_t n) {
-    const Event event = successor_event(state.world, n);
+    return apply_event(state, successor_event(state.world, n));
+  }
+  static std::optional<Violation> apply_event(State& state, const Event& event) {
     const int touched = state.world.apply(event);
     return state.invariants.check(state.world, touched);
   }
@@ -353,12 +363,14 @@ class ModelChecker {
   void expand_one(std::uint32_t depth, std::uint32_t index, Worker& w) const {
     if (w.found && w.found->key.parent < index) return;  // a smaller violation is known
     const State& from = rebuild(depth, index, w);
-    const std::uint32_t total = successor_count(from.world);
+    const PerKind counts = from.world.count_enabled();
+    std::uint32_t total = 0;
+    for (std::uint32_t c : counts) total += c;
     for (std::uint32_t n = 0; n < total; ++n) {
       const Link key{index, n};
       w.scratch = from;
       ++w.generated;
-      if (auto violation = apply_successor(w.scratch, n)) {
+      if (auto violation = apply_event(w.scratch, successor_event(from.world, counts, n))) {
         if (!w.found || key < w.found->key) w.found = Found{key, std::move(*violation)};
         return;
       }

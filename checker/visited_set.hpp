@@ -10,7 +10,7 @@
 // depth at which it reached the state there; breadth-first leaves it 0).
 //
 // contains() may run on many threads at once while nothing inserts; insert()
-// and visit_at_depth() on one thread per shard. The model checker keeps to
+// and visit_at_depth() on one thread per shard (shard_of(fingerprint)). The model checker keeps to
 // that (lookups while expanding a level, inserts between levels), so there
 // are no locks.
 #pragma once
@@ -31,6 +31,8 @@ class VisitedSet {
   VisitedSet() {
     for (Shard& shard : shards_) shard.slots.assign(kFirstSlots, kEmpty);
   }
+
+  static std::size_t shard_of(std::uint64_t fingerprint) { return std::size_t(fingerprint >> kKeyBits); }
 
   bool contains(std::uint64_t fingerprint) const {
     const std::uint64_t key = key_of(fingerprint);
@@ -103,7 +105,6 @@ class VisitedSet {
     std::size_t used = 0;
   };
 
-  static std::size_t shard_of(std::uint64_t fingerprint) { return std::size_t(fingerprint >> kKeyBits); }
   // The key 0 would look empty, so it is stored as 1 (a collision of one
   // value in 2^58).
   static std::uint64_t key_of(std::uint64_t fingerprint) {

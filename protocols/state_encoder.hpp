@@ -28,7 +28,8 @@ class StateEncoder {
   StateEncoder(const Renaming& rename, const Renaming& inverse) : rename_(rename), inverse_(inverse) {}
 
   void put(std::uint64_t value) {
-    if (record_) record_->push_back(value);
+    if (record_) [[unlikely]]
+      record(value);
     hash_ ^= value * 0x9E3779B97F4A7C15ull;
     hash_ = (hash_ << 31 | hash_ >> 33) * 0xC2B2AE3D27D4EB4Full;
     ++words_;
@@ -70,6 +71,7 @@ class StateEncoder {
   void record_into(std::vector<std::uint64_t>* words) { record_ = words; }
 
  private:
+  [[gnu::noinline]] void record(std::uint64_t value) { record_->push_back(value); }
   void identity() {
     for (std::uint8_t i = 0; i < 8; ++i) rename_[i] = inverse_[i] = i;
   }
