@@ -203,7 +203,8 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
     r.explanation = trace.violation ? trace.violation->explanation : found.violation.explanation;
     if (!request.html_dir.empty()) {
       r.html_path = (std::filesystem::path(request.html_dir) / fmt::format("{}-{}.html", info.name, found.seed)).string();
-      write_text_file(r.html_path, build_html_page(driver, trace, r.trace_path));
+      // From the file, as `replay --html` would make it (with its line numbers).
+      write_text_file(r.html_path, build_html_page(driver, read_trace_file(r.trace_path), r.trace_path));
     }
     reported.push_back(std::move(r));
   }
