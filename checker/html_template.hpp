@@ -330,6 +330,14 @@ function render() {
   // Messages: an arrow for each delivery, a dashed line to a cross for each drop,
   // a faint stub for each message still in flight at the end.
   const visibleY = r => y(r);
+  // Arrows leaving one send: the k-th (by receipt) has its label further along,
+  // so that the labels of a broadcast do not sit on each other.
+  const fanned = {}, fanIndex = {};
+  for (let r = 1; r <= LAST; r++)
+    if (STEPS[r].kind === 'deliver') {
+      const sent = MSGS[STEPS[r].msg].sent;
+      fanIndex[r] = fanned[sent] = (fanned[sent] === undefined ? 0 : fanned[sent] + 1);
+    }
   for (let r = 1; r <= LAST; r++) {
     const s = STEPS[r];
     if (hidden(r)) continue;
@@ -348,7 +356,8 @@ function render() {
         let angle = Math.atan2(y2 - y1, x2 - x1) * 180 / Math.PI;
         if (angle > 90) angle -= 180;
         if (angle < -90) angle += 180;
-        const mx = x1 + (x2 - x1) * 0.55, my = y1 + (y2 - y1) * 0.55;  // nearer the receiver: arrows from one send part
+        const t = Math.min(0.85, 0.55 + 0.2 * fanIndex[r]);  // nearer the receiver: arrows from one send part
+        const mx = x1 + (x2 - x1) * t, my = y1 + (y2 - y1) * t;
         const text = lbl(labels, mx, my - 4, (copy ? 'copy: ' : '') + label(m), 'arrow-label' + (copy ? ' copy' : ''), 'middle');
         text.setAttribute('transform', 'rotate(' + angle.toFixed(2) + ' ' + mx + ' ' + my + ')');
       } else {
@@ -504,15 +513,15 @@ if (DATA.violation) {
   const g = document.getElementById('legend');
   let x = 4;
   const yy = 13;
-  function item(draw, text) { draw(x); x += 26; x += el('text', { x: x, y: yy + 4, class: 'mark-label' }, g, text).getComputedTextLength() + 18; }
+  function item(draw, text) { draw(x); x += 24; x += el('text', { x: x, y: yy + 4, class: 'mark-label' }, g, text).getComputedTextLength() + 12; }
   item(x0 => el('line', { x1: x0, y1: yy - 6, x2: x0 + 20, y2: yy + 6, class: 'arrow' }, g), 'delivered');
   item(x0 => el('line', { x1: x0, y1: yy - 6, x2: x0 + 20, y2: yy + 6, class: 'arrow copy' }, g), 'delivered copy');
   item(x0 => { el('line', { x1: x0, y1: yy - 6, x2: x0 + 14, y2: yy + 2, class: 'drop-line' }, g); xMark(g, x0 + 16, yy + 3, 4, 'drop-x'); }, 'dropped');
   item(x0 => { el('circle', { cx: x0 + 8, cy: yy, r: 5, class: 'dup' }, g); el('circle', { cx: x0 + 12, cy: yy, r: 5, class: 'dup' }, g); }, 'duplicated');
-  item(x0 => el('line', { x1: x0, y1: yy - 6, x2: x0 + 6, y2: yy + 2, class: 'pending' }, g), 'never delivered');
+  item(x0 => el('line', { x1: x0 + 2, y1: yy - 6, x2: x0 + 12, y2: yy + 6, class: 'pending' }, g), 'never delivered');
   item(x0 => xMark(g, x0 + 10, yy, 6, 'crash-x'), 'crash');
   item(x0 => el('path', { d: 'M' + (x0 + 4) + ',' + (yy + 5) + ' L' + (x0 + 10) + ',' + (yy - 7) + ' L' + (x0 + 16) + ',' + (yy + 5) + ' z', class: 'restart' }, g), 'restart');
-  item(x0 => { el('line', { x1: x0, y1: yy, x2: x0 + 20, y2: yy, class: 'cut' }, g); el('line', { x1: x0 + 8, y1: yy + 6, x2: x0 + 12, y2: yy - 6, class: 'cut-break' }, g); }, 'link cut (one way)');
+  item(x0 => { el('line', { x1: x0, y1: yy, x2: x0 + 20, y2: yy, class: 'cut' }, g); el('line', { x1: x0 + 8, y1: yy + 6, x2: x0 + 12, y2: yy - 6, class: 'cut-break' }, g); }, 'link cut');
   item(x0 => el('line', { x1: x0, y1: yy, x2: x0 + 20, y2: yy, class: 'heal' }, g), 'link healed');
   item(x0 => el('circle', { cx: x0 + 10, cy: yy, r: 6, class: 'timer' }, g), 'timeout');
   item(x0 => el('rect', { x: x0 + 5, y: yy - 5, width: 10, height: 10, class: 'client' }, g), 'client command');
