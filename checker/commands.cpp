@@ -12,6 +12,7 @@
 
 #include "checker/driver.hpp"
 #include "checker/errors.hpp"
+#include "checker/html_view.hpp"
 #include "checker/trace.hpp"
 
 namespace skiff {
@@ -144,6 +145,11 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
   std::filesystem::create_directories(request.out_dir, ignored);
   if (!std::filesystem::is_directory(request.out_dir))
     throw InputError(fmt::format("--out: {}: not a directory", request.out_dir));
+  if (!request.html_dir.empty()) {
+    std::filesystem::create_directories(request.html_dir, ignored);
+    if (!std::filesystem::is_directory(request.html_dir))
+      throw InputError(fmt::format("--html: {}: not a directory", request.html_dir));
+  }
 
   ExploreConfig run_config = config;
   const auto start = Clock::now();
@@ -170,12 +176,13 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
     std::string explanation;  // as the reported trace's footer has it
     std::size_t events_before = 0, events_after = 0;
     double shrink_s = 0;
+    std::string html_path;  // the page of the trace, if --html
   };
   std::vector<Reported> reported;
   for (const FoundRun& found : outcome.found) {
     TraceHeader header{std::string(info.name), config.nodes, config.bugs, found.seed, config.budgets};
     Trace trace = driver.make_trace(header, found.events);
-    Reported r{&found, {}, {}, {}, trace.events.size(), trace.events.size(), 0};
+    Reported r{&found, {}, {}, {}, trace.events.size(), trace.events.size(), 0, {}};
     const std::string base = (std::filesystem::path(request.out_dir) /
                               fmt::format("{}-{}", info.name, found.seed)).string();
     r.trace_path = base + ".trace";
@@ -194,13 +201,18 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
       verify_written_trace(driver, r.trace_path);
     }
     r.explanation = trace.violation ? trace.violation->explanation : found.violation.explanation;
+    if (!request.html_dir.empty()) {
+      r.html_path = (std::filesystem::path(request.html_dir) / fmt::format("{}-{}.html", info.name, found.seed)).string();
+      // From the file, as `replay --html` would make it (with its line numbers).
+      write_text_file(r.html_path, build_html_page(driver, read_trace_file(r.trace_path), r.trace_path));
+    }
     reported.push_back(std::move(r));
   }
 
   const double events_per_s = double(outcome.events) / std::max(elapsed, 1e-9);
   if (request.json) {
     nlohmann::json violations = nlohmann::json::array();
-    for (const Reported& r : reported)
+    for (const Reported& r : reported) {
       violations.push_back({{"invariant", r.run->violation.invariant},
                             {"explanation", r.explanation},
                             {"seed", r.run->seed},
@@ -210,6 +222,8 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
                             {"events_after", r.events_after},
                             {"shrink_s", r.shrink_s},
                             {"reproduce", reproduce_command(request.protocol, config, r.run->seed)}});
+      if (!request.html_dir.empty()) violations.back()["html"] = r.html_path;
+    }
     nlohmann::json result = {{"protocol", info.name},     {"runs", outcome.runs},
                              {"events", outcome.events},  {"elapsed_s", elapsed},
                              {"events_per_s", events_per_s}, {"timed_out", outcome.timed_out},
@@ -225,6 +239,7 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
       else
         fmt::print(out, "  trace:     {} ({} events)\n", r.trace_path, r.events_before);
       fmt::print(out, "  replay:    skiff replay {} --verbose\n", r.trace_path);
+      if (!r.html_path.empty()) fmt::print(out, "  html:      {}\n", r.html_path);
       fmt::print(out, "  reproduce: {}\n", reproduce_command(request.protocol, config, r.run->seed));
     }
     fmt::print(out, "{} runs, {} events in {:.2f} s ({} events/s){}: {}\n", outcome.runs, outcome.events, elapsed,
@@ -234,7 +249,9 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
   return reported.empty() ? kExitOk : kExitViolation;
 }
 
-int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err) {
+int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err,
+               const std::string& html_path) {
+  if (!html_path.empty()) check_html_path(html_path);
   Trace trace = read_trace_file(path);
   const ProtocolDriver& driver = protocol_of(trace, path);
   const ProtocolInfo& info = driver.info();
@@ -248,6 +265,7 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
     for (const std::string& state : states) fmt::print(out, "       {}\n", state);
   };
   ReplayReport report = driver.replay(trace, path, observer);
+  if (!html_path.empty()) write_text_file(html_path, build_html_page(driver, trace, path));
 
   // An event's line; a trace without events has only its footer to point at.
   auto line_of = [&](std::size_t index) {

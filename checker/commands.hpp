@@ -22,10 +22,14 @@ struct ExploreRequest {
   bool shrink = true;
   bool json = false;
   bool show_progress = false;  // a progress line on stderr
+  std::string html_dir;        // if set: a page of each reported trace here (html_view.hpp)
 };
 int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err);
 
-int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err);
+// With `html_path`, also writes the trace's page there (html_view.hpp), even
+// if the trace stops replaying partway (it shows where).
+int run_replay(const std::string& path, bool verbose, std::ostream& out, std::ostream& err,
+               const std::string& html_path = "");
 
 // skiff replay --fuzz-input: runs a fuzz target's input (a crash-* file) as the
 // target did, and writes its trace, shrunk if it violates an invariant.

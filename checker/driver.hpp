@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,21 @@ struct ByteRun {
 // Called after each replayed event with the event and one line per node.
 using ReplayObserver = std::function<void(const TraceEvent&, const std::vector<std::string>& node_states)>;
 
+// The world as a replay leaves it after one event (or at first boot), for
+// views that draw a run (html_view.hpp). Nodes in order 0..n-1.
+struct ReplayStep {
+  const TraceEvent* event = nullptr;     // nullptr: the first boot, before any event
+  std::vector<std::string> node_states;  // each node's own one-line print
+  std::vector<bool> crashed;
+  std::vector<std::pair<NodeIndex, NodeIndex>> links_down;  // (from, to), in order
+  struct Message {
+    MessageId id;
+    std::string text;
+  };
+  std::vector<Message> in_flight;  // in the world's order
+};
+using ReplayStepObserver = std::function<void(const ReplayStep&)>;
+
 class ProtocolDriver {
  public:
   virtual ~ProtocolDriver() = default;
@@ -52,6 +68,10 @@ class ProtocolDriver {
   // Strict replay; throws InputError (naming `file`) for unknown bugs.
   virtual ReplayReport replay(const Trace& trace, const std::string& file,
                               const ReplayObserver& observer) const = 0;
+  // Strict replay like replay(), reporting the first boot and then the world
+  // after each event.
+  virtual ReplayReport replay_steps(const Trace& trace, const std::string& file,
+                                    const ReplayStepObserver& observer) const = 0;
   // Exhaustive search within bounds; throws InputError for a protocol whose
   // nodes cannot be copied and hashed.
   virtual CheckOutcome check(const CheckConfig& config) const = 0;
@@ -117,6 +137,34 @@ class ProtocolDriverFor final : public ProtocolDriver {
       };
     }
     Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+    return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
+  }
+
+  ReplayReport replay_steps(const Trace& trace, const std::string& file,
+                            const ReplayStepObserver& observer) const override {
+    Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
+    auto report = [&](const TraceEvent* event, const World<P>& world) {
+      ReplayStep step;
+      step.event = event;
+      for (int i = 0; i < world.node_count(); ++i) {
+        std::string line;
+        world.node(NodeIndex(i)).print(line);
+        step.node_states.push_back(std::move(line));
+        step.crashed.push_back(world.crashed(NodeIndex(i)));
+        for (int j = 0; j < world.node_count(); ++j)
+          if (i != j && !world.link_up(NodeIndex(i), NodeIndex(j)))
+            step.links_down.emplace_back(NodeIndex(i), NodeIndex(j));
+      }
+      for (const auto& m : world.in_flight()) {
+        std::string text;
+        m.message.print(text);
+        step.in_flight.push_back({m.id, std::move(text)});
+      }
+      observer(step);
+    };
+    report(nullptr, executor.world());  // the world is booted when it is made
+    Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true,
+                                     [&](const TraceEvent& event, const World<P>& world) { report(&event, world); });
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
 

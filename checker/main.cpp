@@ -74,18 +74,22 @@ int run(int argc, char** argv) {
   explore_command->add_flag("--no-shrink", no_shrink, "report the full trace only");
   explore_command->add_flag("--keep-going", explore.config.keep_going, "do not stop at the first violation");
   explore_command->add_flag("--json", explore.json, "one JSON object on stdout");
+  explore_command->add_option("--html", explore.html_dir, "write each violation's page (DIR/PROTOCOL-SEED.html) here");
 
   std::string trace_path;
   bool verbose = false;
   auto* replay = app.add_subcommand("replay", "re-execute a trace, checking every line");
   auto* trace_arg = replay->add_option("trace", trace_path, "trace file");
   auto* verbose_flag = replay->add_flag("--verbose", verbose, "every node's state after each event");
+  std::string html_path;
+  auto* html_flag = replay->add_option("--html", html_path, "also write the trace as a page (space-time diagram)");
   // replay --fuzz-input: a fuzz target's input instead of a trace (docs/fuzzing.md).
   skiff::FuzzInputRequest fuzz_input;
   auto* fuzz_flag = replay->add_option("--fuzz-input", fuzz_input.path,
                                        "run a fuzz target's input (crash-*) and write its trace, shrunk")
                         ->excludes(trace_arg)
-                        ->excludes(verbose_flag);
+                        ->excludes(verbose_flag)
+                        ->excludes(html_flag);
   fuzz_flag->needs(replay->add_option("--protocol", fuzz_input.protocol, "with --fuzz-input: the target's protocol")
                        ->needs(fuzz_flag));
   replay->add_option("--nodes", fuzz_input.nodes, "with --fuzz-input: SKIFF_NODES")
@@ -178,7 +182,7 @@ int run(int argc, char** argv) {
     return skiff::run_check(check, std::cout, std::cerr);
   }
   if (*replay && !fuzz_input.path.empty()) return skiff::run_replay_fuzz_input(fuzz_input, std::cout, std::cerr);
-  if (*replay) return skiff::run_replay(trace_path, verbose, std::cout, std::cerr);
+  if (*replay) return skiff::run_replay(trace_path, verbose, std::cout, std::cerr, html_path);
   if (*shrink) return skiff::run_shrink(trace_path, shrink_out, std::cout, std::cerr);
   return skiff::kExitBadInput;
 }
