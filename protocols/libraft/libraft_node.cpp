@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <csetjmp>
+#include <csignal>
 #include <cstring>
 #include <deque>
+#include <mutex>
 
 #include "protocols/libraft/c_raft.hpp"
 
@@ -63,6 +66,59 @@ raft_entry* library_entries(const std::vector<StoredEntry>& entries) {
 
 void silent_emit(raft_tracer*, const char*, int, const char*) {}
 
+// ---- the library crashing ------------------------------------------------------
+// A crash of the library (a segfault, an abort: Debian builds it without
+// assertions, so a broken state shows as a bad memory access) must be a
+// finding, not a crash of skiff. Every call into the library runs under a
+// guard: a fatal signal on that thread jumps back to the guard, which
+// abandons the instance (its memory is never touched again) and records the
+// crash; the invariant library-survives reports it. Under AddressSanitizer
+// the handlers replace the sanitizer's for these signals too; abandoned
+// instances stay reachable (kept below), so leak checking stays quiet.
+thread_local sigjmp_buf* t_guard = nullptr;
+thread_local volatile int t_signal = 0;
+
+void on_fatal_signal(int signal) {
+  if (t_guard) {
+    t_signal = signal;
+    siglongjmp(*t_guard, 1);
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+void install_fatal_signal_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int signal : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) {
+      struct sigaction action {};
+      action.sa_handler = &on_fatal_signal;
+      sigemptyset(&action.sa_mask);
+      action.sa_flags = SA_NODEFER;
+      sigaction(signal, &action, nullptr);
+    }
+  });
+}
+
+// Instances abandoned after a crash of the library, kept reachable.
+std::mutex g_abandoned_mutex;
+std::vector<void*> g_abandoned;
+void keep_abandoned(void* instance) {
+  std::lock_guard lock(g_abandoned_mutex);
+  g_abandoned.push_back(instance);
+}
+
+const char* signal_name(int signal) {
+  switch (signal) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+  }
+  return "a fatal signal";
+}
+
 std::uint64_t splitmix(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -79,6 +135,33 @@ class Node::Impl {
   ~Impl() {
     if (instance_) close_instance();
   }
+
+  // Runs `call` (which calls into the library); returns false if the library
+  // crashed in it, after abandoning the instance.
+  template <class Call>
+  bool guarded(const char* where, Call&& call) {
+    if (!instance_) return false;
+    install_fatal_signal_handlers();
+    sigjmp_buf here;
+    sigjmp_buf* const outer = t_guard;
+    if (sigsetjmp(here, 1) == 0) {
+      t_guard = &here;
+      call();
+      t_guard = outer;
+      return true;
+    }
+    t_guard = outer;
+    if (library_crash_.empty())
+      library_crash_ = fmt::format("the library crashed ({}) in {}", signal_name(t_signal), where);
+    keep_abandoned(instance_.release());  // its memory is suspect: never touched again
+    running_ = false;
+    closing_ = false;
+    pending_.clear();
+    sends_done_.clear();
+    return false;
+  }
+
+  std::string library_crash_;
 
   // ---- events ----------------------------------------------------------------
   void boot(Fx& fx, bool first) {
@@ -110,11 +193,11 @@ class Node::Impl {
       raft_configuration conf;
       raft_configuration_init(&conf);
       for (int i = 1; i <= node_count_; ++i) raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
-      rc = raft_bootstrap(&in.r, &conf);
+      if (!guarded("raft_bootstrap", [&] { rc = raft_bootstrap(&in.r, &conf); })) return finish(fx);
       raft_configuration_close(&conf);
       if (rc != 0) return fail_boot("raft_bootstrap", rc);
     }
-    rc = raft_start(&in.r);
+    if (!guarded("raft_start", [&] { rc = raft_start(&in.r); })) return finish(fx);
     if (rc != 0) return fail_boot("raft_start", rc);
     running_ = true;
     finish(fx);
@@ -171,7 +254,7 @@ class Node::Impl {
       default:
         return finish(fx);
     }
-    instance_->recv(&instance_->io, &msg);
+    guarded("its recv callback", [&] { instance_->recv(&instance_->io, &msg); });
     finish(fx);
   }
 
@@ -181,13 +264,13 @@ class Node::Impl {
     switch (timer) {
       case kTick:
         clock_ms_ += kTickMs;
-        instance_->tick(&instance_->io);
+        guarded("its tick callback", [&] { instance_->tick(&instance_->io); });
         break;
       case kDiskWrite:
-        complete_oldest_write();
+        guarded("an append callback (write done)", [&] { complete_oldest_write(); });
         break;
       case kDiskFail:
-        fail_pending_writes();
+        guarded("an append callback (write failed)", [&] { fail_pending_writes(); });
         break;
     }
     finish(fx);
@@ -206,8 +289,10 @@ class Node::Impl {
     buffer.len = payload.size();
     buffer.base = raft_malloc(buffer.len);
     std::memcpy(buffer.base, payload.data(), buffer.len);
-    const int rc = ::raft_apply(&instance_->r, request, &buffer, 1, &Impl::apply_done);
-    if (rc != 0) {
+    int rc = RAFT_SHUTDOWN;
+    if (!guarded("raft_apply", [&] { rc = ::raft_apply(&instance_->r, request, &buffer, 1, &Impl::apply_done); }))
+      request = nullptr;  // abandoned with the instance
+    if (rc != 0 && request) {
       raft_free(buffer.base);
       delete request;
     }
@@ -512,10 +597,11 @@ class Node::Impl {
     if (pending_.empty() || disk_errors_left_ == 0) return;
     --disk_errors_left_;
     disk_broken_ = true;
-    std::deque<Write> pending;
-    pending.swap(pending_);
-    for (Write& w : pending)
+    failing_.clear();
+    failing_.swap(pending_);  // a member: the callbacks may crash the library
+    for (Write& w : failing_)
       if (!w.truncate && w.callback) w.callback(w.request, RAFT_IOERR);
+    failing_.clear();
   }
 
   // ---- after each event ------------------------------------------------------------
@@ -529,7 +615,7 @@ class Node::Impl {
   }
 
   void finish(Fx& fx) {
-    run_send_callbacks();
+    if (instance_) guarded("a send callback", [&] { run_send_callbacks(); });
     fx_ = nullptr;
     if (running_) fx.arm(kTick);
     else fx.cancel(kTick);
@@ -557,7 +643,12 @@ class Node::Impl {
     if (instance_->initialized) {
       closing_ = true;
       // raft_close completes through io_close, synchronously here.
-      raft_close(&instance_->r, [](raft* r) { static_cast<Instance*>(r->data)->closed = true; });
+      if (!guarded("raft_close", [&] {
+            raft_close(&instance_->r, [](raft* r) { static_cast<Instance*>(r->data)->closed = true; });
+          })) {
+        fx_ = saved;
+        return;
+      }
     }
     closing_ = false;
     running_ = false;
@@ -587,6 +678,7 @@ class Node::Impl {
   int node_count_;
   std::unique_ptr<Instance> instance_;
   std::deque<Write> pending_;
+  std::deque<Write> failing_;
   std::vector<SendDone> sends_done_;
   Fx* fx_ = nullptr;
   bool closing_ = false;
@@ -625,5 +717,6 @@ std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
 std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
 std::size_t Node::pending_writes() const { return impl_->pending_count(); }
 std::string_view Node::broken_promise() const { return impl_->broken_; }
+std::string_view Node::library_crash() const { return impl_->library_crash_; }
 
 }  // namespace skiff::libraft
