@@ -24,6 +24,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   const ProtocolDriver* driver = find_protocol(request.protocol);
   if (!driver) throw InputError(fmt::format("unknown protocol '{}' (see 'skiff list')", request.protocol));
   const ProtocolInfo& info = driver->info();
+  if (!info.checkable) throw InputError(not_checkable_message(info.name));
   const CheckConfig& config = request.config;
   if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,

@@ -26,6 +26,7 @@ struct ProtocolInfo {
   std::vector<BugInfo> bugs;
   std::vector<InvariantInfo> invariants;
   std::vector<BugInfo> variants;  // name and description, like bugs
+  bool checkable = true;          // its nodes can be copied and hashed: `skiff check` works
 };
 
 struct ReplayReport {
@@ -58,6 +59,12 @@ struct ReplayStep {
   std::vector<Message> in_flight;  // in the world's order
 };
 using ReplayStepObserver = std::function<void(const ReplayStep&)>;
+
+// The one-line error of `skiff check` for a protocol whose nodes cannot be
+// copied and hashed (a real library's instances).
+inline std::string not_checkable_message(std::string_view protocol) {
+  return fmt::format("{} cannot be model checked: its nodes cannot be copied and hashed (use explore)", protocol);
+}
 
 class ProtocolDriver {
  public:
@@ -96,6 +103,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
     info_.max_nodes = P::max_nodes;
     info_.bugs.assign(P::bugs().begin(), P::bugs().end());
     info_.invariants.assign(Invariants::info.begin(), Invariants::info.end());
+    info_.checkable = kCheckable;
   }
 
   const ProtocolInfo& info() const override { return info_; }
@@ -104,15 +112,16 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return explore_seeds<P, Invariants>(config);
   }
 
+  static constexpr bool kCheckable = requires(const typename P::Node& node, StateEncoder& encoder) {
+    node.encode(encoder);
+    node.epoch();
+  };
+
   CheckOutcome check(const CheckConfig& config) const override {
-    if constexpr (requires(const typename P::Node& node, StateEncoder& encoder) {
-                    node.encode(encoder);
-                    node.epoch();
-                  }) {
+    if constexpr (kCheckable) {
       return ModelChecker<P, Invariants>(config).run();
     } else {
-      throw InputError(fmt::format(
-          "{} cannot be model checked: its nodes cannot be copied and hashed (use explore)", P::name));
+      throw InputError(not_checkable_message(P::name));
     }
   }
 

@@ -4,6 +4,10 @@
 #include "invariants/raft_invariants.hpp"
 #include "protocols/paxos/paxos.hpp"
 #include "protocols/raft/raft.hpp"
+#ifdef SKIFF_HAVE_LIBRAFT
+#include "invariants/libraft_invariants.hpp"
+#include "protocols/libraft/libraft.hpp"
+#endif
 
 namespace skiff {
 
@@ -12,7 +16,15 @@ const ProtocolDriverFor<raft::Protocol, invariants::RaftInvariants> kRaft;
 const ProtocolDriverFor<paxos::SingleDecree, invariants::PaxosInvariants> kPaxos;
 const ProtocolDriverFor<paxos::MultiPaxos, invariants::PaxosInvariants> kMultiPaxos;
 const ProtocolDriverFor<paxos::SerialMultiPaxos, invariants::SerialMultiPaxosInvariants> kSerialMultiPaxos;
-const ProtocolDriver* const kProtocols[] = {&kRaft, &kPaxos, &kMultiPaxos, &kSerialMultiPaxos};
+#ifdef SKIFF_HAVE_LIBRAFT
+const ProtocolDriverFor<libraft::Protocol, invariants::LibraftInvariants> kLibraft;
+const ProtocolDriverFor<libraft::StableDiskProtocol, invariants::LibraftInvariants> kLibraftStableDisk;
+#endif
+const ProtocolDriver* const kProtocols[] = {&kRaft, &kPaxos, &kMultiPaxos, &kSerialMultiPaxos,
+#ifdef SKIFF_HAVE_LIBRAFT
+                                            &kLibraft, &kLibraftStableDisk,
+#endif
+};
 }  // namespace
 
 std::span<const ProtocolDriver* const> all_protocols() { return kProtocols; }

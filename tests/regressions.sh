@@ -7,7 +7,15 @@ skiff="$1"
 corpus="$2"
 count=0
 failed=0
+skipped=0
+known="$("$skiff" list | sed -n 's/^\([a-z0-9-]*\): .*/\1/p')"
 for trace in "$corpus"/*.trace; do
+  # A protocol this build left out (libraft without libraft-dev) is skipped.
+  protocol="$(sed -n 's/^protocol //p' "$trace" | head -1)"
+  if ! grep -qx -- "$protocol" <<<"$known"; then
+    skipped=$((skipped + 1))
+    continue
+  fi
   expected=0
   grep -q '^violation ' "$trace" && expected=1
   status=0
@@ -20,5 +28,5 @@ for trace in "$corpus"/*.trace; do
   count=$((count + 1))
 done
 [ "$count" -gt 0 ] || { echo "no traces in $corpus" >&2; exit 1; }
-echo "$((count - failed)) of $count regression traces replay as their footers say"
+echo "$((count - failed)) of $count regression traces replay as their footers say ($skipped skipped: protocol not built)"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,69 @@
+// committed-is-durable: every entry any node ever reported committed is on
+// the disks of a majority, with the same term and command, at every point of
+// the run (crashes keep disks; only a truncation could remove it). Reads
+// `durable_log()`, what each node's disk really holds.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
+
+namespace skiff::invariants {
+
+class CommittedIsDurable {
+ public:
+  static constexpr std::string_view name = "committed-is-durable";
+  static constexpr std::string_view description =
+      "every entry ever reported committed is stored on the disks of a majority";
+
+  template <class World>
+  std::optional<std::string> check(const World& world, int touched) {
+    if (touched < 0) return std::nullopt;
+    const auto& node = world.node(NodeIndex(touched));
+    const auto log = node.log();
+    const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
+    for (std::size_t i = committed_.size(); i < committed; ++i)
+      committed_.push_back(Committed{log[i].term, log[i].command, NodeIndex(touched)});
+    const int majority = world.node_count() / 2 + 1;
+    for (std::size_t i = 0; i < committed_.size(); ++i) {
+      const Committed& c = committed_[i];
+      int holders = 0;
+      std::string names;
+      for (int n = 0; n < world.node_count(); ++n) {
+        const auto disk = world.node(NodeIndex(n)).durable_log();
+        if (i < disk.size() && disk[i].term == c.term && disk[i].command == c.command) {
+          ++holders;
+          names += fmt::format("{}{}", names.empty() ? "" : ",", node_label(NodeIndex(n)));
+        }
+      }
+      if (holders < majority)
+        return fmt::format("entry {} ({}:{}), reported committed by node {}, is on the disks of {} only", i + 1,
+                           c.term, c.command, node_label(c.by), names.empty() ? "no node" : "nodes " + names);
+    }
+    return std::nullopt;
+  }
+
+  void encode(StateEncoder& encoder) const {
+    encoder.put(committed_.size());
+    for (const Committed& c : committed_) {
+      encoder.put(c.term);
+      encoder.put(c.command);
+    }
+  }
+
+ private:
+  struct Committed {
+    std::uint64_t term;
+    std::uint64_t command;
+    NodeIndex by;  // the first node that reported it committed
+  };
+  std::vector<Committed> committed_;  // ghost: committed_[i] is log index i+1
+};
+
+}  // namespace skiff::invariants

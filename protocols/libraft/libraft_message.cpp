@@ -1,0 +1,80 @@
+#include "protocols/libraft/libraft_message.hpp"
+
+#include <fmt/format.h>
+
+#include "protocols/libraft/c_raft.hpp"
+
+namespace skiff::libraft {
+
+Command command_of(std::uint16_t type, const std::uint8_t* data, std::size_t size) {
+  if (type != RAFT_COMMAND || size != 8) return 0;
+  std::uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) value = value << 8 | data[i];
+  return Command(value);
+}
+
+std::vector<std::uint8_t> command_payload(Command command) {
+  std::vector<std::uint8_t> bytes(8, 0);
+  std::uint64_t value = command;
+  for (int i = 0; i < 8; ++i) bytes[std::size_t(i)] = std::uint8_t(value >> (8 * i));
+  return bytes;
+}
+
+void print_entry(std::string& out, const StoredEntry& entry) {
+  auto it = std::back_inserter(out);
+  switch (entry.type) {
+    case RAFT_COMMAND:
+      fmt::format_to(it, "{}:{}", entry.term, command_of(entry.type, entry.data.data(), entry.data.size()));
+      break;
+    case RAFT_CHANGE: fmt::format_to(it, "{}:conf", entry.term); break;
+    case RAFT_BARRIER: fmt::format_to(it, "{}:barrier", entry.term); break;
+    default: fmt::format_to(it, "{}:type{}", entry.term, entry.type); break;
+  }
+}
+
+std::string_view Message::type_name() const {
+  switch (type) {
+    case RAFT_IO_APPEND_ENTRIES: return "AppendEntries";
+    case RAFT_IO_APPEND_ENTRIES_RESULT: return "AppendEntriesResult";
+    case RAFT_IO_REQUEST_VOTE: return "RequestVote";
+    case RAFT_IO_REQUEST_VOTE_RESULT: return "RequestVoteResult";
+    case RAFT_IO_INSTALL_SNAPSHOT: return "InstallSnapshot";
+    case RAFT_IO_TIMEOUT_NOW: return "TimeoutNow";
+  }
+  return "Unknown";
+}
+
+void Message::print(std::string& out) const {
+  auto it = std::back_inserter(out);
+  out += type_name();
+  fmt::format_to(it, " t{}", term);
+  switch (type) {
+    case RAFT_IO_REQUEST_VOTE:
+      fmt::format_to(it, " last={}/{}", last_index, last_term);
+      if (pre_vote) out += " pre-vote";
+      if (disrupt_leader) out += " disrupt";
+      break;
+    case RAFT_IO_REQUEST_VOTE_RESULT:
+      out += granted ? " granted" : " denied";
+      if (pre_vote) out += " pre-vote";
+      break;
+    case RAFT_IO_APPEND_ENTRIES:
+      fmt::format_to(it, " prev={}/{} entries=[", last_index, last_term);
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i) out += ',';
+        print_entry(out, entries[i]);
+      }
+      fmt::format_to(it, "] commit={}", leader_commit);
+      break;
+    case RAFT_IO_APPEND_ENTRIES_RESULT:
+      if (rejected) fmt::format_to(it, " rejected={}", rejected);
+      else out += " ok";
+      fmt::format_to(it, " last={}", last_index);
+      break;
+    case RAFT_IO_TIMEOUT_NOW:
+      fmt::format_to(it, " last={}/{}", last_index, last_term);
+      break;
+  }
+}
+
+}  // namespace skiff::libraft

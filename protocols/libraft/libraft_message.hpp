@@ -1,0 +1,57 @@
+// canonical/raft's RPC messages as skiff values. A struct raft_message points
+// at memory the library owns (entry buffers, batches); the adapter copies what
+// the library sends into a Message, which the world can copy, duplicate and
+// print, and rebuilds a struct raft_message (in memory the library may take
+// over) when a Message is delivered.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocols/protocol.hpp"
+
+namespace skiff::libraft {
+
+// One log entry as it travels or is stored: the library's term and type
+// (RAFT_COMMAND, RAFT_BARRIER, RAFT_CHANGE) and its payload bytes.
+struct StoredEntry {
+  std::uint64_t term = 0;
+  std::uint16_t type = 0;
+  std::vector<std::uint8_t> data;
+  friend bool operator==(const StoredEntry&, const StoredEntry&) = default;
+};
+
+// The client command a RAFT_COMMAND payload carries (8 bytes, little-endian),
+// or 0 for any other entry (configuration, barrier) or payload.
+Command command_of(std::uint16_t type, const std::uint8_t* data, std::size_t size);
+std::vector<std::uint8_t> command_payload(Command command);
+
+// "2:5" (term 2, command 5), "1:conf", "3:barrier"
+void print_entry(std::string& out, const StoredEntry& entry);
+
+struct Message {
+  // One of RAFT_IO_APPEND_ENTRIES, RAFT_IO_APPEND_ENTRIES_RESULT,
+  // RAFT_IO_REQUEST_VOTE, RAFT_IO_REQUEST_VOTE_RESULT, RAFT_IO_TIMEOUT_NOW.
+  std::uint16_t type = 0;
+  std::uint64_t term = 0;
+  // RequestVote, TimeoutNow: the sender's last log entry. AppendEntries: the
+  // entry before `entries`. AppendEntriesResult: last_index is the
+  // receiver's last log index, `rejected` the index it rejected (0: success).
+  std::uint64_t last_index = 0;
+  std::uint64_t last_term = 0;
+  std::uint64_t leader_commit = 0;  // AppendEntries
+  std::uint64_t rejected = 0;       // AppendEntriesResult
+  std::uint64_t candidate = 0;      // RequestVote: the candidate's server id
+  bool granted = false;             // RequestVoteResult
+  bool disrupt_leader = false;      // RequestVote
+  bool pre_vote = false;            // RequestVote; RequestVoteResult: answers a pre-vote
+  std::vector<StoredEntry> entries; // AppendEntries
+
+  std::string_view type_name() const;
+  // "AppendEntries t2 prev=1/1 entries=[2:5] commit=1"
+  void print(std::string& out) const;
+};
+
+}  // namespace skiff::libraft

@@ -1,0 +1,722 @@
+// skiff's struct raft_io for canonical/raft, and the node around it. The
+// mapping of the library's I/O onto skiff's events is in libraft_node.hpp.
+#include "protocols/libraft/libraft_node.hpp"
+
+#include <fmt/format.h>
+
+#include <csetjmp>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <mutex>
+
+#include "protocols/libraft/c_raft.hpp"
+
+namespace skiff::libraft {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::Unavailable: return "unavailable";
+    case Role::Follower: return "follower";
+    case Role::Candidate: return "candidate";
+    case Role::Leader: return "leader";
+  }
+  return "?";
+}
+
+namespace {
+
+// Addresses are the node labels, "1" to "7"; ids the same numbers.
+const char* address_of(raft_id id) {
+  static const char* const kAddresses[] = {"0", "1", "2", "3", "4", "5", "6", "7"};
+  return id < 8 ? kAddresses[id] : "?";
+}
+
+StoredEntry copy_entry(const raft_entry& e) {
+  StoredEntry out;
+  out.term = e.term;
+  out.type = e.type;
+  const auto* bytes = static_cast<const std::uint8_t*>(e.buf.base);
+  out.data.assign(bytes, bytes + e.buf.len);
+  return out;
+}
+
+Entry view_entry(const StoredEntry& e) { return Entry{e.term, command_of(e.type, e.data.data(), e.data.size())}; }
+
+// Entries in memory the library takes over: an array from raft_malloc and
+// one batch (also from raft_malloc) holding every payload.
+raft_entry* library_entries(const std::vector<StoredEntry>& entries) {
+  if (entries.empty()) return nullptr;
+  std::size_t total = 0;
+  for (const StoredEntry& e : entries) total += e.data.size();
+  auto* array = static_cast<raft_entry*>(raft_calloc(entries.size(), sizeof(raft_entry)));
+  auto* batch = static_cast<std::uint8_t*>(raft_malloc(total ? total : 1));
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    array[i].term = entries[i].term;
+    array[i].type = entries[i].type;
+    array[i].buf.base = batch + at;
+    array[i].buf.len = entries[i].data.size();
+    array[i].batch = batch;
+    if (!entries[i].data.empty()) std::memcpy(batch + at, entries[i].data.data(), entries[i].data.size());
+    at += entries[i].data.size();
+  }
+  return array;
+}
+
+void silent_emit(raft_tracer*, const char*, int, const char*) {}
+
+// ---- the library crashing ------------------------------------------------------
+// A crash of the library (a segfault, an abort: Debian builds it without
+// assertions, so a broken state shows as a bad memory access) must be a
+// finding, not a crash of skiff. Every call into the library runs under a
+// guard: a fatal signal on that thread jumps back to the guard, which
+// abandons the instance (its memory is never touched again) and records the
+// crash; the invariant library-survives reports it. Under AddressSanitizer
+// the handlers replace the sanitizer's for these signals too; abandoned
+// instances stay reachable (kept below), so leak checking stays quiet.
+thread_local sigjmp_buf* t_guard = nullptr;
+thread_local volatile int t_signal = 0;
+
+void on_fatal_signal(int signal) {
+  if (t_guard) {
+    t_signal = signal;
+    siglongjmp(*t_guard, 1);
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+void install_fatal_signal_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int signal : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) {
+      struct sigaction action {};
+      action.sa_handler = &on_fatal_signal;
+      sigemptyset(&action.sa_mask);
+      action.sa_flags = SA_NODEFER;
+      sigaction(signal, &action, nullptr);
+    }
+  });
+}
+
+// Instances abandoned after a crash of the library, kept reachable.
+std::mutex g_abandoned_mutex;
+std::vector<void*> g_abandoned;
+void keep_abandoned(void* instance) {
+  std::lock_guard lock(g_abandoned_mutex);
+  g_abandoned.push_back(instance);
+}
+
+const char* signal_name(int signal) {
+  switch (signal) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+  }
+  return "a fatal signal";
+}
+
+std::uint64_t splitmix(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+class Node::Impl {
+ public:
+  Impl(NodeIndex self, int node_count, std::uint32_t disk_errors)
+      : self_(self), node_count_(node_count), disk_errors_left_(disk_errors) {}
+  ~Impl() {
+    if (instance_) close_instance();
+  }
+
+  // Runs `call` (which calls into the library); returns false if the library
+  // crashed in it, after abandoning the instance.
+  template <class Call>
+  bool guarded(const char* where, Call&& call) {
+    if (!instance_) return false;
+    install_fatal_signal_handlers();
+    sigjmp_buf here;
+    sigjmp_buf* const outer = t_guard;
+    if (sigsetjmp(here, 1) == 0) {
+      t_guard = &here;
+      call();
+      t_guard = outer;
+      return true;
+    }
+    t_guard = outer;
+    if (library_crash_.empty())
+      library_crash_ = fmt::format("the library crashed ({}) in {}", signal_name(t_signal), where);
+    keep_abandoned(instance_.release());  // its memory is suspect: never touched again
+    running_ = false;
+    closing_ = false;
+    pending_.clear();
+    sends_done_.clear();
+    return false;
+  }
+
+  std::string library_crash_;
+
+  // ---- events ----------------------------------------------------------------
+  void boot(Fx& fx, bool first) {
+    fx_ = &fx;
+    broken_.clear();
+    rng_ = 0x5eed0000ull + std::uint64_t(self_) * 0x10000ull + incarnation_;
+    instance_ = std::make_unique<Instance>();
+    Instance& in = *instance_;
+    init_io(in.io);
+    in.fsm.version = 1;
+    in.fsm.data = this;
+    in.fsm.apply = &Impl::fsm_apply;
+    in.fsm.snapshot = &Impl::fsm_snapshot;
+    in.fsm.restore = &Impl::fsm_restore;
+    const raft_id id = raft_id(self_) + 1;
+    int rc = raft_init(&in.r, &in.io, &in.fsm, id, address_of(id));
+    if (rc != 0) return fail_boot("raft_init", rc);
+    in.r.data = &in;
+    // No clock reads, no environment: a tracer that prints nothing.
+    in.tracer.impl = nullptr;
+    in.tracer.enabled = false;
+    in.tracer.emit = &silent_emit;
+    in.r.tracer = &in.tracer;
+    raft_set_election_timeout(&in.r, kElectionTimeoutMs);
+    raft_set_heartbeat_timeout(&in.r, unsigned(kTickMs));
+    raft_set_snapshot_threshold(&in.r, 1u << 30);
+    in.initialized = true;
+    if (first) {
+      raft_configuration conf;
+      raft_configuration_init(&conf);
+      for (int i = 1; i <= node_count_; ++i) raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
+      if (!guarded("raft_bootstrap", [&] { rc = raft_bootstrap(&in.r, &conf); })) return finish(fx);
+      raft_configuration_close(&conf);
+      if (rc != 0) return fail_boot("raft_bootstrap", rc);
+    }
+    if (!guarded("raft_start", [&] { rc = raft_start(&in.r); })) return finish(fx);
+    if (rc != 0) return fail_boot("raft_start", rc);
+    running_ = true;
+    finish(fx);
+  }
+
+  void crash() {
+    close_instance();
+    pending_.clear();
+    disk_broken_ = false;
+    applied_.clear();
+    ++incarnation_;
+    refresh();
+  }
+
+  void on_message(NodeIndex from, const Message& m, Fx& fx) {
+    fx_ = &fx;
+    if (!running_) return finish(fx);
+    raft_message msg{};
+    msg.type = m.type;
+    msg.server_id = raft_id(from) + 1;
+    msg.server_address = address_of(msg.server_id);
+    switch (m.type) {
+      case RAFT_IO_REQUEST_VOTE:
+        msg.request_vote.term = m.term;
+        msg.request_vote.candidate_id = m.candidate;
+        msg.request_vote.last_log_index = m.last_index;
+        msg.request_vote.last_log_term = m.last_term;
+        msg.request_vote.disrupt_leader = m.disrupt_leader;
+        msg.request_vote.pre_vote = m.pre_vote;
+        break;
+      case RAFT_IO_REQUEST_VOTE_RESULT:
+        msg.request_vote_result.term = m.term;
+        msg.request_vote_result.vote_granted = m.granted;
+        msg.request_vote_result.pre_vote = m.pre_vote ? raft_tribool_true : raft_tribool_false;
+        break;
+      case RAFT_IO_APPEND_ENTRIES:
+        msg.append_entries.term = m.term;
+        msg.append_entries.prev_log_index = m.last_index;
+        msg.append_entries.prev_log_term = m.last_term;
+        msg.append_entries.leader_commit = m.leader_commit;
+        msg.append_entries.entries = library_entries(m.entries);
+        msg.append_entries.n_entries = unsigned(m.entries.size());
+        break;
+      case RAFT_IO_APPEND_ENTRIES_RESULT:
+        msg.append_entries_result.term = m.term;
+        msg.append_entries_result.rejected = m.rejected;
+        msg.append_entries_result.last_log_index = m.last_index;
+        break;
+      case RAFT_IO_TIMEOUT_NOW:
+        msg.timeout_now.term = m.term;
+        msg.timeout_now.last_log_index = m.last_index;
+        msg.timeout_now.last_log_term = m.last_term;
+        break;
+      default:
+        return finish(fx);
+    }
+    guarded("its recv callback", [&] { instance_->recv(&instance_->io, &msg); });
+    finish(fx);
+  }
+
+  void on_timer(TimerId timer, Fx& fx) {
+    fx_ = &fx;
+    if (!running_) return finish(fx);
+    switch (timer) {
+      case kTick:
+        clock_ms_ += kTickMs;
+        guarded("its tick callback", [&] { instance_->tick(&instance_->io); });
+        break;
+      case kDiskWrite:
+        guarded("an append callback (write done)", [&] { complete_oldest_write(); });
+        break;
+      case kDiskFail:
+        guarded("an append callback (write failed)", [&] { fail_pending_writes(); });
+        break;
+    }
+    finish(fx);
+  }
+
+  bool on_client_command(Command command, Fx& fx) {
+    fx_ = &fx;
+    if (!running_) {
+      finish(fx);
+      return false;
+    }
+    using ApplyRequest = struct raft_apply;
+    auto* request = new ApplyRequest{};
+    raft_buffer buffer;
+    const std::vector<std::uint8_t> payload = command_payload(command);
+    buffer.len = payload.size();
+    buffer.base = raft_malloc(buffer.len);
+    std::memcpy(buffer.base, payload.data(), buffer.len);
+    int rc = RAFT_SHUTDOWN;
+    if (!guarded("raft_apply", [&] { rc = ::raft_apply(&instance_->r, request, &buffer, 1, &Impl::apply_done); }))
+      request = nullptr;  // abandoned with the instance
+    if (rc != 0 && request) {
+      raft_free(buffer.base);
+      delete request;
+    }
+    finish(fx);
+    return rc == 0;
+  }
+
+  // ---- the view ------------------------------------------------------------------
+  Role role() const {
+    if (!running_) return Role::Follower;
+    switch (raft_state(const_cast<raft*>(&instance_->r))) {
+      case RAFT_FOLLOWER: return Role::Follower;
+      case RAFT_CANDIDATE: return Role::Candidate;
+      case RAFT_LEADER: return Role::Leader;
+    }
+    return Role::Unavailable;
+  }
+  std::uint64_t term() const { return running_ ? instance_->r.current_term : disk_.term; }
+  std::uint64_t vote() const { return running_ ? instance_->r.voted_for : disk_.vote; }
+  std::uint64_t commit_index() const { return running_ ? instance_->r.commit_index : 0; }
+
+  void print(std::string& out) const {
+    auto it = std::back_inserter(out);
+    fmt::format_to(it, "{} t{}", role_name(role()), term());
+    if (vote()) fmt::format_to(it, " vote={}", vote());
+    out += " log=[";
+    for (std::size_t i = 0; i < log_view_.size(); ++i) {
+      if (i) out += ',';
+      fmt::format_to(it, "{}:", log_view_[i].term);
+      if (log_view_[i].command) fmt::format_to(it, "{}", log_view_[i].command);
+      else out += '-';
+    }
+    fmt::format_to(it, "] commit={} applied={} disk={}/t{}", commit_index(), applied_.size(), disk_.log.size(),
+                   disk_.term);
+    if (!pending_.empty()) fmt::format_to(it, " pending={}", pending_.size());
+    if (disk_broken_) out += " disk-failed";
+    if (!broken_.empty()) fmt::format_to(it, " BROKEN: {}", broken_);
+  }
+
+  std::vector<Entry> log_view_, disk_view_;
+  std::vector<Command> applied_;
+  std::string broken_;
+  std::uint32_t incarnation_ = 0;
+  struct Disk {
+    std::uint64_t term = 0;
+    raft_id vote = 0;
+    std::vector<StoredEntry> log;
+  } disk_;
+  bool running_ = false;
+  std::size_t pending_count() const { return pending_.size(); }
+
+ private:
+  struct Instance {
+    struct raft r {};
+    raft_io io{};
+    raft_fsm fsm{};
+    raft_tracer tracer{};
+    raft_io_tick_cb tick = nullptr;
+    raft_io_recv_cb recv = nullptr;
+    bool initialized = false;
+    bool closed = false;
+  };
+  struct Write {
+    bool truncate = false;
+    raft_index truncate_from = 0;  // truncate: delete this index and all after it
+    std::vector<StoredEntry> entries;
+    raft_io_append* request = nullptr;
+    raft_io_append_cb callback = nullptr;
+  };
+  struct SendDone {
+    raft_io_send* request;
+    raft_io_send_cb callback;
+  };
+
+  static Impl& of(raft_io* io) { return *static_cast<Impl*>(io->impl); }
+
+  void init_io(raft_io& io) {
+    io.version = 1;
+    io.impl = this;
+    io.init = [](raft_io*, raft_id, const char*) { return 0; };
+    io.close = &Impl::io_close;
+    io.load = &Impl::io_load;
+    io.start = [](raft_io* io, unsigned, raft_io_tick_cb tick, raft_io_recv_cb recv) {
+      Impl& self = of(io);
+      self.instance_->tick = tick;
+      self.instance_->recv = recv;
+      return 0;
+    };
+    io.bootstrap = &Impl::io_bootstrap;
+    io.recover = [](raft_io*, const raft_configuration*) { return RAFT_NOTFOUND; };
+    io.set_term = [](raft_io* io, raft_term term) {
+      Impl& self = of(io);
+      self.disk_.term = term;
+      self.disk_.vote = 0;
+      return 0;
+    };
+    io.set_vote = [](raft_io* io, raft_id id) {
+      of(io).disk_.vote = id;
+      return 0;
+    };
+    io.send = &Impl::io_send;
+    io.append = &Impl::io_append;
+    io.truncate = &Impl::io_truncate;
+    io.snapshot_put = [](raft_io*, unsigned, raft_io_snapshot_put*, const raft_snapshot*, raft_io_snapshot_put_cb) {
+      return RAFT_NOTFOUND;
+    };
+    io.snapshot_get = [](raft_io*, raft_io_snapshot_get*, raft_io_snapshot_get_cb) { return RAFT_NOTFOUND; };
+    io.time = [](raft_io* io) -> raft_time { return of(io).clock_ms_; };
+    io.random = [](raft_io* io, int min, int max) {
+      if (max <= min) return min;
+      return min + int(splitmix(of(io).rng_) % std::uint64_t(max - min));
+    };
+  }
+
+  static int io_load(raft_io* io, raft_term* term, raft_id* voted_for, raft_snapshot** snapshot,
+                     raft_index* start_index, raft_entry** entries, size_t* n_entries) {
+    const Impl& self = of(io);
+    *term = self.disk_.term;
+    *voted_for = self.disk_.vote;
+    *snapshot = nullptr;
+    *start_index = 1;
+    *entries = library_entries(self.disk_.log);
+    *n_entries = self.disk_.log.size();
+    // One batch for all entries: the library frees it once none is referenced.
+    return 0;
+  }
+
+  static int io_bootstrap(raft_io* io, const raft_configuration* conf) {
+    Impl& self = of(io);
+    if (self.disk_.term != 0 || !self.disk_.log.empty()) return RAFT_CANTBOOTSTRAP;
+    raft_buffer buffer;
+    const int rc = raft_configuration_encode(conf, &buffer);
+    if (rc != 0) return rc;
+    StoredEntry entry;
+    entry.term = 1;
+    entry.type = RAFT_CHANGE;
+    const auto* bytes = static_cast<const std::uint8_t*>(buffer.base);
+    entry.data.assign(bytes, bytes + buffer.len);
+    raft_free(buffer.base);
+    self.disk_.log.push_back(std::move(entry));
+    self.disk_.term = 1;
+    self.disk_.vote = 0;
+    return 0;
+  }
+
+  static int io_send(raft_io* io, raft_io_send* request, const raft_message* msg, raft_io_send_cb cb) {
+    Impl& self = of(io);
+    if (!self.fx_ || self.closing_) return RAFT_CANCELED;
+    if (msg->server_id < 1 || msg->server_id > raft_id(self.node_count_) ||
+        msg->server_id == raft_id(self.self_) + 1)
+      return RAFT_NOCONNECTION;
+    Message m;
+    m.type = msg->type;
+    switch (msg->type) {
+      case RAFT_IO_REQUEST_VOTE:
+        m.term = msg->request_vote.term;
+        m.candidate = msg->request_vote.candidate_id;
+        m.last_index = msg->request_vote.last_log_index;
+        m.last_term = msg->request_vote.last_log_term;
+        m.disrupt_leader = msg->request_vote.disrupt_leader;
+        m.pre_vote = msg->request_vote.pre_vote;
+        break;
+      case RAFT_IO_REQUEST_VOTE_RESULT:
+        m.term = msg->request_vote_result.term;
+        m.granted = msg->request_vote_result.vote_granted;
+        m.pre_vote = msg->request_vote_result.pre_vote == raft_tribool_true;
+        break;
+      case RAFT_IO_APPEND_ENTRIES:
+        m.term = msg->append_entries.term;
+        m.last_index = msg->append_entries.prev_log_index;
+        m.last_term = msg->append_entries.prev_log_term;
+        m.leader_commit = msg->append_entries.leader_commit;
+        for (unsigned i = 0; i < msg->append_entries.n_entries; ++i)
+          m.entries.push_back(copy_entry(msg->append_entries.entries[i]));
+        break;
+      case RAFT_IO_APPEND_ENTRIES_RESULT:
+        m.term = msg->append_entries_result.term;
+        m.rejected = msg->append_entries_result.rejected;
+        m.last_index = msg->append_entries_result.last_log_index;
+        break;
+      case RAFT_IO_TIMEOUT_NOW:
+        m.term = msg->timeout_now.term;
+        m.last_index = msg->timeout_now.last_log_index;
+        m.last_term = msg->timeout_now.last_log_term;
+        break;
+      default:  // InstallSnapshot needs snapshots, which runs never take
+        return RAFT_NOCONNECTION;
+    }
+    self.check_promises(m);
+    self.fx_->send(NodeIndex(msg->server_id - 1), m);
+    self.sends_done_.push_back(SendDone{request, cb});
+    return 0;
+  }
+
+  static int io_append(raft_io* io, raft_io_append* request, const raft_entry entries[], unsigned n,
+                       raft_io_append_cb cb) {
+    Impl& self = of(io);
+    if (self.closing_) return RAFT_CANCELED;
+    if (self.disk_broken_) return RAFT_IOERR;
+    Write w;
+    for (unsigned i = 0; i < n; ++i) w.entries.push_back(copy_entry(entries[i]));
+    w.request = request;
+    w.callback = cb;
+    self.pending_.push_back(std::move(w));
+    return 0;
+  }
+
+  static int io_truncate(raft_io* io, raft_index index) {
+    Impl& self = of(io);
+    if (self.closing_) return RAFT_CANCELED;
+    if (self.disk_broken_) return RAFT_IOERR;
+    Write w;
+    w.truncate = true;
+    w.truncate_from = index;
+    self.pending_.push_back(std::move(w));
+    return 0;
+  }
+
+  // Closing is how a crash tears an instance down. The library frees its
+  // requests in their callbacks, so each pending write's callback runs, with
+  // status 0 although nothing reaches the disk: the instance is being thrown
+  // away, and while closing_ nothing it does leaves the node (no message, no
+  // write). Status RAFT_CANCELED is not an option: 0.15 then rolls the
+  // leader's log back in appendLeaderCb on a log raft_close has already
+  // dismantled, and crashes (docs/findings-libraft.md).
+  static void io_close(raft_io* io, raft_io_close_cb cb) {
+    Impl& self = of(io);
+    self.closing_ = true;
+    self.run_send_callbacks();
+    std::deque<Write> pending;
+    pending.swap(self.pending_);
+    for (Write& w : pending)
+      if (!w.truncate && w.callback) w.callback(w.request, 0);
+    self.run_send_callbacks();
+    cb(io);
+  }
+
+  static int fsm_apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
+    Impl& self = *static_cast<Impl*>(fsm->data);
+    *result = nullptr;
+    const raft& r = self.instance_->r;
+    // The entry's index: the library hands over the buffer inside its log.
+    raft_index index = r.last_applied + 1;
+    const raft_log& log = r.log;
+    for (std::size_t k = 0, n = (log.back + log.size - log.front) % (log.size ? log.size : 1); k < n; ++k) {
+      const raft_entry& e = log.entries[(log.front + k) % log.size];
+      if (&e.buf == buf) index = log.offset + 1 + k;
+    }
+    const auto* bytes = static_cast<const std::uint8_t*>(buf->base);
+    if (self.applied_.size() < index) self.applied_.resize(index, 0);
+    self.applied_[index - 1] = command_of(RAFT_COMMAND, bytes, buf->len);
+    return 0;
+  }
+  static int fsm_snapshot(raft_fsm*, raft_buffer**, unsigned*) { return RAFT_NOTFOUND; }
+  static int fsm_restore(raft_fsm*, raft_buffer*) { return RAFT_NOTFOUND; }
+
+  static void apply_done(struct raft_apply* request, int, void*) { delete request; }
+
+  // ---- the library's promises ----------------------------------------------
+  // Whatever a node says in a message it must have on its disk: its term; a
+  // granted vote; the entries a successful AppendEntriesResult acknowledges.
+  void check_promises(const Message& m) {
+    if (!broken_.empty()) return;
+    if (m.term > disk_.term) {
+      broken_ = fmt::format("sent {} in term {} with term {} on disk", m.type_name(), m.term, disk_.term);
+      return;
+    }
+    if (m.type == RAFT_IO_REQUEST_VOTE_RESULT && m.granted && !m.pre_vote &&
+        (disk_.term != m.term || disk_.vote == 0)) {
+      broken_ = fmt::format("granted a vote in term {} with term {} vote {} on disk", m.term, disk_.term, disk_.vote);
+      return;
+    }
+    if (m.type == RAFT_IO_APPEND_ENTRIES_RESULT && m.rejected == 0) {
+      if (m.last_index > disk_.log.size()) {
+        broken_ = fmt::format("acknowledged entries up to {} with {} on disk", m.last_index, disk_.log.size());
+        return;
+      }
+      // The entry acknowledged must be the one the library holds at that index.
+      refresh();
+      if (m.last_index > 0 && m.last_index <= log_view_.size()) {
+        if (log_view_[m.last_index - 1].term != disk_.log[m.last_index - 1].term)
+          broken_ = fmt::format("acknowledged entry {} of term {} with term {} there on disk", m.last_index,
+                                log_view_[m.last_index - 1].term, disk_.log[m.last_index - 1].term);
+      }
+    }
+  }
+
+  // ---- disk ----------------------------------------------------------------------
+  void complete_oldest_write() {
+    if (pending_.empty()) return;
+    Write w = std::move(pending_.front());
+    pending_.pop_front();
+    if (w.truncate) {
+      if (w.truncate_from >= 1 && w.truncate_from - 1 < disk_.log.size()) disk_.log.resize(w.truncate_from - 1);
+      return;
+    }
+    for (StoredEntry& e : w.entries) disk_.log.push_back(std::move(e));
+    if (w.callback) w.callback(w.request, 0);
+  }
+
+  void fail_pending_writes() {
+    if (pending_.empty() || disk_errors_left_ == 0) return;
+    --disk_errors_left_;
+    disk_broken_ = true;
+    failing_.clear();
+    failing_.swap(pending_);  // a member: the callbacks may crash the library
+    for (Write& w : failing_)
+      if (!w.truncate && w.callback) w.callback(w.request, RAFT_IOERR);
+    failing_.clear();
+  }
+
+  // ---- after each event ------------------------------------------------------------
+  void run_send_callbacks() {
+    while (!sends_done_.empty()) {
+      std::vector<SendDone> done;
+      done.swap(sends_done_);
+      for (const SendDone& s : done)
+        if (s.callback) s.callback(s.request, closing_ ? RAFT_CANCELED : 0);
+    }
+  }
+
+  void finish(Fx& fx) {
+    if (instance_) guarded("a send callback", [&] { run_send_callbacks(); });
+    fx_ = nullptr;
+    if (running_) fx.arm(kTick);
+    else fx.cancel(kTick);
+    if (running_ && !pending_.empty()) fx.arm(kDiskWrite);
+    else fx.cancel(kDiskWrite);
+    if (running_ && !pending_.empty() && disk_errors_left_ > 0) fx.arm(kDiskFail);
+    else fx.cancel(kDiskFail);
+    refresh();
+  }
+
+  void fail_boot(const char* what, int rc) {
+    if (broken_.empty())
+      broken_ = fmt::format("{} failed on its own durable state: {} ({})", what, raft_strerror(rc),
+                            instance_ && instance_->initialized ? raft_errmsg(&instance_->r) : "");
+    running_ = false;
+    if (instance_ && instance_->initialized) close_instance();
+    else instance_.reset();
+    if (fx_) finish(*fx_);
+  }
+
+  void close_instance() {
+    if (!instance_) return;
+    Fx* saved = fx_;
+    fx_ = nullptr;
+    if (instance_->initialized) {
+      closing_ = true;
+      // raft_close completes through io_close, synchronously here.
+      if (!guarded("raft_close", [&] {
+            raft_close(&instance_->r, [](raft* r) { static_cast<Instance*>(r->data)->closed = true; });
+          })) {
+        fx_ = saved;
+        return;
+      }
+    }
+    closing_ = false;
+    running_ = false;
+    if (!instance_->initialized || instance_->closed) instance_.reset();
+    else (void)instance_.release();  // the library never finished closing: leave its memory alone
+    fx_ = saved;
+  }
+
+ public:
+  void refresh() {
+    log_view_.clear();
+    if (running_) {
+      const raft_log& log = instance_->r.log;
+      const std::size_t n = log.size ? (log.back + log.size - log.front) % log.size : 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        const raft_entry& e = log.entries[(log.front + k) % log.size];
+        log_view_.push_back(Entry{e.term, command_of(e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len)});
+      }
+    }
+    disk_view_.clear();
+    for (const StoredEntry& e : disk_.log) disk_view_.push_back(view_entry(e));
+    if (!running_) log_view_ = disk_view_;
+  }
+
+ private:
+  NodeIndex self_;
+  int node_count_;
+  std::unique_ptr<Instance> instance_;
+  std::deque<Write> pending_;
+  std::deque<Write> failing_;
+  std::vector<SendDone> sends_done_;
+  Fx* fx_ = nullptr;
+  bool closing_ = false;
+  bool disk_broken_ = false;
+  std::uint32_t disk_errors_left_;                // the scheduler's budget: kept across restarts
+  std::uint64_t clock_ms_ = 0;                    // the node's virtual clock: kept across restarts
+  std::uint64_t rng_ = 0;
+};
+
+Node::Node(NodeIndex self, int node_count, const Options& options)
+    : impl_(std::make_unique<Impl>(self, node_count, options.disk_errors)) {}
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(Node&&) noexcept = default;
+Node::~Node() = default;
+
+void Node::start(Fx& fx) { impl_->boot(fx, /*first=*/true); }
+void Node::restart(Fx& fx) { impl_->boot(fx, /*first=*/false); }
+void Node::crash() { impl_->crash(); }
+void Node::on_message(NodeIndex from, const Message& message, Fx& fx) { impl_->on_message(from, message, fx); }
+void Node::on_timer(TimerId timer, Fx& fx) { impl_->on_timer(timer, fx); }
+bool Node::on_client_command(Command command, Fx& fx) { return impl_->on_client_command(command, fx); }
+void Node::print(std::string& out) const { impl_->print(out); }
+
+Role Node::role() const { return impl_->role(); }
+std::uint64_t Node::term() const { return impl_->term(); }
+std::optional<NodeIndex> Node::voted_for() const {
+  const std::uint64_t vote = impl_->vote();
+  if (vote == 0) return std::nullopt;
+  return NodeIndex(vote - 1);
+}
+std::span<const Entry> Node::log() const { return impl_->log_view_; }
+std::uint64_t Node::commit_index() const { return impl_->commit_index(); }
+std::span<const Command> Node::applied() const { return impl_->applied_; }
+std::span<const Entry> Node::durable_log() const { return impl_->disk_view_; }
+std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
+std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
+std::size_t Node::pending_writes() const { return impl_->pending_count(); }
+std::string_view Node::broken_promise() const { return impl_->broken_; }
+std::string_view Node::library_crash() const { return impl_->library_crash_; }
+
+}  // namespace skiff::libraft

@@ -1,0 +1,118 @@
+// A node of the `libraft` protocol: one real canonical/raft instance (struct
+// raft, from Debian's libraft-dev) driven through skiff's own implementation
+// of the library's struct raft_io, written for skiff: single-threaded, no
+// libuv, nothing happens unless the world delivers an event.
+//
+// How the library's I/O maps onto skiff's events:
+//   io->send            the message goes into the world's network at once
+//                       (drop, duplicate, reorder, cut links: the world's
+//                       faults); the library's send callback runs when the
+//                       handler returns
+//   io->append,         a disk write, queued in order; nothing is durable
+//   io->truncate        until the scheduler fires the node's `disk-write`
+//                       timer, which completes the oldest pending write (and
+//                       runs its callback)
+//   disk I/O error      the `disk-fail` timer (at most Options::disk_errors
+//                       per node per run, the budget): every pending write fails with
+//                       RAFT_IOERR; the disk refuses log writes until the node
+//                       restarts
+//   io->set_term,       synchronous and durable at once, as the interface
+//   io->set_vote,       requires
+//   io->bootstrap
+//   io->tick            the `tick` timer: the node's virtual clock moves on by
+//                       kTickMs, then the library's tick callback runs
+//   io->time            that virtual clock (per node, kept across restarts)
+//   io->random          a PRNG seeded from the node and its incarnation
+//   io->load            the disk as it really is (completed writes only)
+//   snapshots           not exercised: the snapshot threshold is set above
+//                       any log a run can build; snapshot_put/get fail
+//
+// A crash closes the instance (pending requests are cancelled, as libuv's
+// implementation does on close), throws away writes that had not completed,
+// and keeps the disk; restart() builds a fresh struct raft on that disk.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocols/libraft/libraft_message.hpp"
+#include "protocols/protocol.hpp"
+
+namespace skiff::libraft {
+
+struct Options {
+  std::uint32_t disk_errors = 1;  // the disk-fail budget of each node for a whole run
+  bool enable_bug(std::string_view) { return false; }  // the library is what it is
+  std::vector<std::string> enabled_bugs() const { return {}; }
+};
+
+// The protocol `libraft-stable-disk`: the same, with disks that never fail.
+struct StableDiskOptions : Options {
+  StableDiskOptions() { disk_errors = 0; }
+};
+
+enum class Role : std::uint8_t { Unavailable, Follower, Candidate, Leader };
+std::string_view role_name(Role role);
+
+// An entry as the invariants read it: term and client command (0 for the
+// library's own entries: configuration, barrier).
+struct Entry {
+  std::uint64_t term = 0;
+  Command command = 0;
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+using Fx = Effects<Message>;
+
+class Node {
+ public:
+  static constexpr TimerId kTick = 0;
+  static constexpr TimerId kDiskWrite = 1;
+  static constexpr TimerId kDiskFail = 2;
+  static constexpr std::uint64_t kTickMs = 100;          // virtual time per tick (the heartbeat timeout)
+  static constexpr unsigned kElectionTimeoutMs = 300;    // randomized by the library to 300..600
+
+  Node(NodeIndex self, int node_count, const Options& options);
+  Node(Node&&) noexcept;
+  Node& operator=(Node&&) noexcept;
+  ~Node();
+
+  void start(Fx& fx);
+  void on_message(NodeIndex from, const Message& message, Fx& fx);
+  void on_timer(TimerId timer, Fx& fx);
+  bool on_client_command(Command command, Fx& fx);
+  void crash();
+  void restart(Fx& fx);
+  void print(std::string& out) const;
+
+  // ---- read-only view, for invariants and tests ----------------------------
+  // While crashed: a follower whose log is its disk's, with nothing committed.
+  Role role() const;
+  bool is_leader() const { return role() == Role::Leader; }
+  std::uint64_t term() const;
+  std::optional<NodeIndex> voted_for() const;
+  std::span<const Entry> log() const;          // the library's log, from index 1
+  std::uint64_t commit_index() const;
+  std::span<const Command> applied() const;    // applied()[i] is log index i+1 (0: not a command)
+  std::span<const Entry> durable_log() const;  // what its disk holds
+  std::uint64_t durable_term() const;
+  std::uint32_t incarnation() const;           // 0 at first boot, +1 per restart
+  std::size_t pending_writes() const;
+  // The first promise this incarnation broke (an acknowledgement of
+  // something its disk did not hold, a restart that failed), or empty.
+  std::string_view broken_promise() const;
+  // How the library crashed (a fatal signal inside one of its calls), or
+  // empty. The instance is abandoned; the node is down from then on.
+  std::string_view library_crash() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skiff::libraft
