@@ -227,6 +227,39 @@ TEST(RunBytes, AnyBytesAreAValidRunOfAtMostTheStepBudget) {
   }
 }
 
+// The committed seed inputs (corpus/README.md): runs of the correct protocol,
+// so none violates anything, and each reads all of its bytes; the trace
+// parser's seeds are traces that replay.
+TEST(Corpus, SeedInputsAreViolationFreeRunsAndTracesReplay) {
+  const fs::path corpus = fs::path(SKIFF_SOURCE_DIR) / "corpus";
+  for (std::string_view name : {"raft", "paxos", "multi-paxos"}) {
+    const ProtocolDriver& driver = protocol(name);
+    std::size_t seeds = 0;
+    for (const auto& entry : fs::directory_iterator(corpus / name)) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      const Bytes bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      const ByteRun run = driver.run_bytes(header_for(driver), bytes);
+      EXPECT_FALSE(run.violation) << entry.path();
+      EXPECT_EQ(run.bytes_read, bytes.size()) << entry.path();
+      EXPECT_GE(run.events.size(), 40u) << entry.path();
+      ++seeds;
+    }
+    EXPECT_GE(seeds, 8u) << name;
+  }
+  std::size_t traces = 0;
+  for (const auto& entry : fs::directory_iterator(corpus / "trace-parser")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const Trace trace = parse_trace(text, entry.path().string());
+    const ReplayReport report = protocol(trace.header.protocol).replay(trace, entry.path().string(), nullptr);
+    EXPECT_FALSE(report.divergence) << entry.path();
+    EXPECT_EQ(report.events_replayed, trace.events.size()) << entry.path();
+    EXPECT_EQ(bool(report.violation), bool(trace.violation)) << entry.path();
+    ++traces;
+  }
+  EXPECT_GE(traces, 4u);
+}
+
 // ---- skiff replay --fuzz-input ------------------------------------------------------
 
 struct Result {
