@@ -28,6 +28,7 @@ cmake -S "$root" -B "$build" -G "$generator" \
 cmake --build "$build" --parallel "$(nproc)" --target skiff_fuzz_targets
 
 mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
 # targets.txt: one line per target, "NAME KIND SEED_DIR;SEED_DIR..."
 while read -r name kind seed_dirs; do
   [ -n "$name" ] || continue
@@ -41,13 +42,13 @@ while read -r name kind seed_dirs; do
     for f in "$root/$d"/*; do [ -f "$f" ] && files+=("$f"); done
   done
   if [ ${#files[@]} -gt 0 ]; then
-    # Flat: libFuzzer does not care about names, and two folders may share one.
-    python3 - "$zip" "${files[@]}" <<'PY'
-import os, sys, zipfile
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
-    for i, path in enumerate(sys.argv[2:]):
-        z.write(path, f"{i:04d}-{os.path.basename(path)}")
-PY
+    # Flat (libFuzzer does not care about names; numbered, as two folders may
+    # share one), with CMake's own zip writer, so no zip tool is needed.
+    staging="$build/seeds-$name"
+    rm -rf "$staging" && mkdir -p "$staging"
+    i=0
+    for f in "${files[@]}"; do cp "$f" "$staging/$(printf %04d $i)-$(basename "$f")"; i=$((i + 1)); done
+    (cd "$staging" && cmake -E tar cf "$zip" --format=zip -- *)
   fi
   echo "fuzz/build.sh: $OUT/$name ($kind, ${#files[@]} seed inputs)"
 done <"$build/fuzz/targets.txt"
