@@ -178,9 +178,9 @@ TEST(RunBytes, BytesOfASeedRepeatTheSeededRun) {
 }
 
 TEST(RunBytes, AViolatingSeedsBytesViolateTheSameWay) {
-  const FoundRun found = first_violation("raft", "commit-previous-term");
+  const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
-  const TraceHeader header = header_for(driver, {"commit-previous-term"});
+  const TraceHeader header = header_for(driver, {"vote-without-log-check"});
   const ByteRun run = driver.run_bytes(header, driver.bytes_of_seed(header, found.seed));
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->invariant, found.violation.invariant);
@@ -320,13 +320,13 @@ bool one_line(const std::string& text) {
 }
 
 TEST_F(FuzzInputCli, AViolatingInputGivesAShrunkTraceThatReplays) {
-  const FoundRun found = first_violation("raft", "commit-previous-term");
+  const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
-  const Bytes bytes = driver.bytes_of_seed(header_for(driver, {"commit-previous-term"}), found.seed);
+  const Bytes bytes = driver.bytes_of_seed(header_for(driver, {"vote-without-log-check"}), found.seed);
   write_bytes(dir_ / "crash-1", bytes);
 
   const Result r = skiff({"replay", "--fuzz-input", (dir_ / "crash-1").string(), "--protocol", "raft", "--bug",
-                          "commit-previous-term", "-o", (dir_ / "crash.trace").string()});
+                          "vote-without-log-check", "-o", (dir_ / "crash.trace").string()});
   ASSERT_EQ(r.status, kExitViolation) << r;
   EXPECT_NE(r.err.find("violation " + found.violation.invariant), std::string::npos) << r;
   EXPECT_NE(r.err.find("shrunk to"), std::string::npos) << r;
@@ -334,7 +334,7 @@ TEST_F(FuzzInputCli, AViolatingInputGivesAShrunkTraceThatReplays) {
   const Trace trace = parse_trace(read_file(dir_ / "crash.trace"), "crash.trace");
   ASSERT_TRUE(trace.violation);
   EXPECT_EQ(trace.violation->invariant, found.violation.invariant);
-  EXPECT_EQ(trace.header.bugs, std::vector<std::string>{"commit-previous-term"});
+  EXPECT_EQ(trace.header.bugs, std::vector<std::string>{"vote-without-log-check"});
   EXPECT_LT(trace.events.size(), found.events.size());  // shrunk
 
   const Result replayed = skiff({"replay", (dir_ / "crash.trace").string()});
@@ -343,15 +343,15 @@ TEST_F(FuzzInputCli, AViolatingInputGivesAShrunkTraceThatReplays) {
 
   // The same input, written to stdout: the same trace, byte for byte.
   const Result again = skiff({"replay", "--fuzz-input", (dir_ / "crash-1").string(), "--protocol", "raft", "--bug",
-                              "commit-previous-term"});
+                              "vote-without-log-check"});
   EXPECT_EQ(again.status, kExitViolation) << again;
   EXPECT_EQ(again.out, read_file(dir_ / "crash.trace"));
 }
 
 TEST_F(FuzzInputCli, WithoutTheBugTheSameInputViolatesNothing) {
-  const FoundRun found = first_violation("raft", "commit-previous-term");
+  const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
-  write_bytes(dir_ / "input", driver.bytes_of_seed(header_for(driver, {"commit-previous-term"}), found.seed));
+  write_bytes(dir_ / "input", driver.bytes_of_seed(header_for(driver, {"vote-without-log-check"}), found.seed));
   const Result r = skiff({"replay", "--fuzz-input", (dir_ / "input").string(), "--protocol", "raft", "-o",
                           (dir_ / "out.trace").string()});
   EXPECT_EQ(r.status, kExitOk) << r;
