@@ -30,6 +30,8 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                                  info.max_nodes, config.nodes));
   if (config.threads < 1 || config.threads > 256) throw InputError("--threads: must be 1 to 256");
   if (config.max_depth > 60000) throw InputError("--max-depth: at most 60000");
+  if (config.symmetry && !info.symmetric)
+    throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", info.name));
 
   const Budgets& b = config.budgets;
   const std::string bounds = fmt::format(
