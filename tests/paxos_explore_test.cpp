@@ -271,15 +271,16 @@ TEST_P(PaxosBugFoundByCheck, ShortestCounterexampleReplays) {
   EXPECT_EQ(report.events_replayed, param.shortest);
 }
 
+// The bugs whose shortest counterexample is short enough for CI. The others
+// are found too, at a cost of seconds to a minute each (BENCHMARKS.md, Paxos:
+// paxos adopt-any-accepted in 11 events, forget-promise-on-restart and
+// forget-accepted-on-restart in 10 with one crash, multi-paxos
+// accept-below-promise in 10).
 INSTANTIATE_TEST_SUITE_P(
     Paxos, PaxosBugFoundByCheck,
     ::testing::Values(BugInBounds{"paxos", "ignore-accepted-values", bounds(3, 10, 2, 2), 8},
-                      BugInBounds{"paxos", "adopt-any-accepted", bounds(3, 12, 2, 2), 11},
-                      BugInBounds{"paxos", "forget-promise-on-restart", bounds(3, 12, 2, 2, 1), 10},
-                      BugInBounds{"paxos", "forget-accepted-on-restart", bounds(3, 12, 2, 2, 1), 10},
                       BugInBounds{"paxos", "accept-below-promise", bounds(3, 10, 2, 2), 8},
-                      BugInBounds{"multi-paxos", "ignore-accepted-values", bounds(3, 10, 2, 1), 9},
-                      BugInBounds{"multi-paxos", "accept-below-promise", bounds(3, 12, 2, 2), 10}),
+                      BugInBounds{"multi-paxos", "ignore-accepted-values", bounds(3, 10, 2, 1), 9}),
     [](const ::testing::TestParamInfo<BugInBounds>& info) {
       std::string name = info.param.protocol + "_" + info.param.bug;
       std::replace(name.begin(), name.end(), '-', '_');
