@@ -1,13 +1,13 @@
 // skiff_bench: the benchmarks whose figures are in BENCHMARKS.md.
 //
-//   skiff_bench events [--nodes N]... [--runs R] [--seconds S] [--repeat K] [--json] [--quiet]
-//     Simulated events per second exploring correct Raft on one thread (the
+//   skiff_bench events [--protocol P] [--nodes N]... [--runs R] [--seconds S] [--repeat K] [--json] [--quiet]
+//     Simulated events per second exploring correct P (default raft) on one thread (the
 //     explore loop itself: scheduler, world, protocol, every invariant after
 //     every event), median of K measurements per node count.
 //
-//   skiff_bench bugs [--bug NAME]... [--nodes N]... [--ranges K] [--range-size N]
+//   skiff_bench bugs [--protocol P] [--bug NAME]... [--nodes N]... [--ranges K] [--range-size N]
 //                    [--time-limit SEC] [--json] [--quiet]
-//     For each seeded Raft bug and each of K disjoint seed ranges, on one
+//     For each seeded bug of P (default raft) and each of K disjoint seed ranges, on one
 //     thread: the runs and the wall time to the first violation, the trace's
 //     length before and after shrinking, and the shrink time; medians over the
 //     ranges.
@@ -37,8 +37,6 @@
 #include "checker/driver.hpp"
 #include "checker/errors.hpp"
 #include "checker/explore.hpp"
-#include "invariants/raft_invariants.hpp"
-#include "protocols/raft/raft.hpp"
 
 #ifndef SKIFF_BUILD_TYPE
 #define SKIFF_BUILD_TYPE "unknown"
@@ -72,8 +70,17 @@ std::atomic<std::uint64_t> g_allocations{0};
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Raft = skiff::raft::Protocol;
-using RaftInvariants = skiff::invariants::RaftInvariants;
+
+// The protocol a benchmark runs, by name (--protocol); throws InputError.
+const skiff::ProtocolDriver& protocol_driver(const std::string& name, const std::vector<int>& nodes) {
+  const skiff::ProtocolDriver* driver = skiff::find_protocol(name);
+  if (!driver) throw skiff::InputError(fmt::format("--protocol: unknown protocol '{}'", name));
+  for (int n : nodes)
+    if (n < driver->info().min_nodes || n > driver->info().max_nodes)
+      throw skiff::InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", name,
+                                          driver->info().min_nodes, driver->info().max_nodes, n));
+  return *driver;
+}
 using nlohmann::json;
 
 constexpr double kNotFound = std::numeric_limits<double>::infinity();
@@ -156,6 +163,7 @@ void warn_if_not_release() {
 // ---- events: simulated events per second ---------------------------------------
 
 struct EventsOptions {
+  std::string protocol = "raft";
   std::vector<int> nodes{3, 5};
   std::uint64_t runs = 0;  // per measurement; 0: as many as fit in `seconds`
   double seconds = 2.0;    // per measurement
@@ -170,9 +178,9 @@ struct EventsSample {
   double per_s() const { return double(events) / seconds; }
 };
 
-// Correct Raft from seed 1 on one thread, exactly as `skiff explore --jobs 1`
-// runs it (minus the progress line), for `runs` runs or `seconds`.
-EventsSample measure_events(int nodes, std::uint64_t runs, double seconds) {
+// The correct protocol from seed 1 on one thread, exactly as `skiff explore
+// --jobs 1` runs it (minus the progress line), for `runs` runs or `seconds`.
+EventsSample measure_events(const skiff::ProtocolDriver& driver, int nodes, std::uint64_t runs, double seconds) {
   skiff::ExploreConfig config;
   config.nodes = nodes;
   config.seed = 1;
@@ -181,11 +189,11 @@ EventsSample measure_events(int nodes, std::uint64_t runs, double seconds) {
   config.time_limit_s = seconds;
   const std::uint64_t allocations = g_allocations.load();
   const auto start = Clock::now();
-  skiff::ExploreOutcome outcome = skiff::explore_seeds<Raft, RaftInvariants>(config);
+  skiff::ExploreOutcome outcome = driver.explore(config);
   const double elapsed = seconds_since(start);
   const std::uint64_t allocated = g_allocations.load() - allocations;
   if (!outcome.found.empty())
-    throw std::runtime_error(fmt::format("correct Raft violated {} at seed {}: {}",
+    throw std::runtime_error(fmt::format("correct {} violated {} at seed {}: {}", driver.info().name,
                                          outcome.found[0].violation.invariant, outcome.found[0].seed,
                                          outcome.found[0].violation.explanation));
   return EventsSample{outcome.runs, outcome.events, allocated, elapsed};
@@ -193,6 +201,7 @@ EventsSample measure_events(int nodes, std::uint64_t runs, double seconds) {
 
 int run_events(const EventsOptions& options) {
   warn_if_not_release();
+  const skiff::ProtocolDriver& driver = protocol_driver(options.protocol, options.nodes);
   json results = json::array();
   struct Row {
     int nodes;
@@ -200,11 +209,11 @@ int run_events(const EventsOptions& options) {
   };
   std::vector<Row> rows;
   for (int nodes : options.nodes) {
-    measure_events(nodes, 0, 0.2);  // warm-up: caches, page faults, CPU frequency
+    measure_events(driver, nodes, 0, 0.2);  // warm-up: caches, page faults, CPU frequency
     std::vector<EventsSample> samples;
     std::vector<double> rates, run_rates;
     for (int k = 0; k < options.repeat; ++k) {
-      EventsSample s = measure_events(nodes, options.runs, options.seconds);
+      EventsSample s = measure_events(driver, nodes, options.runs, options.seconds);
       if (!options.quiet)
         fmt::print(stderr, "events: {} nodes, measurement {}/{}: {} runs, {} events in {:.2f} s: {} events/s\n",
                  nodes, k + 1, options.repeat, s.runs, s.events, s.seconds, human_rate(s.per_s()));
@@ -246,7 +255,7 @@ int run_events(const EventsOptions& options) {
 
   if (options.json) {
     std::cout << json{{"benchmark", "events"},
-                      {"protocol", "raft"},
+                      {"protocol", options.protocol},
                       {"bugs", json::array()},
                       {"threads", 1},
                       {"repeat", options.repeat},
@@ -259,8 +268,8 @@ int run_events(const EventsOptions& options) {
               << '\n';
     return 0;
   }
-  fmt::print("Correct Raft, one thread, default budgets ({}); median of {} measurement{} of {}.\n",
-             skiff::format_budgets(skiff::Budgets{}), options.repeat, options.repeat == 1 ? "" : "s",
+  fmt::print("Correct {}, one thread, default budgets ({}); median of {} measurement{} of {}.\n",
+             options.protocol, skiff::format_budgets(skiff::Budgets{}), options.repeat, options.repeat == 1 ? "" : "s",
              options.runs ? fmt::format("{} runs (at most {} s)", options.runs, options.seconds)
                           : fmt::format("{} s", options.seconds));
   fmt::print("{}.\n\n", machine_line());
@@ -276,6 +285,7 @@ int run_events(const EventsOptions& options) {
 // ---- bugs: time to find and shrink each seeded bug ---------------------------
 
 struct BugsOptions {
+  std::string protocol = "raft";
   std::vector<std::string> bugs;  // empty: all of them
   std::vector<int> nodes;         // empty: each bug's default (see default_nodes)
   int ranges = 5;
@@ -285,9 +295,12 @@ struct BugsOptions {
   bool quiet = false;
 };
 
-// count-duplicate-votes cannot show with 3 nodes (one other vote is already a
-// majority, so counting a duplicate changes nothing); the others are run with 3.
-int default_nodes(const std::string& bug) { return bug == "count-duplicate-votes" ? 5 : 3; }
+// count-duplicate-votes (Raft) and count-duplicate-promises (Paxos) cannot
+// show with 3 nodes (one other vote or promise is already a majority, so
+// counting a duplicate changes nothing); the others are run with 3.
+int default_nodes(const std::string& bug) {
+  return bug == "count-duplicate-votes" || bug == "count-duplicate-promises" ? 5 : 3;
+}
 
 struct Search {
   std::uint64_t first_seed = 0;
@@ -323,7 +336,7 @@ Search search(const skiff::ProtocolDriver& driver, const std::string& bug, int n
   s.found = true;
   s.seed = found.seed;
   s.invariant = found.violation.invariant;
-  skiff::TraceHeader header{"raft", nodes, {bug}, found.seed, config.budgets};
+  skiff::TraceHeader header{std::string(driver.info().name), nodes, {bug}, found.seed, config.budgets};
   start = Clock::now();
   skiff::Trace trace = driver.make_trace(header, found.events);
   s.trace_s = seconds_since(start);
@@ -383,12 +396,14 @@ BugRow summarize(std::string bug, int nodes, std::vector<Search> searches) {
 
 int run_bugs(BugsOptions options) {
   warn_if_not_release();
-  const skiff::ProtocolDriver* driver = skiff::find_protocol("raft");
-  if (!driver) throw std::runtime_error("no raft protocol");
+  const skiff::ProtocolDriver* driver = &protocol_driver(options.protocol, options.nodes);
   if (options.bugs.empty())
     for (const skiff::BugInfo& b : driver->info().bugs) options.bugs.emplace_back(b.name);
-  for (const std::string& bug : options.bugs)
-    skiff::make_options<Raft>({bug}, "--bug: ");  // throws on unknown names
+  for (const std::string& bug : options.bugs) {
+    const auto& known = driver->info().bugs;
+    if (std::none_of(known.begin(), known.end(), [&](const skiff::BugInfo& b) { return b.name == bug; }))
+      throw skiff::InputError(fmt::format("--bug: unknown bug '{}' for protocol {}", bug, options.protocol));
+  }
 
   std::vector<BugRow> rows;
   for (const std::string& bug : options.bugs) {
@@ -447,7 +462,7 @@ int run_bugs(BugsOptions options) {
                          {"searches", searches}});
     }
     std::cout << json{{"benchmark", "bugs"},
-                      {"protocol", "raft"},
+                      {"protocol", options.protocol},
                       {"threads", 1},
                       {"ranges", options.ranges},
                       {"range_size", options.range_size},
@@ -460,9 +475,9 @@ int run_bugs(BugsOptions options) {
     return 0;
   }
   fmt::print(
-      "Seeded Raft bugs, one thread, default budgets; median over {} disjoint seed range{} of {} seeds "
+      "Seeded {} bugs, one thread, default budgets; median over {} disjoint seed range{} of {} seeds "
       "(starting at 1, {}, ...).\n",
-      options.ranges, options.ranges == 1 ? "" : "s", options.range_size, 1 + options.range_size);
+      options.protocol, options.ranges, options.ranges == 1 ? "" : "s", options.range_size, 1 + options.range_size);
   fmt::print("{}.\n\n", machine_line());
   fmt::print(
       "| bug | nodes | invariant violated | found | runs to first | time to first | slowest range | events "
@@ -482,10 +497,9 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
 
   EventsOptions events;
-  auto* events_command = app.add_subcommand("events", "simulated events per second, correct Raft, one thread");
-  events_command->add_option("--nodes", events.nodes, "node counts (repeatable)")
-      ->capture_default_str()
-      ->check(CLI::Range(Raft::min_nodes, Raft::max_nodes));
+  auto* events_command = app.add_subcommand("events", "simulated events per second, a correct protocol, one thread");
+  events_command->add_option("--protocol", events.protocol, "protocol (see 'skiff list')")->capture_default_str();
+  events_command->add_option("--nodes", events.nodes, "node counts (repeatable)")->capture_default_str();
   events_command->add_option("--runs", events.runs, "runs per measurement; 0: as many as fit in --seconds")
       ->capture_default_str();
   events_command->add_option("--seconds", events.seconds, "time per measurement")
@@ -498,11 +512,12 @@ int run(int argc, char** argv) {
   events_command->add_flag("-q,--quiet", events.quiet, "no progress lines on stderr");
 
   BugsOptions bugs;
-  auto* bugs_command = app.add_subcommand("bugs", "runs and time to find, and shrink, each seeded Raft bug");
+  auto* bugs_command = app.add_subcommand("bugs", "runs and time to find, and shrink, each seeded bug");
+  bugs_command->add_option("--protocol", bugs.protocol, "protocol (see 'skiff list')")->capture_default_str();
   bugs_command->add_option("--bug", bugs.bugs, "only this bug (repeatable; default: all)")->expected(1);
   bugs_command->add_option("--nodes", bugs.nodes,
-                           "node counts (repeatable; default: 5 for count-duplicate-votes, 3 for the others)")
-      ->check(CLI::Range(Raft::min_nodes, Raft::max_nodes));
+                           "node counts (repeatable; default: 5 for count-duplicate-votes and "
+                           "count-duplicate-promises, 3 for the others)");
   bugs_command->add_option("--ranges", bugs.ranges, "disjoint seed ranges")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));

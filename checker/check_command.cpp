@@ -34,6 +34,8 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (config.depth_first && config.max_depth > VisitedSet::kMaxTag)
     throw InputError(fmt::format("--max-depth: at most {} with --depth-first", VisitedSet::kMaxTag));
   if (config.memory_limit_gib < 0) throw InputError("--memory-limit: must not be negative");
+  if (config.symmetry && !info.symmetric)
+    throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", info.name));
 
   const Budgets& b = config.budgets;
   const std::string bounds = fmt::format(

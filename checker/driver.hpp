@@ -27,6 +27,10 @@ struct ProtocolInfo {
   std::vector<InvariantInfo> invariants;
   std::vector<BugInfo> variants;  // name and description, like bugs
   bool checkable = true;          // its nodes can be copied and hashed: `skiff check` works
+  // Whether renaming nodes maps behaviours to behaviours (what skiff check
+  // --symmetry assumes); a protocol says otherwise with
+  // `static constexpr bool symmetric = false`.
+  bool symmetric = true;
 };
 
 struct ReplayReport {
@@ -80,7 +84,8 @@ class ProtocolDriver {
   virtual ReplayReport replay_steps(const Trace& trace, const std::string& file,
                                     const ReplayStepObserver& observer) const = 0;
   // Exhaustive search within bounds; throws InputError for a protocol whose
-  // nodes cannot be copied and hashed.
+  // nodes cannot be copied and hashed, or for --symmetry on one whose nodes
+  // are not interchangeable.
   virtual CheckOutcome check(const CheckConfig& config) const = 0;
   // The trace shrunk to a 1-minimal one that still violates its invariant.
   virtual Trace shrink(const Trace& trace, const std::string& file, ShrinkStats& stats) const = 0;
@@ -104,6 +109,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
     info_.bugs.assign(P::bugs().begin(), P::bugs().end());
     info_.invariants.assign(Invariants::info.begin(), Invariants::info.end());
     info_.checkable = kCheckable;
+    if constexpr (requires { P::symmetric; }) info_.symmetric = P::symmetric;
   }
 
   const ProtocolInfo& info() const override { return info_; }
@@ -119,6 +125,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   CheckOutcome check(const CheckConfig& config) const override {
     if constexpr (kCheckable) {
+      if (config.symmetry && !info_.symmetric)
+        throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", P::name));
       return ModelChecker<P, Invariants>(config).run();
     } else {
       throw InputError(not_checkable_message(P::name));

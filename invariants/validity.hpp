@@ -1,6 +1,11 @@
 // validity: only a proposed value can be chosen: every value chosen (by the
 // acceptors' votes) is a command some client handed to a node, or a no-op (what
 // a Multi-Paxos leader proposes for a gap in the log).
+//
+// "Handed to a node" is read from world.next_command(): one more than the
+// highest command any node accepted. skiff's scheduler hands out 1, 2, 3, ...
+// in order, so that is exact for every run skiff makes; a hand-edited trace
+// that hands out `client 1 9` first makes 1 to 8 count as proposed too.
 #pragma once
 
 #include <fmt/format.h>

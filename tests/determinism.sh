@@ -24,6 +24,9 @@ explore_all() {  # BINARY JOBS DIR
       "$binary" explore libraft-stable-disk --runs 600 --keep-going --jobs "$jobs" --out "$dir" || true
       "$binary" explore libraft --runs 60 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
     fi
+    "$binary" explore paxos --bug adopt-any-accepted --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
+    "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 1000 --keep-going --jobs "$jobs" \
+      --out "$dir" || true
   } | sed -E -e 's/ in [0-9.]+ s \([^)]*\)//' -e 's/ in [0-9.]+ s;/;/' -e "s#$dir/##g" > "$dir.out"
   (cd "$dir" && sha256sum -- *.trace) >> "$dir.out"
 }
