@@ -286,7 +286,7 @@ function render() {
       const summary = Object.keys(kinds).sort().map(k => kinds[k] + ' ' + k).join(', ');
       const band = el('rect', { x: 0, y: top, width: WIDTH, height: ROW_H, class: 'row fold', 'data-fold': groupOf[r] }, rows);
       tip(band, 'events ' + g.first + ' to ' + g.last + ' (no role or term changes): ' + summary + '. Click to unfold.');
-      lbl(rows, 8, top + 19, '+ events ' + g.first + '-' + g.last + ': ' + shorten(summary, 64), 'gutter fold');
+      lbl(rows, 8, top + 19, shorten('+ ' + g.first + '-' + g.last + ': ' + summary, 34), 'gutter fold');
       continue;
     }
     let cls = 'row';
