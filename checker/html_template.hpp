@@ -142,7 +142,8 @@ const VIOLATION_ROW = DATA.violation ? DATA.violation.step : -1;
 
 // ---- node states: the protocol's own one-line print ---------------------------
 // Words are split on spaces outside brackets; the leading words before the
-// first key=value are the node's role and term (its "head").
+// first key=value are the node's "head": what it is now (for Raft, its role
+// and term), shown along its lane where it changes.
 function splitWords(text) {
   const out = [];
   let depth = 0, current = '';
@@ -184,7 +185,7 @@ function laneColor(r, i) { return crashed(r, i) ? '#bbb' : roleColor[PARSED[r][i
 
 // ---- folding runs of similar events ------------------------------------------------
 // A run is at least FOLD_MIN consecutive deliveries and timer firings that
-// change no node's role or term; the violating and the last event are never
+// change no node's head; the violating and the last event are never
 // folded. Runs start folded when the trace is longer than AUTO_FOLD events.
 const FOLD_MIN = 4, AUTO_FOLD = 60;
 function similar(r) {
@@ -288,7 +289,7 @@ function render() {
       }
       const summary = Object.keys(kinds).sort().map(k => kinds[k] + ' ' + k).join(', ');
       const band = el('rect', { x: 0, y: top, width: WIDTH, height: ROW_H, class: 'row fold', 'data-fold': groupOf[r] }, rows);
-      tip(band, 'events ' + g.first + ' to ' + g.last + ' (no role or term changes): ' + summary + '. Click to unfold.');
+      tip(band, 'events ' + g.first + ' to ' + g.last + ' (no lane label changes): ' + summary + '. Click to unfold.');
       lbl(rows, 8, top + 19, shorten('+ ' + g.first + '-' + g.last + ': ' + summary, 34), 'gutter fold');
       continue;
     }
@@ -302,8 +303,8 @@ function render() {
     lbl(rows, 38, top + 19, shorten(STEPS[r].text, 29), 'gutter');
   }
 
-  // The lanes' names, above the diagram as it scrolls, with each node's role
-  // and term after the selected event.
+  // The lanes' names, above the diagram as it scrolls, with each node's head
+  // after the selected event.
   const heads = document.getElementById('lane-heads');
   while (heads.firstChild) heads.removeChild(heads.firstChild);
   heads.setAttribute('width', WIDTH);
@@ -329,7 +330,7 @@ function render() {
     }
   }
 
-  // Role and term, where they change (and at boot).
+  // Heads, where they change (and at boot).
   for (let i = 0; i < N; i++) {
     for (let r = 0; r <= LAST; r++) {
       if (hidden(r)) continue;
