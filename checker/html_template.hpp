@@ -50,12 +50,15 @@ h1 { font-size: 16px; margin: 0 0 2px; }
 #controls { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: 12px; color: var(--muted); }
 #controls button { font: inherit; padding: 1px 8px; }
 #legend { display: block; margin-top: 4px; }
+#lane-heads { display: block; position: sticky; top: 0; z-index: 1; background: #fff;
+              border-bottom: 1px solid var(--line); }
+#diagram { display: block; }
 main { display: flex; align-items: flex-start; }
 #diagram-wrap { flex: 1 1 auto; overflow: auto; height: calc(100vh - 150px); min-height: 300px; }
 #panel { flex: 0 0 var(--panel-w); width: var(--panel-w); height: calc(100vh - 150px); min-height: 300px; overflow: auto;
          border-left: 1px solid var(--line); padding: 8px 10px; background: #fcfcfc; }
 svg text { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 11px; }
-.row { fill: transparent; cursor: pointer; }
+.row { fill: transparent; cursor: pointer; scroll-margin-top: 44px; }
 .row:hover { fill: #f2f6fb; }
 .row.alt { fill: #fafafa; }
 .row.selected { fill: var(--sel); }
@@ -121,7 +124,7 @@ svg text { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-siz
   <svg id="legend" width="1200" height="26"></svg>
 </header>
 <main>
-  <div id="diagram-wrap"><svg id="diagram"></svg></div>
+  <div id="diagram-wrap"><svg id="lane-heads"></svg><svg id="diagram"></svg></div>
   <aside id="panel"></aside>
 </main>
 <pre id="selftest-result" hidden></pre>
@@ -139,7 +142,8 @@ const VIOLATION_ROW = DATA.violation ? DATA.violation.step : -1;
 
 // ---- node states: the protocol's own one-line print ---------------------------
 // Words are split on spaces outside brackets; the leading words before the
-// first key=value are the node's role and term (its "head").
+// first key=value are the node's "head": what it is now (for Raft, its role
+// and term), shown along its lane where it changes.
 function splitWords(text) {
   const out = [];
   let depth = 0, current = '';
@@ -181,7 +185,7 @@ function laneColor(r, i) { return crashed(r, i) ? '#bbb' : roleColor[PARSED[r][i
 
 // ---- folding runs of similar events ------------------------------------------------
 // A run is at least FOLD_MIN consecutive deliveries and timer firings that
-// change no node's role or term; the violating and the last event are never
+// change no node's head; the violating and the last event are never
 // folded. Runs start folded when the trace is longer than AUTO_FOLD events.
 const FOLD_MIN = 4, AUTO_FOLD = 60;
 function similar(r) {
@@ -205,7 +209,7 @@ for (let r = 1; r <= LAST;) {
 function hidden(r) { return groupOf[r] >= 0 && groups[groupOf[r]].folded; }
 
 // ---- layout ------------------------------------------------------------------------
-const ROW_H = 30, TOP = 40, GUTTER = 226;
+const ROW_H = 30, TOP = 8, GUTTER = 226;
 const LANE_W = N <= 3 ? 205 : N <= 5 ? 160 : 130;
 const LANE0 = GUTTER + 56;
 const WIDTH = LANE0 + (N - 1) * LANE_W + 140;
@@ -285,8 +289,8 @@ function render() {
       }
       const summary = Object.keys(kinds).sort().map(k => kinds[k] + ' ' + k).join(', ');
       const band = el('rect', { x: 0, y: top, width: WIDTH, height: ROW_H, class: 'row fold', 'data-fold': groupOf[r] }, rows);
-      tip(band, 'events ' + g.first + ' to ' + g.last + ' (no role or term changes): ' + summary + '. Click to unfold.');
-      lbl(rows, 8, top + 19, '+ events ' + g.first + '-' + g.last + ': ' + shorten(summary, 64), 'gutter fold');
+      tip(band, 'events ' + g.first + ' to ' + g.last + ' (no lane label changes): ' + summary + '. Click to unfold.');
+      lbl(rows, 8, top + 19, shorten('+ ' + g.first + '-' + g.last + ': ' + summary, 34), 'gutter fold');
       continue;
     }
     let cls = 'row';
@@ -299,9 +303,21 @@ function render() {
     lbl(rows, 38, top + 19, shorten(STEPS[r].text, 29), 'gutter');
   }
 
+  // The lanes' names, above the diagram as it scrolls, with each node's head
+  // after the selected event.
+  const heads = document.getElementById('lane-heads');
+  while (heads.firstChild) heads.removeChild(heads.firstChild);
+  heads.setAttribute('width', WIDTH);
+  heads.setAttribute('height', 40);
+  lbl(heads, 8, 16, 'event', 'gutter num');
+  lbl(heads, GUTTER + 20, 32, 'after ' + selected + ':', 'gutter num', 'end');
+  for (let i = 0; i < N; i++) {
+    lbl(heads, laneX(i), 16, 'n' + (i + 1), 'lane-title', 'middle');
+    tip(lbl(heads, laneX(i), 32, head(selected, i), 'mark-label', 'middle'), 'n' + (i + 1) + ' after event ' + selected);
+  }
+
   // Lanes, coloured by role; a crashed node's lane is grey and dotted.
   for (let i = 0; i < N; i++) {
-    lbl(lanes, laneX(i), TOP - 12, 'n' + (i + 1), 'lane-title', 'middle');
     let r = 0;
     while (r <= LAST) {
       let next = r + 1;
@@ -314,7 +330,7 @@ function render() {
     }
   }
 
-  // Role and term, where they change (and at boot).
+  // Heads, where they change (and at boot).
   for (let i = 0; i < N; i++) {
     for (let r = 0; r <= LAST; r++) {
       if (hidden(r)) continue;

@@ -6,7 +6,8 @@
 // it opens from a file with no network. Same trace, same bytes. It knows no
 // protocol: node states and messages are the protocol's own one-line prints
 // (the leading words of a node's print, before its first `key=value`, are
-// shown along its lane as its role and term). docs/viewer.md describes it.
+// shown along its lane: for Raft, its role and term). docs/viewer.md
+// describes it.
 #pragma once
 
 #include <nlohmann/json.hpp>
