@@ -4,6 +4,7 @@
 // unfinished writes), determinism, and what explore finds.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -190,6 +191,22 @@ TEST(Libraft, SameSeedSameTraceBytes) {
     EXPECT_NE(first.find("timer "), std::string::npos);
   }
   EXPECT_NE(trace_of(*driver, 1, "libraft"), trace_of(*driver, 2, "libraft"));
+}
+
+// The library's only clock outside libuv is its stderr tracer's
+// clock_gettime, switched on by LIBRAFT_TRACE; the adapter replaces the
+// tracer, so the variable changes nothing and nothing is printed.
+TEST(Libraft, LibraryTracerStaysSilent) {
+  const ProtocolDriver* driver = find_protocol("libraft");
+  ASSERT_NE(driver, nullptr);
+  const std::string quiet = trace_of(*driver, 5, "libraft");
+  ::setenv("LIBRAFT_TRACE", "1", 1);
+  testing::internal::CaptureStderr();
+  const std::string traced = trace_of(*driver, 5, "libraft");
+  const std::string printed = testing::internal::GetCapturedStderr();
+  ::unsetenv("LIBRAFT_TRACE");
+  EXPECT_EQ(quiet, traced);
+  EXPECT_EQ(printed, "");
 }
 
 TEST(Libraft, CannotBeModelChecked) {
