@@ -21,8 +21,8 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
       --jobs "$jobs" --out "$dir" || true
     if "$binary" list | grep -q '^libraft:'; then  # canonical/raft, where it is built
-      "$binary" explore libraft-stable-disk --runs 600 --keep-going --jobs "$jobs" --out "$dir" || true
-      "$binary" explore libraft --runs 60 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
+      "$binary" explore libraft-stable-disk --runs 160 --keep-going --jobs "$jobs" --out "$dir" || true
+      "$binary" explore libraft --runs 20 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
     fi
   } | sed -E -e 's/ in [0-9.]+ s \([^)]*\)//' -e 's/ in [0-9.]+ s;/;/' -e "s#$dir/##g" > "$dir.out"
   (cd "$dir" && sha256sum -- *.trace) >> "$dir.out"
