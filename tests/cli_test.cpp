@@ -724,5 +724,34 @@ TEST_F(CliTrace, SingleByteMutationsNeverCrash) {
   EXPECT_GT(by_status[kExitDivergence], 50);
 }
 
+#ifdef SKIFF_HAVE_LIBRAFT
+// canonical/raft (protocol libraft): the model checker declines it in one
+// line, and a crash of the library is a finding with a trace, not a crash of
+// skiff.
+TEST(Cli, CheckDeclinesLibraftInOneLine) {
+  Result r = skiff({"check", "libraft"});
+  EXPECT_EQ(r.status, kExitBadInput) << r;
+  EXPECT_EQ(r.out, "") << r;
+  EXPECT_EQ(r.err, "skiff: libraft cannot be model checked: its nodes cannot be copied and hashed (use explore)\n")
+      << r;
+}
+
+TEST(Cli, ALibraryCrashIsAFindingWithATrace) {
+  const fs::path dir = scratch() / "libraft-crash";
+  Result r = skiff({"explore", "libraft", "--seed", "3", "--runs", "1", "--out", dir.string()});
+  EXPECT_EQ(r.signal, 0) << r;
+  EXPECT_EQ(r.status, kExitViolation) << r;
+  EXPECT_NE(r.out.find("violation of library-survives at seed 3"), std::string::npos) << r;
+  const fs::path trace = dir / "libraft-3.trace";
+  ASSERT_TRUE(fs::exists(trace)) << r;
+  ASSERT_TRUE(fs::exists(dir / "libraft-3.full.trace")) << r;
+  Result replay = skiff({"replay", trace.string()});
+  EXPECT_EQ(replay.signal, 0) << replay;
+  EXPECT_EQ(replay.status, kExitViolation) << replay;
+  EXPECT_NE(replay.out.find("violation library-survives: node 2: the library crashed (SIGSEGV)"), std::string::npos)
+      << replay;
+}
+#endif
+
 }  // namespace
 }  // namespace skiff

@@ -21,8 +21,8 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
       --jobs "$jobs" --out "$dir" || true
     if "$binary" list | grep -q '^libraft:'; then  # canonical/raft, where it is built
-      "$binary" explore libraft-stable-disk --runs 600 --keep-going --jobs "$jobs" --out "$dir" || true
-      "$binary" explore libraft --runs 60 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
+      "$binary" explore libraft-stable-disk --runs 160 --keep-going --jobs "$jobs" --out "$dir" || true
+      "$binary" explore libraft --runs 20 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
     fi
     "$binary" explore paxos --bug adopt-any-accepted --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 1000 --keep-going --jobs "$jobs" \

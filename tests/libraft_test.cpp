@@ -4,6 +4,7 @@
 // unfinished writes), determinism, and what explore finds.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -192,6 +193,22 @@ TEST(Libraft, SameSeedSameTraceBytes) {
   EXPECT_NE(trace_of(*driver, 1, "libraft"), trace_of(*driver, 2, "libraft"));
 }
 
+// The library's only clock outside libuv is its stderr tracer's
+// clock_gettime, switched on by LIBRAFT_TRACE; the adapter replaces the
+// tracer, so the variable changes nothing and nothing is printed.
+TEST(Libraft, LibraryTracerStaysSilent) {
+  const ProtocolDriver* driver = find_protocol("libraft");
+  ASSERT_NE(driver, nullptr);
+  const std::string quiet = trace_of(*driver, 5, "libraft");
+  ::setenv("LIBRAFT_TRACE", "1", 1);
+  testing::internal::CaptureStderr();
+  const std::string traced = trace_of(*driver, 5, "libraft");
+  const std::string printed = testing::internal::GetCapturedStderr();
+  ::unsetenv("LIBRAFT_TRACE");
+  EXPECT_EQ(quiet, traced);
+  EXPECT_EQ(printed, "");
+}
+
 TEST(Libraft, CannotBeModelChecked) {
   const ProtocolDriver* driver = find_protocol("libraft");
   ASSERT_NE(driver, nullptr);
@@ -246,6 +263,89 @@ namespace {
 // pending leader appends fail; seed 3 is the first seed that shows it.
 TEST(LibraftExplore, DiskFaultsFindTheLibraryCrashing) {
   expect_finds("libraft", "library-survives", 1, 3);
+}
+
+}  // namespace
+}  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// Finding 1 (docs/findings-libraft.md) is not only a count: run the shrunk
+// trace in a world without invariants, then go on. Node 3 has applied
+// command 4 at index 2 with only its own disk holding it; once it is down,
+// node 1 (holding 2:2 there) is elected by node 2 and applies command 2 at
+// index 2 (what node 3 had sent is lost with it). Two state machines differ: state-machine safety is lost.
+TEST(LibraftFinding, CommitCountingAStaleEntryLeadsToDivergentStateMachines) {
+  const Trace trace = read_trace_file(std::string(SKIFF_SOURCE_DIR) +
+                                      "/corpus/regressions/libraft-stable-disk-commit-counts-stale-entry-3-nodes.trace");
+  Budgets budgets = roomy();
+  budgets.drops = 100;
+  World<StableDisk> world(3, StableDisk::Options{}, budgets);
+  for (const TraceEvent& given : trace.events) {
+    Event e = given.event;
+    if (e.kind == EventKind::Timer)
+      for (int t = 0; t < StableDisk::timer_count; ++t)
+        if (StableDisk::timer_name(TimerId(t)) == given.detail) e.timer = TimerId(t);
+    ASSERT_EQ(world.why_not_enabled(e), nullptr) << given.detail;
+    world.apply(e);
+  }
+  const auto node = [&](int i) -> const LNode& { return world.node(NodeIndex(i)); };
+  ASSERT_TRUE(node(2).is_leader());
+  ASSERT_GE(node(2).applied().size(), 2u);
+  EXPECT_EQ(node(2).applied()[1], 4u);          // node 3 applied command 4 at index 2
+  EXPECT_EQ(node(0).durable_log()[1].command, 2u);  // node 1 holds 2:2 there
+
+  // Node 3 fails, and what it had sent is lost with it.
+  Event crash;
+  crash.kind = EventKind::Crash;
+  crash.node = 2;
+  world.apply(crash);
+  for (bool dropped = true; dropped;) {
+    dropped = false;
+    for (const auto& m : world.in_flight())
+      if (m.id.from == 2) {
+        Event drop;
+        drop.kind = EventKind::Drop;
+        drop.message = m.id;
+        world.apply(drop);
+        dropped = true;
+        break;
+      }
+  }
+  bool sent_command = false;
+  for (int step = 0; step < 3000; ++step) {
+    if (node(0).applied().size() >= 2) break;
+    if (node(0).is_leader() && !sent_command) {
+      Event client;
+      client.kind = EventKind::Client;
+      client.node = 0;
+      client.command = 9;
+      world.apply(client);
+      sent_command = true;
+      continue;
+    }
+    bool done = false;
+    for (const auto& m : world.in_flight())
+      if (world.deliverable(m)) {
+        Event e;
+        e.kind = EventKind::Deliver;
+        e.message = m.id;
+        world.apply(e);
+        done = true;
+        break;
+      }
+    if (done) continue;
+    for (int i = 0; i < 2 && !done; ++i)
+      if (world.armed_timers(NodeIndex(i)) & (1u << LNode::kDiskWrite)) {
+        world.apply(timer(i, LNode::kDiskWrite));
+        done = true;
+      }
+    if (!done) world.apply(timer(0, LNode::kTick));
+  }
+  ASSERT_TRUE(node(0).is_leader());
+  ASSERT_GE(node(0).applied().size(), 2u);
+  EXPECT_EQ(node(0).applied()[1], 2u);  // node 1 applied command 2 at index 2
 }
 
 }  // namespace

@@ -100,12 +100,14 @@ void install_fatal_signal_handlers() {
   });
 }
 
-// Instances abandoned after a crash of the library, kept reachable.
-std::mutex g_abandoned_mutex;
-std::vector<void*> g_abandoned;
-void keep_abandoned(void* instance) {
-  std::lock_guard lock(g_abandoned_mutex);
-  g_abandoned.push_back(instance);
+// What a crash of the library abandons (its instance, and the requests it
+// had handed to the I/O), kept reachable and never destroyed, so that leak
+// checking, which runs after static destructors, does not report it.
+void keep_abandoned(void* what) {
+  static std::mutex* const mutex = new std::mutex;
+  static std::vector<void*>* const abandoned = new std::vector<void*>;
+  std::lock_guard lock(*mutex);
+  abandoned->push_back(what);
 }
 
 const char* signal_name(int signal) {
@@ -153,11 +155,15 @@ class Node::Impl {
     t_guard = outer;
     if (library_crash_.empty())
       library_crash_ = fmt::format("the library crashed ({}) in {}", signal_name(t_signal), where);
-    keep_abandoned(instance_.release());  // its memory is suspect: never touched again
+    // Its memory is suspect: never touched again.
+    keep_abandoned(new Abandoned{std::move(instance_), std::move(pending_), std::move(failing_),
+                                 std::move(sends_done_)});
+    instance_.reset();
+    pending_.clear();
+    failing_.clear();
+    sends_done_.clear();
     running_ = false;
     closing_ = false;
-    pending_.clear();
-    sends_done_.clear();
     return false;
   }
 
@@ -365,6 +371,12 @@ class Node::Impl {
   struct SendDone {
     raft_io_send* request;
     raft_io_send_cb callback;
+  };
+
+  struct Abandoned {
+    std::unique_ptr<Instance> instance;
+    std::deque<Write> pending, failing;
+    std::vector<SendDone> sends;
   };
 
   static Impl& of(raft_io* io) { return *static_cast<Impl*>(io->impl); }
@@ -653,7 +665,7 @@ class Node::Impl {
     closing_ = false;
     running_ = false;
     if (!instance_->initialized || instance_->closed) instance_.reset();
-    else (void)instance_.release();  // the library never finished closing: leave its memory alone
+    else keep_abandoned(instance_.release());  // the library never finished closing: leave its memory alone
     fx_ = saved;
   }
 
