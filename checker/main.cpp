@@ -61,6 +61,11 @@ int run(int argc, char** argv) {
       ->allow_extra_args(false)  // one name (or comma list) per --bug
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->delimiter(',');
+  explore_command->add_option("--variant", explore.config.variants,
+                              "turn on this protocol variant, e.g. pre-vote or passive=3,4 (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   explore_command->add_option("--seed", explore.config.seed, "run r uses seed SEED+r")
       ->transform(kDecimal)
       ->capture_default_str();
