@@ -148,6 +148,7 @@ class Reader {
       s.liveness.enabled = true;
       s.liveness.stable_for = millis(l["stable_ms"], "/liveness/stable_ms", 0);
       s.liveness.within = millis(l["within_ms"], "/liveness/within_ms", 1);
+      if (s.clients.count == 0) fail("/liveness", "\"liveness\" needs clients: without commands nothing commits");
     }
     return s;
   }
@@ -258,6 +259,7 @@ class Reader {
     only_keys(p, "/protocol", {"variants", "timers_ms"});
     if (p.contains("variants")) {
       expect_array(p["variants"], "/protocol/variants");
+      s.variants_line = lines_.line("/protocol/variants");
       for (std::size_t i = 0; i < p["variants"].size(); ++i)
         s.variants.push_back(string(p["variants"][i], fmt::format("/protocol/variants/{}", i)));
     }

@@ -90,6 +90,7 @@ struct Scenario {
   std::vector<std::string> hubs;
   Micros duration = 10000000;
   std::vector<std::string> variants;  // the protocol's, as --variant takes them
+  int variants_line = 0;
   std::array<TimerTiming, kMaxTimers> timers{};  // by the protocol's timer number
   std::array<bool, kMaxTimers> timer_given{};     // false: the protocol's default
   std::vector<LinkSpec> links;                    // every directed link that exists

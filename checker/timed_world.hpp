@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "checker/scenario.hpp"
 #include "invariants/invariant.hpp"
 #include "protocols/protocol.hpp"
@@ -48,8 +50,11 @@ struct TimedRunStats {
   std::uint64_t highest_epoch = 0;
   std::uint64_t messages_sent = 0, messages_delivered = 0, messages_dropped = 0;
   std::uint64_t events = 0;
-  std::optional<Violation> violation;
+  std::optional<Violation> violation;  // a safety invariant: the run stops there
   Micros violation_at = -1;
+  // The first bounded-liveness violation; the run goes on after it.
+  std::optional<Violation> liveness_violation;
+  Micros liveness_violation_at = -1;
 
   // For pictures: per node, (time, role, epoch) whenever either changes; and
   // the times of commits.
@@ -111,7 +116,9 @@ class TimedWorld {
   }
 
  private:
-  enum class Kind : std::uint8_t { Deliver, Timer, ClientArrive, ClientReply, ClientTimeout, ClientIssue, Timeline, Restart };
+  enum class Kind : std::uint8_t {
+    Deliver, Timer, ClientArrive, ClientReply, ClientTimeout, ClientIssue, Timeline, Restart, LivenessCheck
+  };
 
   struct Pending {
     Micros at = 0;
@@ -232,6 +239,10 @@ class TimedWorld {
     failed_at_ = -1;
     failed_epoch_ = 0;
     clients_.assign(std::size_t(scenario_.clients.count), Client{});
+    last_commit_ = -1;
+    stable_since_ = 0;
+    stability_ = 0;
+    network_changed();
     waiting_.clear();
     for (int i = 0; i < node_count_; ++i) {
       begin(NodeIndex(i));
@@ -366,8 +377,17 @@ class TimedWorld {
         attempt(event.client);
         return kNoNode;
       }
-      case Kind::Timeline: return apply_action(std::size_t(event.client));
-      case Kind::Restart: return restart(event.to);
+      case Kind::Timeline: {
+        const int touched = apply_action(std::size_t(event.client));
+        network_changed();
+        return touched;
+      }
+      case Kind::Restart: {
+        const int touched = restart(event.to);
+        network_changed();
+        return touched;
+      }
+      case Kind::LivenessCheck: check_liveness(event.attempt); return kNoNode;
     }
     return kNoNode;
   }
@@ -444,6 +464,7 @@ class TimedWorld {
         if (c.command != command) continue;
         stats_.commands_committed += 1;
         stats_.commit_latencies.push_back(now_ - c.issued);
+        last_commit_ = now_;
         if (record_roles_) stats_.commit_times.push_back(now_);
         c.command = 0;
         Pending next;
@@ -559,6 +580,61 @@ class TimedWorld {
     return n;
   }
 
+  // ---- bounded liveness ----------------------------------------------------
+  // Once the network and the set of crashed nodes have not changed for
+  // `stable_for`, with a set of mutually connected live nodes that holds a
+  // majority, some command must commit within `within`: the check is due at
+  // stable_since + stable_for + within, unless something changes first.
+  void network_changed() {
+    stable_since_ = now_;
+    stability_ += 1;
+    if (!scenario_.liveness.enabled) return;
+    Pending check;
+    check.kind = Kind::LivenessCheck;
+    check.attempt = stability_;
+    check.at = now_ + scenario_.liveness.stable_for + scenario_.liveness.within;
+    schedule(std::move(check));
+  }
+
+  // The largest set of live nodes that all reach each other both ways.
+  std::uint32_t connected_majority() const {
+    std::uint32_t best = 0;
+    for (std::uint32_t set = 1; set < (1u << node_count_); ++set) {
+      if (std::popcount(set) <= std::popcount(best)) continue;
+      bool ok = true;
+      for (int a = 0; a < node_count_ && ok; ++a) {
+        if (!(set & (1u << a))) continue;
+        if (crashed(NodeIndex(a))) ok = false;
+        for (int b = 0; b < node_count_ && ok; ++b)
+          if (a != b && (set & (1u << b)) && !reachable(NodeIndex(a), NodeIndex(b))) ok = false;
+      }
+      if (ok) best = set;
+    }
+    int voters = 0, in_set = 0;
+    for (int i = 0; i < node_count_; ++i) {
+      voters += votes(NodeIndex(i));
+      in_set += votes(NodeIndex(i)) && (best & (1u << i));
+    }
+    return in_set >= voters / 2 + 1 ? best : 0;
+  }
+
+  void check_liveness(std::uint32_t stability) {
+    if (stability != stability_ || stats_.liveness_violation) return;
+    const std::uint32_t group = connected_majority();
+    if (!group) return;
+    const Micros from = stable_since_ + scenario_.liveness.stable_for;
+    if (last_commit_ >= from) return;
+    std::string nodes;
+    for (int i = 0; i < node_count_; ++i)
+      if (group & (1u << i)) nodes += fmt::format("{}{}", nodes.empty() ? "" : ",", i + 1);
+    stats_.liveness_violation = Violation{
+        "bounded-liveness",
+        fmt::format("the network has not changed since {:.1f} ms and nodes {} are connected, but no command "
+                    "committed between {:.1f} ms and {:.1f} ms",
+                    double(stable_since_) / 1000, nodes, double(from) / 1000, double(now_) / 1000)};
+    stats_.liveness_violation_at = now_;
+  }
+
   // ---- observing -----------------------------------------------------------
   void after_event(int touched) {
     if (touched >= 0) {
@@ -664,6 +740,9 @@ class TimedWorld {
   Micros available_since_ = -1;
   Micros failed_at_ = -1;
   std::uint64_t failed_epoch_ = 0;
+  Micros last_commit_ = -1;
+  Micros stable_since_ = 0;
+  std::uint32_t stability_ = 0;  // counts network changes; a liveness check is for one
   std::vector<Client> clients_;
   std::vector<Command> waiting_;
   Effects<Message> effects_;
