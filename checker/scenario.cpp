@@ -256,18 +256,32 @@ class Reader {
 
   void read_protocol(const json& p, Scenario& s) const {
     expect_object(p, "/protocol", "\"protocol\"");
-    only_keys(p, "/protocol", {"variants", "timers_ms"});
+    only_keys(p, "/protocol", {"variants", "timers_ms", "node_timers_ms"});
     if (p.contains("variants")) {
       expect_array(p["variants"], "/protocol/variants");
       s.variants_line = lines_.line("/protocol/variants");
       for (std::size_t i = 0; i < p["variants"].size(); ++i)
         s.variants.push_back(string(p["variants"][i], fmt::format("/protocol/variants/{}", i)));
     }
-    if (p.contains("timers_ms")) {
-      const json& timers = p["timers_ms"];
-      expect_object(timers, "/protocol/timers_ms", "\"timers_ms\"");
+    if (p.contains("timers_ms")) read_timers(p["timers_ms"], "/protocol/timers_ms", -1, s);
+    if (p.contains("node_timers_ms")) {
+      const json& nodes = p["node_timers_ms"];
+      expect_object(nodes, "/protocol/node_timers_ms", "\"node_timers_ms\"");
+      for (auto it = nodes.begin(); it != nodes.end(); ++it) {
+        const std::string where = "/protocol/node_timers_ms/" + it.key();
+        const int node = endpoint(nullptr, where, it.key());
+        if (node >= s.nodes) fail(where, fmt::format("'{}' is a hub, not a node", it.key()));
+        read_timers(*it, where, node, s);
+      }
+    }
+  }
+
+  // A timer is milliseconds or [LOW, HIGH]; node -1: for every node.
+  void read_timers(const json& timers, const std::string& at, int node, Scenario& s) const {
+    {
+      expect_object(timers, at, fmt::format("\"{}\"", key_of(at)));
       for (auto it = timers.begin(); it != timers.end(); ++it) {
-        const std::string where = "/protocol/timers_ms/" + it.key();
+        const std::string where = at + "/" + it.key();
         std::size_t t = 0;
         while (t < timer_names_.size() && timer_names_[t] != it.key()) ++t;
         if (t == timer_names_.size()) {
@@ -285,8 +299,12 @@ class Reader {
         } else {
           fail(where, fmt::format("timer \"{}\" is milliseconds or [LOW, HIGH]", it.key()));
         }
-        s.timers[t] = timing;
-        s.timer_given[t] = true;
+        if (node < 0) {
+          s.timers[t] = timing;
+          s.timer_given[t] = true;
+        } else {
+          s.node_timers.push_back(Scenario::NodeTimer{node, TimerId(t), timing});
+        }
       }
     }
   }

@@ -93,6 +93,12 @@ struct Scenario {
   int variants_line = 0;
   std::array<TimerTiming, kMaxTimers> timers{};  // by the protocol's timer number
   std::array<bool, kMaxTimers> timer_given{};     // false: the protocol's default
+  struct NodeTimer {
+    int node;
+    TimerId timer;
+    TimerTiming timing;
+  };
+  std::vector<NodeTimer> node_timers;             // overrides for one node
   std::vector<LinkSpec> links;                    // every directed link that exists
   ClientWorkload clients;
   std::vector<TimelineAction> timeline;           // in the order the file gives them

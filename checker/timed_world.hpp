@@ -78,6 +78,8 @@ class TimedWorld {
   TimedWorld(const Scenario& scenario, const Options& options, bool record_roles = false)
       : scenario_(scenario), options_(options), record_roles_(record_roles) {
     node_count_ = scenario.nodes;
+    for (auto& node : timers_) node = scenario.timers;
+    for (const Scenario::NodeTimer& o : scenario.node_timers) timers_[std::size_t(o.node)][o.timer] = o.timing;
     endpoints_ = scenario.endpoints();
     edges_.assign(std::size_t(endpoints_ * endpoints_), Edge{});
     for (const LinkSpec& link : scenario.links) {
@@ -275,8 +277,8 @@ class TimedWorld {
   // ---- nodes ---------------------------------------------------------------
   void begin(NodeIndex node) { effects_.begin(&armed_[node]); }
 
-  Micros timer_duration(TimerId timer, std::uint8_t backoff) {
-    const TimerTiming& t = scenario_.timers[timer];
+  Micros timer_duration(NodeIndex node, TimerId timer, std::uint8_t backoff) {
+    const TimerTiming& t = timers_[node][timer];
     const Micros width = (t.max - t.min) << std::min<std::uint8_t>(backoff, 20);
     return uniform(t.min, t.min + width);
   }
@@ -299,7 +301,7 @@ class TimedWorld {
       fire.to = from;
       fire.timer = TimerId(t);
       fire.generation = generation_[from][t];
-      fire.at = now_ + timer_duration(TimerId(t), rearmed ? effects_.backoff(TimerId(t)) : 0);
+      fire.at = now_ + timer_duration(from, TimerId(t), rearmed ? effects_.backoff(TimerId(t)) : 0);
       schedule(std::move(fire));
     }
   }
@@ -726,6 +728,7 @@ class TimedWorld {
   std::uint64_t next_sequence_ = 0;
   Command next_command_ = 1;
   std::vector<Pending> queue_;
+  std::array<std::array<TimerTiming, kMaxTimers>, kMaxNodes> timers_{};
   std::vector<Edge> edges_;
   std::array<std::uint8_t, kMaxNodes> group_of_{};
   std::uint8_t crashed_ = 0;
