@@ -115,6 +115,7 @@ class Reader {
     if (doc.contains("description")) s.description = string(doc["description"], "/description");
     if (!doc.contains("nodes")) fail("", "the scenario needs \"nodes\"");
     s.nodes = int(integer(doc["nodes"], "/nodes", 1, kMaxNodes));
+    s.nodes_line = lines_.line("/nodes");
     if (doc.contains("hubs")) {
       const json& hubs = doc["hubs"];
       expect_array(hubs, "/hubs");
@@ -164,7 +165,18 @@ class Reader {
   void expect_array(const json& v, const std::string& where) const {
     if (!v.is_array()) fail(where, fmt::format("\"{}\" must be an array [...]", key_of(where)));
   }
-  static std::string key_of(const std::string& pointer) { return pointer.substr(pointer.rfind('/') + 1); }
+  // "/timeline/2/crash" -> "crash"; "/hubs/0" -> "hubs[0]".
+  static std::string key_of(const std::string& pointer) {
+    std::string indices, rest = pointer;
+    for (;;) {
+      const auto slash = rest.rfind('/');
+      const std::string last = rest.substr(slash == std::string::npos ? 0 : slash + 1);
+      const bool index = !last.empty() && last.find_first_not_of("0123456789") == std::string::npos;
+      if (!index || slash == std::string::npos) return last + indices;
+      indices = "[" + last + "]" + indices;
+      rest = rest.substr(0, slash);
+    }
+  }
 
   void only_keys(const json& object, const std::string& where, std::initializer_list<std::string_view> keys) const {
     for (auto it = object.begin(); it != object.end(); ++it) {

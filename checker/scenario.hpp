@@ -87,6 +87,7 @@ struct Scenario {
   std::string name;
   std::string description;
   int nodes = 3;
+  int nodes_line = 0;
   std::vector<std::string> hubs;
   Micros duration = 10000000;
   std::vector<std::string> variants;  // the protocol's, as --variant takes them

@@ -42,11 +42,11 @@ template <class P, class Invariants>
 std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vector<std::string>& variants,
                                          std::uint64_t seed, std::uint64_t runs, bool record_first) {
   Scenario scenario = given;
-  for (int t = 0; t < P::timer_count; ++t) {
-    if (scenario.timer_given[t]) continue;
-    const auto [low, high] = P::default_timer_ms(TimerId(t));
-    scenario.timers[t] = TimerTiming{Micros(low) * 1000, Micros(high) * 1000};
-  }
+  if (scenario.nodes < P::min_nodes || scenario.nodes > P::max_nodes)
+    throw InputError(fmt::format("{}{} runs with {} to {} nodes, not {}",
+                                 trace_location(scenario.file, scenario.nodes_line), P::name, P::min_nodes,
+                                 P::max_nodes, scenario.nodes));
+  fill_default_timers<P>(scenario);
   const std::string where = trace_location(scenario.file, scenario.variants_line);
   const auto options = make_options<P>({}, variants, scenario.nodes, where, where);
   std::vector<TimedRunStats> all;

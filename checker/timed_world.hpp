@@ -67,6 +67,17 @@ struct TimedRunStats {
   std::vector<Micros> commit_times;
 };
 
+// Gives each timer the scenario does not time the protocol's default,
+// P::default_timer_ms(timer) (milliseconds, low and high).
+template <class P>
+void fill_default_timers(Scenario& scenario) {
+  for (int t = 0; t < P::timer_count; ++t) {
+    if (scenario.timer_given[t]) continue;
+    const auto [low, high] = P::default_timer_ms(TimerId(t));
+    scenario.timers[t] = TimerTiming{Micros(low) * 1000, Micros(high) * 1000};
+  }
+}
+
 template <class P, class Invariants>
 class TimedWorld {
  public:
