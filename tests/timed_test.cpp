@@ -236,7 +236,7 @@ TEST(TimedWorld, EveryVariantCombinationIsSafeOnTheSuite) {
                            {"check-quorum", "learner=3", nullptr}, {"backoff", nullptr, nullptr}};
   for (const char* name : {"cloud-churn.json", "edge-shifting.json", "geo-five.json"}) {
     Scenario s = read(name);
-    s.duration = std::min<Micros>(s.duration, 20000000);
+    s.duration = std::min<Micros>(s.duration, 12000000);
     for (const auto& set : sets) {
       std::vector<std::string> variants;
       for (const char* v : set)
