@@ -511,10 +511,11 @@ class TimedWorld {
         break;
       case TimelineAction::Kind::Crash: {
         int n = a.node;
-        if (n == TimelineAction::kLeader) {
+        if (n == TimelineAction::kLeader) {  // of the highest epoch, if stale leaders linger
           n = -1;
           for (int i = 0; i < node_count_; ++i)
-            if (!crashed(NodeIndex(i)) && nodes_[i].is_leader()) n = i;
+            if (!crashed(NodeIndex(i)) && nodes_[i].is_leader() && (n < 0 || nodes_[i].epoch() > nodes_[n].epoch()))
+              n = i;
         } else if (n == TimelineAction::kRandom) {
           n = pick_node(/*crashed=*/false);
         }
