@@ -20,6 +20,8 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore raft --nodes 5 --bug count-duplicate-votes --runs 2000 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
       --jobs "$jobs" --out "$dir" || true
+    "$binary" explore raft --variant pre-vote --variant check-quorum --variant passive=2 --bug forget-vote-on-restart \
+      --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
   } | sed -E -e 's/ in [0-9.]+ s \([^)]*\)//' -e 's/ in [0-9.]+ s;/;/' -e "s#$dir/##g" > "$dir.out"
   (cd "$dir" && sha256sum -- *.trace) >> "$dir.out"
 }
