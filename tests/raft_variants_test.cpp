@@ -455,8 +455,8 @@ std::string joined(const std::vector<std::string>& items) {
 TEST(RaftVariantsExplore, EveryCombinationKeepsEverySafetyInvariant) {
   for (int nodes : {3, 5}) {
     for (const auto& variants : every_combination(nodes)) {
-      ExploreOutcome outcome = explore_seeds<Raft, RaftInvariants>(config_for(nodes, variants, {}, 250));
-      EXPECT_EQ(outcome.runs, 250u);
+      ExploreOutcome outcome = explore_seeds<Raft, RaftInvariants>(config_for(nodes, variants, {}, 150));
+      EXPECT_EQ(outcome.runs, 150u);
       EXPECT_TRUE(outcome.found.empty())
           << nodes << " nodes, variants " << joined(variants) << ": seed " << outcome.found[0].seed << ": "
           << outcome.found[0].violation.invariant << ": " << outcome.found[0].violation.explanation;

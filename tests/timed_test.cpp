@@ -167,7 +167,7 @@ Scenario read(const std::string& name) { return read_scenario_file(suite(name), 
 
 TEST(TimedWorld, OneSeedOneRun) {
   Scenario s = read("cloud-churn.json");
-  s.duration = 15000000;
+  s.duration = 6000000;
   const Runs a = simulate(s, {"pre-vote"}, 2, 7), b = simulate(s, {"pre-vote"}, 2, 7);
   for (int r = 0; r < 2; ++r) {
     EXPECT_EQ(a.all[r].events, b.all[r].events);
@@ -236,7 +236,7 @@ TEST(TimedWorld, EveryVariantCombinationIsSafeOnTheSuite) {
                            {"check-quorum", "learner=3", nullptr}, {"backoff", nullptr, nullptr}};
   for (const char* name : {"cloud-churn.json", "edge-shifting.json", "geo-five.json"}) {
     Scenario s = read(name);
-    s.duration = std::min<Micros>(s.duration, 12000000);
+    s.duration = std::min<Micros>(s.duration, 8000000);
     for (const auto& set : sets) {
       std::vector<std::string> variants;
       for (const char* v : set)
