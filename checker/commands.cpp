@@ -108,6 +108,7 @@ int run_list(bool json, std::ostream& out) {
 std::string reproduce_command(const std::string& protocol, const ExploreConfig& config, std::uint64_t seed) {
   std::string command = fmt::format("skiff explore {} --nodes {}", protocol, config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
+  for (const std::string& variant : config.variants) command += " --variant " + variant;
   const Budgets defaults;
   const Budgets& b = config.budgets;
   auto flag = [&](std::string_view name, std::uint32_t value, std::uint32_t fallback) {
@@ -181,6 +182,7 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
   std::vector<Reported> reported;
   for (const FoundRun& found : outcome.found) {
     TraceHeader header{std::string(info.name), config.nodes, config.bugs, found.seed, config.budgets};
+    header.variants = config.variants;
     Trace trace = driver.make_trace(header, found.events);
     Reported r{&found, {}, {}, {}, trace.events.size(), trace.events.size(), 0, {}};
     const std::string base = (std::filesystem::path(request.out_dir) /
@@ -256,7 +258,10 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
   const ProtocolDriver& driver = protocol_of(trace, path);
   const ProtocolInfo& info = driver.info();
   fmt::print(out, "replay {}: {}, {} nodes, bugs {}, {} events\n", path, info.name, trace.header.nodes,
-             trace.header.bugs.empty() ? "none" : fmt::format("{}", fmt::join(trace.header.bugs, ",")),
+             trace.header.bugs.empty() ? "none" : fmt::format("{}", fmt::join(trace.header.bugs, ",")) +
+                 (trace.header.variants.empty()
+                      ? ""
+                      : fmt::format(", variants {}", fmt::join(trace.header.variants, " "))),
              trace.events.size());
   std::size_t number = 0;
   ReplayObserver observer = [&](const TraceEvent& event, const std::vector<std::string>& states) {

@@ -110,6 +110,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
     info_.invariants.assign(Invariants::info.begin(), Invariants::info.end());
     info_.checkable = kCheckable;
     if constexpr (requires { P::symmetric; }) info_.symmetric = P::symmetric;
+    if constexpr (requires { P::variants(); }) info_.variants.assign(P::variants().begin(), P::variants().end());
   }
 
   const ProtocolInfo& info() const override { return info_; }
@@ -139,7 +140,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   ReplayReport replay(const Trace& trace, const std::string& file,
                       const ReplayObserver& observer) const override {
-    Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
+    Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line),
+                                     trace_location(file, trace.header.variants_line));
     typename Executor<P, Invariants>::Observer each;
     if (observer) {
       each = [&](const TraceEvent& event, const World<P>& world) {
@@ -190,6 +192,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
       stats.events_before = stats.events_after = trace.events.size();
       return trace;
     }
+    header_options<P>(trace.header, trace_location(file, trace.header.bugs_line),
+                      trace_location(file, trace.header.variants_line));  // names the line at fault
     Shrinker<P, Invariants> shrinker(trace.header, trace.violation->invariant,
                                      trace_location(file, trace.header.bugs_line));
     Execution run = shrinker.shrink(trace.events, stats);
@@ -197,7 +201,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
   }
 
   ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const override {
-    Simulation<P, Invariants> sim(header.nodes, make_options<P>(header.bugs, "--bug: "), header.budgets);
+    Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
     ByteChoices choices(bytes);
     ByteRun run;
     run.violation = run_choices(sim, choices, run.events).violation;
@@ -206,7 +210,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
   }
 
   std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const override {
-    Simulation<P, Invariants> sim(header.nodes, make_options<P>(header.bugs, "--bug: "), header.budgets);
+    Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
     SeededChoices seeded(seed);
     std::vector<std::uint8_t> bytes;
     RecordingChoices recording(seeded, bytes);

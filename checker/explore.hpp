@@ -32,6 +32,7 @@ struct ExploreConfig {
   bool keep_going = false;
   // Called now and then from the calling thread (runs done, events so far).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
+  std::vector<std::string> variants = {};  // the protocol's variants ("pre-vote", "passive=3,4")
 };
 
 struct FoundRun {
@@ -51,7 +52,7 @@ template <class P, class Invariants>
 ExploreOutcome explore_seeds(const ExploreConfig& config) {
   using Clock = std::chrono::steady_clock;
   constexpr std::uint64_t kChunk = 64;
-  const auto options = make_options<P>(config.bugs, "--bug: ");
+  const auto options = make_options<P>(config.bugs, config.variants, config.nodes, "--bug: ", "--variant: ");
   const std::uint64_t chunk_count = config.runs / kChunk + (config.runs % kChunk != 0);  // no overflow
 
   struct ChunkResult {

@@ -10,6 +10,7 @@
 
 #include "checker/check_command.hpp"
 #include "checker/commands.hpp"
+#include "checker/simulate_command.hpp"
 #include "checker/errors.hpp"
 
 namespace {
@@ -61,6 +62,11 @@ int run(int argc, char** argv) {
       ->allow_extra_args(false)  // one name (or comma list) per --bug
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->delimiter(',');
+  explore_command->add_option("--variant", explore.config.variants,
+                              "turn on this protocol variant, e.g. pre-vote or passive=3,4 (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   explore_command->add_option("--seed", explore.config.seed, "run r uses seed SEED+r")
       ->transform(kDecimal)
       ->capture_default_str();
@@ -157,6 +163,29 @@ int run(int argc, char** argv) {
     check_command->add_flag("--json", check.json, "one JSON object on stdout");
   }
 
+  skiff::SimulateRequest simulate;
+  auto* simulate_command = app.add_subcommand("simulate", "run scenarios in the timed world; availability and elections");
+  {
+    simulate_command->add_option("scenario", simulate.scenarios, "scenario files (docs/scenarios.md)")->required();
+    simulate_command->add_option("--protocol", simulate.protocol, "protocol")->capture_default_str();
+    simulate_command->add_option("--variant", simulate.variants, "turn on a protocol variant (repeatable)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    simulate_command->add_option("--compare", simulate.compare,
+                                 "a variant set, e.g. pre-vote+check-quorum ('-': none); one result each (repeatable)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    simulate_command->add_option("--runs", simulate.runs, "runs per scenario")->transform(kDecimal)->capture_default_str();
+    simulate_command->add_option("--seed", simulate.seed, "run r uses seed SEED+r")
+        ->transform(kDecimal)
+        ->capture_default_str();
+    simulate_command->add_flag("--json", simulate.json, "one JSON object on stdout");
+    simulate_command->add_flag("--markdown", simulate.markdown, "one Markdown table row per scenario and variant set");
+    simulate_command->add_option("--svg", simulate.svg_path, "draw the first run: roles, terms and commits over time");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -181,6 +210,7 @@ int run(int argc, char** argv) {
     check.show_progress = isatty(STDERR_FILENO) && !check.json;
     return skiff::run_check(check, std::cout, std::cerr);
   }
+  if (*simulate_command) return skiff::run_simulate(simulate, std::cout, std::cerr);
   if (*replay && !fuzz_input.path.empty()) return skiff::run_replay_fuzz_input(fuzz_input, std::cout, std::cerr);
   if (*replay) return skiff::run_replay(trace_path, verbose, std::cout, std::cerr, html_path);
   if (*shrink) return skiff::run_shrink(trace_path, shrink_out, std::cout, std::cerr);

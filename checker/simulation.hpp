@@ -54,6 +54,31 @@ typename P::Options make_options(const std::vector<std::string>& bugs, const std
   return options;
 }
 
+// The same, with variants ("pre-vote", "passive=3,4") for a cluster of
+// `nodes`; a bad variant throws InputError naming `variant_where`.
+template <class P>
+typename P::Options make_options(const std::vector<std::string>& bugs, const std::vector<std::string>& variants,
+                                 int nodes, const std::string& where, const std::string& variant_where) {
+  typename P::Options options = make_options<P>(bugs, where);
+  for (const std::string& variant : variants) {
+    if constexpr (requires { options.enable_variant(variant, nodes); }) {
+      std::string error = options.enable_variant(variant, nodes);
+      if (!error.empty()) throw InputError(variant_where + error);
+    } else {
+      throw InputError(fmt::format("{}protocol {} has no variants, not '{}'", variant_where, P::name, variant));
+    }
+  }
+  return options;
+}
+
+// The options a trace header names; errors name the header's lines.
+template <class P>
+typename P::Options header_options(const TraceHeader& header, const std::string& where,
+                                   const std::string& variant_where) {
+  return make_options<P>(header.bugs, header.variants, header.nodes, where,
+                         variant_where.empty() ? where : variant_where);
+}
+
 struct RunOutcome {
   std::optional<Violation> violation;
 };
@@ -124,8 +149,10 @@ class Executor {
  public:
   using Observer = std::function<void(const TraceEvent&, const World<P>&)>;
 
-  Executor(const TraceHeader& header, const std::string& where)
-      : sim_(header.nodes, make_options<P>(header.bugs, where), header.budgets) {}
+  // `where` names the bugs line in errors, `variant_where` the variants line
+  // (`where` if empty).
+  Executor(const TraceHeader& header, const std::string& where, const std::string& variant_where = "")
+      : sim_(header.nodes, header_options<P>(header, where, variant_where), header.budgets) {}
 
   // Runs the events from the first boot; stops at the first violation or
   // divergence. With `describe`, each executed event gets its text; without,

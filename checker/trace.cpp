@@ -47,6 +47,7 @@ std::string format_trace(const Trace& t) {
   fmt::format_to(it, "protocol {}\n", t.header.protocol);
   fmt::format_to(it, "nodes {}\n", t.header.nodes);
   fmt::format_to(it, "bugs {}\n", t.header.bugs.empty() ? "-" : fmt::format("{}", fmt::join(t.header.bugs, ",")));
+  if (!t.header.variants.empty()) fmt::format_to(it, "variants {}\n", fmt::join(t.header.variants, " "));
   fmt::format_to(it, "seed {}\n", t.header.seed);
   fmt::format_to(it, "budgets {}\n", format_budgets(t.header.budgets));
   out += "events\n";
@@ -93,7 +94,20 @@ class Parser {
         bugs = comma == std::string_view::npos ? std::string_view{} : bugs.substr(comma + 1);
       }
     }
-    t.header.seed = parse_u64(expect_key("seed"), "seed");
+    std::string_view line_after_bugs = next_line("the 'seed' line");
+    if (split_first(line_after_bugs).first == "variants") {
+      t.header.variants_line = line_number_;
+      std::string_view rest = split_first(line_after_bugs).second;
+      if (rest.empty()) fail("'variants' needs at least one variant");
+      while (!rest.empty()) {
+        auto [word, more] = split_first(rest);
+        if (word.empty()) fail("variants are separated by one space");
+        t.header.variants.emplace_back(word);
+        rest = more;
+      }
+      line_after_bugs = next_line("the 'seed' line");
+    }
+    t.header.seed = parse_u64(key_value(line_after_bugs, "seed"), "seed");
     t.header.budgets = parse_budgets(expect_key("budgets"));
     if (next_line("the 'events' line") != "events") fail("expected 'events'");
     nodes_ = t.header.nodes;
@@ -163,7 +177,10 @@ class Parser {
   }
 
   std::string_view expect_key(std::string_view key) {
-    std::string_view line = next_line(fmt::format("the '{}' line", key));
+    return key_value(next_line(fmt::format("the '{}' line", key)), key);
+  }
+
+  std::string_view key_value(std::string_view line, std::string_view key) {
     auto [word, rest] = split_first(line);
     if (word != key) fail(fmt::format("expected '{} ...', found '{}'", key, word));
     return rest;

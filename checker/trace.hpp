@@ -27,6 +27,10 @@ struct TraceHeader {
   Budgets budgets;
   // Where the lines a protocol checks were read from, 0 if not read.
   int protocol_line = 0, nodes_line = 0, bugs_line = 0;
+  // The protocol's variants ("pre-vote", "passive=3,4"); the 'variants' line
+  // is written only when there are some, and may be absent.
+  std::vector<std::string> variants = {};
+  int variants_line = 0;
 };
 
 struct TraceEvent {

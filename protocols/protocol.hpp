@@ -10,6 +10,11 @@
 //                                   Node(NodeIndex self, int node_count, const Options&)
 //   P::bugs()                       the seeded bugs: names and one-line descriptions
 //   P::timer_count, P::timer_name() the node's timers, numbered from 0
+// and optionally, for a protocol with variants (pre-vote, ...):
+//   P::variants()                   names and one-line descriptions
+//   Options::enable_variant(std::string_view spec, int node_count)
+//                                   "" if enabled, else what is wrong with spec
+//   Options::enabled_variants()     the specs, in a canonical order
 //
 // A node never touches I/O, clocks or threads. Each handler receives an
 // Effects object through which it sends messages and arms or cancels its
@@ -57,18 +62,31 @@ class Effects {
   };
 
   void send(NodeIndex to, const Message& message) { outbox_.push_back(Outgoing{to, message}); }
-  void arm(TimerId timer) { *armed_ |= std::uint8_t(1u << timer); }
+  // Arms a timer, or restarts its countdown if it is armed. `backoff` k asks a
+  // timed world to draw its duration from a window 2^k times as wide
+  // (randomised exponential back-off); the untimed world ignores it.
+  void arm(TimerId timer, std::uint8_t backoff = 0) {
+    *armed_ |= std::uint8_t(1u << timer);
+    rearmed_ |= std::uint8_t(1u << timer);
+    backoff_[timer] = backoff;
+  }
   void cancel(TimerId timer) { *armed_ &= std::uint8_t(~(1u << timer)); }
 
   // Used by the world only.
   void begin(std::uint8_t* armed_timers) {
     armed_ = armed_timers;
+    rearmed_ = 0;
     outbox_.clear();
   }
   const boost::container::small_vector<Outgoing, 8>& outbox() const { return outbox_; }
+  // The timers arm() was called for since begin(), and the back-off each asked for.
+  std::uint8_t rearmed() const { return rearmed_; }
+  std::uint8_t backoff(TimerId timer) const { return backoff_[timer]; }
 
  private:
   std::uint8_t* armed_ = nullptr;
+  std::uint8_t rearmed_ = 0;
+  std::uint8_t backoff_[kMaxTimers] = {};
   boost::container::small_vector<Outgoing, 8> outbox_;
 };
 

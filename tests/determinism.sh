@@ -27,6 +27,8 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore paxos --bug adopt-any-accepted --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 1000 --keep-going --jobs "$jobs" \
       --out "$dir" || true
+    "$binary" explore raft --variant pre-vote --variant check-quorum --variant passive=2 --bug forget-vote-on-restart \
+      --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
   } | sed -E -e 's/ in [0-9.]+ s \([^)]*\)//' -e 's/ in [0-9.]+ s;/;/' -e "s#$dir/##g" > "$dir.out"
   (cd "$dir" && sha256sum -- *.trace) >> "$dir.out"
 }

@@ -3,6 +3,7 @@
 
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "protocols/raft/raft_message.hpp"
 #include "protocols/raft/raft_node.hpp"
@@ -16,15 +17,30 @@ struct Protocol {
       "Raft (Figure 2 of the Raft paper): leader election, log replication, commitment";
   static constexpr int min_nodes = 3;
   static constexpr int max_nodes = 7;
-  static constexpr int timer_count = 2;
+  static constexpr int timer_count = 3;
 
   using Message = raft::Message;
   using Options = raft::Options;
   using Node = raft::Node;
 
   static std::span<const BugInfo> bugs() { return bug_table(); }
+  static std::span<const BugInfo> variants() { return variant_table(); }
+  // Timer durations for timed worlds (milliseconds, low and high end of the
+  // range each arming draws from): the Raft paper's 150-300 ms election
+  // timeout, heartbeats well inside it, quorum checks once per longest timeout.
+  static std::pair<int, int> default_timer_ms(TimerId timer) {
+    switch (timer) {
+      case Node::kElectionTimer: return {150, 300};
+      case Node::kHeartbeatTimer: return {50, 50};
+      default: return {300, 300};
+    }
+  }
   static std::string_view timer_name(TimerId timer) {
-    return timer == Node::kElectionTimer ? "election" : "heartbeat";
+    switch (timer) {
+      case Node::kElectionTimer: return "election";
+      case Node::kHeartbeatTimer: return "heartbeat";
+      default: return "check-quorum";
+    }
   }
 };
 

@@ -10,6 +10,8 @@ std::string_view Message::type_name() const {
     case MessageType::RequestVoteReply: return "RequestVoteReply";
     case MessageType::AppendEntries: return "AppendEntries";
     case MessageType::AppendEntriesReply: return "AppendEntriesReply";
+    case MessageType::PreVote: return "PreVote";
+    case MessageType::PreVoteReply: return "PreVoteReply";
   }
   return "?";
 }
@@ -28,9 +30,11 @@ void Message::print(std::string& out) const {
   fmt::format_to(it, "{} t{}", type_name(), term);
   switch (type) {
     case MessageType::RequestVote:
+    case MessageType::PreVote:
       fmt::format_to(it, " last={}/{}", last_log_index, last_log_term);
       break;
     case MessageType::RequestVoteReply:
+    case MessageType::PreVoteReply:
       out += success ? " granted" : " refused";
       break;
     case MessageType::AppendEntries:
@@ -49,10 +53,12 @@ void Message::encode(StateEncoder& e) const {
   e.put(term);
   switch (type) {
     case MessageType::RequestVote:
+    case MessageType::PreVote:
       e.put(last_log_index);
       e.put(last_log_term);
       break;
     case MessageType::RequestVoteReply:
+    case MessageType::PreVoteReply:
       e.put(success);
       break;
     case MessageType::AppendEntries:

@@ -1,4 +1,5 @@
-// Raft's messages: the two RPCs of Figure 2 and their replies.
+// Raft's messages: the two RPCs of Figure 2 and their replies, and the
+// pre-vote round of the pre-vote variant (Raft thesis, section 9.6).
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -27,6 +28,8 @@ enum class MessageType : std::uint8_t {
   RequestVoteReply,
   AppendEntries,
   AppendEntriesReply,
+  PreVote,       // "could I win term `term`?", with the sender's last log entry
+  PreVoteReply,  // granted: `term` is the term asked about; refused: the voter's term
 };
 
 // One struct for all four types keeps messages value types without a variant;
@@ -34,7 +37,7 @@ enum class MessageType : std::uint8_t {
 struct Message {
   MessageType type = MessageType::RequestVote;
   Term term = 0;
-  // RequestVote: the candidate's last log entry.
+  // RequestVote, PreVote: the candidate's last log entry.
   LogIndex last_log_index = 0;
   Term last_log_term = 0;
   // AppendEntries.

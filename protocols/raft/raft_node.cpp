@@ -11,12 +11,16 @@ std::string_view role_name(Role role) {
     case Role::Follower: return "follower";
     case Role::Candidate: return "candidate";
     case Role::Leader: return "leader";
+    case Role::PreCandidate: return "precandidate";
   }
   return "?";
 }
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
-    : self_(self), node_count_(std::uint8_t(node_count)), options_(options) {}
+    : self_(self),
+      node_count_(std::uint8_t(node_count)),
+      voter_count_(std::uint8_t(node_count - std::popcount(unsigned(options.learners) & ((1u << node_count) - 1)))),
+      options_(options) {}
 
 std::optional<NodeIndex> Node::voted_for() const {
   if (durable_.voted_for < 0) return std::nullopt;
@@ -24,6 +28,10 @@ std::optional<NodeIndex> Node::voted_for() const {
 }
 
 void Node::start(Fx& fx) { fx.arm(kElectionTimer); }
+
+void Node::arm_election_timer(Fx& fx) {
+  fx.arm(kElectionTimer, options_.has(Variant::Backoff) ? std::min(volatile_.failed_elections, kMaxBackoff) : 0);
+}
 
 void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
@@ -43,20 +51,40 @@ bool Node::on_client_command(Command command, Fx& fx) {
 
 void Node::on_timer(TimerId timer, Fx& fx) {
   if (timer == kElectionTimer) {
-    if (!is_leader()) start_election(fx);
+    if (is_leader()) return;
+    volatile_.heard_from_leader = false;
+    if (!options_.may_stand(self_)) {  // passive or learner: only watches for a leader
+      fx.cancel(kElectionTimer);
+      return;
+    }
+    if (volatile_.role != Role::Follower && volatile_.failed_elections < 255) volatile_.failed_elections += 1;
+    if (options_.has(Variant::PreVote))
+      start_pre_vote(fx);
+    else
+      start_election(fx);
   } else if (timer == kHeartbeatTimer) {
     if (is_leader()) broadcast_append_entries(/*with_entries=*/false, fx);
+  } else if (timer == kCheckQuorumTimer) {
+    check_quorum(fx);
   }
 }
 
 void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
-  // All servers: a higher term in any request or response makes us a follower.
-  if (message.term > durable_.current_term) become_follower(message.term, fx);
+  // All servers: a higher term in any request or response makes us a follower;
+  // but a pre-vote, and a granted pre-vote reply, only name a term that
+  // nobody holds yet.
+  const bool future_term = message.type == MessageType::PreVote ||
+                           (message.type == MessageType::PreVoteReply && message.success);
+  if (message.term > durable_.current_term && !future_term) become_follower(message.term, fx);
+  if (is_leader() && message.term == durable_.current_term)
+    volatile_.heard_since_check |= std::uint8_t(1u << from);
   switch (message.type) {
     case MessageType::RequestVote: handle_request_vote(from, message, fx); break;
     case MessageType::RequestVoteReply: handle_vote_reply(from, message, fx); break;
     case MessageType::AppendEntries: handle_append_entries(from, message, fx); break;
     case MessageType::AppendEntriesReply: handle_append_reply(from, message, fx); break;
+    case MessageType::PreVote: handle_pre_vote(from, message, fx); break;
+    case MessageType::PreVoteReply: handle_pre_vote_reply(from, message, fx); break;
   }
 }
 
@@ -64,29 +92,81 @@ void Node::become_follower(Term term, Fx& fx) {
   if (term > durable_.current_term) {
     durable_.current_term = term;
     durable_.voted_for = -1;
+    volatile_.leader = -1;
   }
+  if (volatile_.leader == std::int8_t(self_)) volatile_.leader = -1;
   volatile_.role = Role::Follower;
   volatile_.votes_granted = 0;
   volatile_.vote_messages = 0;
+  volatile_.pre_votes = 0;
   fx.cancel(kHeartbeatTimer);
-  fx.arm(kElectionTimer);
+  fx.cancel(kCheckQuorumTimer);
+  arm_election_timer(fx);
 }
 
 void Node::start_election(Fx& fx) {
   durable_.current_term += 1;
+  volatile_.leader = -1;
   durable_.voted_for = std::int8_t(self_);
   volatile_.role = Role::Candidate;
   volatile_.votes_granted = std::uint8_t(1u << self_);
   volatile_.vote_messages = 1;
-  fx.arm(kElectionTimer);
+  volatile_.pre_votes = 0;
+  arm_election_timer(fx);
   Message request;
   request.type = MessageType::RequestVote;
   request.term = durable_.current_term;
   request.last_log_index = last_log_index();
   request.last_log_term = last_log_term();
   for (NodeIndex peer = 0; peer < node_count_; ++peer)
-    if (peer != self_) fx.send(peer, request);
+    if (peer != self_ && options_.votes(peer)) fx.send(peer, request);
   if (won_election()) become_leader(fx);
+}
+
+void Node::start_pre_vote(Fx& fx) {
+  volatile_.role = Role::PreCandidate;
+  volatile_.pre_votes = std::uint8_t(1u << self_);
+  arm_election_timer(fx);
+  Message request;
+  request.type = MessageType::PreVote;
+  request.term = durable_.current_term + 1;
+  request.last_log_index = last_log_index();
+  request.last_log_term = last_log_term();
+  for (NodeIndex peer = 0; peer < node_count_; ++peer)
+    if (peer != self_ && options_.votes(peer)) fx.send(peer, request);
+  if (std::popcount(volatile_.pre_votes) >= majority()) start_election(fx);
+}
+
+void Node::handle_pre_vote(NodeIndex from, const Message& request, Fx& fx) {
+  const bool grant = options_.votes(self_) && !is_leader() && !volatile_.heard_from_leader &&
+                     request.term > durable_.current_term && candidate_log_up_to_date(request);
+  Message reply;
+  reply.type = MessageType::PreVoteReply;
+  reply.term = grant ? request.term : durable_.current_term;
+  reply.success = grant;
+  fx.send(from, reply);
+}
+
+void Node::handle_pre_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
+  if (volatile_.role != Role::PreCandidate || !reply.success || reply.term != durable_.current_term + 1) return;
+  if (!options_.votes(from)) return;
+  volatile_.pre_votes |= std::uint8_t(1u << from);
+  if (std::popcount(volatile_.pre_votes) >= majority()) start_election(fx);
+}
+
+void Node::check_quorum(Fx& fx) {
+  if (!is_leader()) {
+    fx.cancel(kCheckQuorumTimer);
+    return;
+  }
+  int heard = 0;
+  for (NodeIndex peer = 0; peer < node_count_; ++peer)
+    if (options_.votes(peer) && (volatile_.heard_since_check & (1u << peer))) ++heard;
+  if (heard >= majority()) {
+    volatile_.heard_since_check = std::uint8_t(1u << self_);
+    return;  // stays armed
+  }
+  become_follower(durable_.current_term, fx);  // steps down, keeps its term and vote
 }
 
 bool Node::won_election() const {
@@ -96,13 +176,19 @@ bool Node::won_election() const {
 
 void Node::become_leader(Fx& fx) {
   volatile_.role = Role::Leader;
+  volatile_.leader = std::int8_t(self_);
   for (NodeIndex peer = 0; peer < node_count_; ++peer) {
     volatile_.next_index[peer] = last_log_index() + 1;
     volatile_.match_index[peer] = 0;
   }
   volatile_.match_index[self_] = last_log_index();
+  volatile_.failed_elections = 0;
   fx.cancel(kElectionTimer);
   fx.arm(kHeartbeatTimer);
+  if (options_.has(Variant::CheckQuorum)) {
+    volatile_.heard_since_check = std::uint8_t(1u << self_);
+    fx.arm(kCheckQuorumTimer);
+  }
   broadcast_append_entries(/*with_entries=*/false, fx);  // the initial heartbeat
 }
 
@@ -114,7 +200,7 @@ bool Node::candidate_log_up_to_date(const Message& request) const {
 }
 
 void Node::handle_request_vote(NodeIndex from, const Message& request, Fx& fx) {
-  bool grant = request.term == durable_.current_term &&
+  bool grant = options_.votes(self_) && request.term == durable_.current_term &&
                (durable_.voted_for < 0 || durable_.voted_for == std::int8_t(from)) &&
                candidate_log_up_to_date(request);
   if (grant) {
@@ -133,6 +219,7 @@ void Node::handle_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
   bool current = reply.term == durable_.current_term;
   bool stale_but_counted = options_.has(Bug::AcceptStaleVoteReply) && reply.term < durable_.current_term;
   if (!current && !stale_but_counted) return;
+  if (!options_.votes(from)) return;  // a learner's vote counts for nothing
   volatile_.votes_granted |= std::uint8_t(1u << from);
   volatile_.vote_messages += 1;
   if (won_election()) become_leader(fx);
@@ -167,7 +254,10 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   // A current leader exists: candidates (and a leader, which only a seeded bug
   // could produce) step down, and the election timer is reset.
   if (volatile_.role != Role::Follower) become_follower(request.term, fx);
-  fx.arm(kElectionTimer);
+  volatile_.heard_from_leader = true;
+  volatile_.failed_elections = 0;
+  volatile_.leader = std::int8_t(from);
+  arm_election_timer(fx);
 
   LogIndex prev = request.prev_log_index;
   if (prev > last_log_index() || term_at(prev) != request.prev_log_term) {  // 2. consistency check
@@ -223,7 +313,7 @@ void Node::advance_leader_commit() {
     if (term_at(n) != durable_.current_term && !options_.has(Bug::CommitPreviousTerm)) break;
     int replicas = 0;
     for (NodeIndex peer = 0; peer < node_count_; ++peer)
-      if (volatile_.match_index[peer] >= n) ++replicas;
+      if (volatile_.match_index[peer] >= n && options_.votes(peer)) ++replicas;
     if (replicas >= majority()) {
       volatile_.commit_index = n;
       break;
@@ -255,7 +345,14 @@ void Node::encode(StateEncoder& e) const {
   } else if (volatile_.role == Role::Candidate) {
     e.put_node_set(volatile_.votes_granted);
     if (options_.has(Bug::CountDuplicateVotes)) e.put(volatile_.vote_messages);
+  } else if (volatile_.role == Role::PreCandidate) {
+    e.put_node_set(volatile_.pre_votes);
   }
+  // Variant state, only where it can change what the node does. (The back-off
+  // count only sizes timeouts, which the untimed world does not have.)
+  if (options_.has(Variant::PreVote)) e.put(volatile_.heard_from_leader);
+  if (options_.has(Variant::CheckQuorum) && volatile_.role == Role::Leader)
+    e.put_node_set(volatile_.heard_since_check);
 }
 
 void Node::print(std::string& out) const {

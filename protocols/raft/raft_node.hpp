@@ -4,6 +4,25 @@
 //
 // What a node must persist (currentTerm, votedFor, log) lives in Durable;
 // everything else lives in Volatile and is lost by crash().
+//
+// Variants (raft_options.hpp), none of which changes what a node does without
+// them:
+// - pre-vote: when its election timer fires, a node first becomes a
+//   pre-candidate and sends PreVote for term+1 without raising its own term;
+//   only with a majority of granted pre-votes does it start a real election.
+//   A node grants a pre-vote if it votes, is not leader, has not heard from a
+//   leader of its term since its election timer last fired, the term asked
+//   about is above its own and the asker's log is up to date. A pre-vote
+//   request, and a granted reply, change nobody's term.
+// - check-quorum: a leader arms a check-quorum timer; when it fires, the
+//   leader steps down (same term) unless it received a message of its term
+//   from a majority (itself included) since it last fired.
+// - passive / learner nodes never start an election: their election timer
+//   firing only records that no leader was heard, then is cancelled until a
+//   leader is heard again. Learners also never vote and count in no majority.
+// - backoff: a node counts the elections it started that failed (its
+//   election timer fired again before it won or heard a leader) and arms its
+//   election timer with that count (capped at 5) as the back-off exponent.
 #pragma once
 
 #include <array>
@@ -18,7 +37,7 @@
 
 namespace skiff::raft {
 
-enum class Role : std::uint8_t { Follower, Candidate, Leader };
+enum class Role : std::uint8_t { Follower, Candidate, Leader, PreCandidate };
 std::string_view role_name(Role role);
 
 using Log = boost::container::small_vector<Entry, 16>;
@@ -28,6 +47,8 @@ class Node {
  public:
   static constexpr TimerId kElectionTimer = 0;
   static constexpr TimerId kHeartbeatTimer = 1;
+  static constexpr TimerId kCheckQuorumTimer = 2;  // armed only with the check-quorum variant
+  static constexpr std::uint8_t kMaxBackoff = 5;
 
   Node(NodeIndex self, int node_count, const Options& options);
 
@@ -56,6 +77,16 @@ class Node {
   }
   LogIndex next_index(NodeIndex peer) const { return volatile_.next_index[peer]; }
   LogIndex match_index(NodeIndex peer) const { return volatile_.match_index[peer]; }
+  bool is_candidate() const { return volatile_.role == Role::Candidate; }
+  // The node this node last heard lead its current term (itself if it leads),
+  // for clients; it does not change what the node does.
+  std::optional<NodeIndex> leader_hint() const {
+    if (volatile_.leader < 0) return std::nullopt;
+    return NodeIndex(volatile_.leader);
+  }
+  // Variant state, for tests.
+  bool heard_from_leader() const { return volatile_.heard_from_leader; }
+  std::uint8_t failed_elections() const { return volatile_.failed_elections; }
 
  private:
   struct Durable {
@@ -71,9 +102,19 @@ class Node {
     std::array<LogIndex, kMaxNodes> match_index{};
     std::uint8_t votes_granted = 0;  // bit per distinct voter
     std::uint8_t vote_messages = 0;  // granted replies counted (only the seeded bug uses it)
+    std::uint8_t pre_votes = 0;      // pre-candidate: bit per distinct pre-voter
+    bool heard_from_leader = false;  // an AppendEntries of a current term since the election timer fired
+    std::uint8_t heard_since_check = 0;  // leader with check-quorum: bit per node heard since the last check
+    std::uint8_t failed_elections = 0;   // elections started in a row that did not succeed
+    std::int8_t leader = -1;             // leader_hint(); -1: none known
   };
 
-  int majority() const { return node_count_ / 2 + 1; }
+  int majority() const { return voter_count_ / 2 + 1; }
+  void arm_election_timer(Fx& fx);
+  void start_pre_vote(Fx& fx);
+  void check_quorum(Fx& fx);
+  void handle_pre_vote(NodeIndex from, const Message& request, Fx& fx);
+  void handle_pre_vote_reply(NodeIndex from, const Message& reply, Fx& fx);
   Term term_at(LogIndex index) const { return index == 0 ? 0 : durable_.log[index - 1].term; }
   Term last_log_term() const { return term_at(last_log_index()); }
 
@@ -94,6 +135,7 @@ class Node {
 
   NodeIndex self_;
   std::uint8_t node_count_;
+  std::uint8_t voter_count_;  // nodes that are not learners
   Options options_;
   Durable durable_;
   Volatile volatile_;

@@ -1,5 +1,7 @@
 #include "protocols/raft/raft_options.hpp"
 
+#include <fmt/format.h>
+
 namespace skiff::raft {
 
 namespace {
@@ -19,9 +21,93 @@ constexpr BugInfo kBugs[] = {
     {"accept-stale-vote-reply", "a candidate counts a vote granted for an earlier term"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
+
+constexpr BugInfo kVariants[] = {
+    {"pre-vote",
+     "a node asks whether it could win before raising its term; nodes that heard a leader since their "
+     "election timer last fired refuse"},
+    {"check-quorum",
+     "a leader steps down when its check-quorum timer fires and it has not heard from a majority since the "
+     "last firing"},
+    {"passive", "passive=N,...: these nodes replicate and vote but never stand for election"},
+    {"learner", "learner=N,...: these nodes replicate but neither vote nor stand (not in any majority)"},
+    {"backoff",
+     "after k failed elections in a row a node asks for an election timeout drawn from a window 2^k as wide "
+     "(timed worlds; k at most 5)"},
+};
+static_assert(std::size(kVariants) == std::size_t(Variant::Count));
+
+// "3,4" -> node bits; "" and a message on success, or what is wrong.
+std::string parse_node_set(std::string_view list, int node_count, std::uint8_t& nodes) {
+  if (list.empty()) return "needs at least one node";
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    if (comma != std::string_view::npos && list.empty()) return "has an empty node number";
+    int value = 0;
+    if (item.empty() || item.size() > 2) return fmt::format("has a bad node number '{}'", item);
+    for (char c : item) {
+      if (c < '0' || c > '9') return fmt::format("has a bad node number '{}'", item);
+      value = value * 10 + (c - '0');
+    }
+    if (value < 1 || value > node_count)
+      return fmt::format("names node {}, out of range (1 to {})", value, node_count);
+    nodes |= std::uint8_t(1u << (value - 1));
+  }
+  return {};
+}
 }  // namespace
 
 std::span<const BugInfo> bug_table() { return kBugs; }
+std::span<const BugInfo> variant_table() { return kVariants; }
+
+std::string Options::enable_variant(std::string_view spec, int node_count) {
+  const auto eq = spec.find('=');
+  const std::string_view name = spec.substr(0, eq);
+  std::size_t index = 0;
+  while (index < std::size(kVariants) && kVariants[index].name != name) ++index;
+  if (index == std::size(kVariants)) return fmt::format("unknown variant '{}' for protocol raft (see 'skiff list')", name);
+  const Variant variant = Variant(index);
+  const bool takes_nodes = variant == Variant::Passive || variant == Variant::Learner;
+  if (!takes_nodes && eq != std::string_view::npos)
+    return fmt::format("variant '{}' takes no value", name);
+  if (takes_nodes) {
+    if (eq == std::string_view::npos) return fmt::format("variant '{}' needs its nodes: {}=N,...", name, name);
+    std::uint8_t nodes = 0;
+    std::string error = parse_node_set(spec.substr(eq + 1), node_count, nodes);
+    if (!error.empty()) return fmt::format("variant '{}' {}", spec, error);
+    std::uint8_t& set = variant == Variant::Passive ? passive : learners;
+    const std::uint8_t other = variant == Variant::Passive ? learners : passive;
+    if (nodes & other) return fmt::format("variant '{}': a node cannot be both passive and a learner", spec);
+    const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
+    if (((set | nodes | other) & all) == all)
+      return fmt::format("variant '{}': no node would be left to stand for election", spec);
+    set |= nodes;
+  }
+  variants |= std::uint8_t(1u << index);
+  return {};
+}
+
+std::vector<std::string> Options::enabled_variants() const {
+  std::vector<std::string> specs;
+  auto list = [](std::uint8_t nodes) {
+    std::string out;
+    for (int i = 0; i < kMaxNodes; ++i)
+      if (nodes & (1u << i)) out += fmt::format("{}{}", out.empty() ? "" : ",", i + 1);
+    return out;
+  };
+  for (std::size_t i = 0; i < std::size(kVariants); ++i) {
+    if (!has(Variant(i))) continue;
+    std::string spec(kVariants[i].name);
+    if (Variant(i) == Variant::Passive || Variant(i) == Variant::Learner) {
+      spec += '=';
+      spec += list(Variant(i) == Variant::Passive ? passive : learners);
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
 
 bool Options::enable_bug(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kBugs); ++i) {

@@ -1,5 +1,7 @@
-// Raft's options: variants (none yet) and seeded bugs, each off by default and
-// each breaking exactly one rule of Figure 2.
+// Raft's options: variants and seeded bugs, each off by default. A seeded bug
+// breaks exactly one rule of Figure 2; a variant is a documented extension
+// (Raft thesis, ch. 9; etcd) that must keep every safety property, in any
+// combination with the others.
 #pragma once
 
 #include <cstdint>
@@ -26,12 +28,39 @@ enum class Bug : std::uint8_t {
 
 std::span<const BugInfo> bug_table();  // indexed by Bug
 
+enum class Variant : std::uint8_t {
+  PreVote,      // ask whether one could win before raising the term
+  CheckQuorum,  // a leader that has not heard from a quorum steps down
+  Passive,      // these nodes replicate and vote but never stand for election
+  Learner,      // these nodes replicate; they neither vote nor stand
+  Backoff,      // randomised exponential back-off of a candidate's election timeout
+  Count,
+};
+
+std::span<const BugInfo> variant_table();  // indexed by Variant
+
 struct Options {
-  std::uint32_t bugs = 0;  // bit i set: Bug(i) seeded
+  std::uint32_t bugs = 0;     // bit i set: Bug(i) seeded
+  std::uint8_t variants = 0;  // bit i set: Variant(i) on
+  std::uint8_t passive = 0;   // bit per node: passive (Variant::Passive)
+  std::uint8_t learners = 0;  // bit per node: learner (Variant::Learner)
 
   bool has(Bug bug) const { return bugs & (1u << unsigned(bug)); }
+  bool has(Variant variant) const { return variants & (1u << unsigned(variant)); }
   bool enable_bug(std::string_view name);  // false if no such bug
   std::vector<std::string> enabled_bugs() const;
+
+  // "pre-vote", "check-quorum", "backoff", "passive=3,4", "learner=5" (nodes
+  // numbered from 1, as everywhere a person reads them). Returns "" if the
+  // variant is now on, otherwise one line saying what is wrong. Passive and
+  // learner sets accumulate and must stay disjoint, and at least one node must
+  // be able to stand for election.
+  std::string enable_variant(std::string_view spec, int node_count);
+  // The variants on, as specs in table order: {"pre-vote", "passive=3,4"}.
+  std::vector<std::string> enabled_variants() const;
+
+  bool votes(NodeIndex node) const { return !(learners & (1u << node)); }
+  bool may_stand(NodeIndex node) const { return !((passive | learners) & (1u << node)); }
 };
 
 }  // namespace skiff::raft

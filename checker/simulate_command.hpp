@@ -1,0 +1,27 @@
+// skiff simulate: runs a scenario (docs/scenarios.md) in the timed world R
+// times and reports availability, elections, client commands and messages,
+// as medians and 5th/95th percentiles over the runs.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace skiff {
+
+struct SimulateRequest {
+  std::vector<std::string> scenarios;         // files
+  std::string protocol = "raft";
+  std::vector<std::string> variants;          // added to each scenario's own
+  std::vector<std::string> compare;           // variant sets ("pre-vote+check-quorum", "-" for none): one row each
+  std::uint64_t runs = 20;
+  std::uint64_t seed = 1;                     // run r uses seed SEED+r
+  bool json = false;
+  bool markdown = false;                      // one table row per scenario and variant set
+  std::string svg_path;                       // the first run of the first scenario, drawn
+};
+
+int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream& err);
+
+}  // namespace skiff

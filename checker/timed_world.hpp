@@ -1,0 +1,767 @@
+// The timed world (Coracle's world): the same protocol nodes and invariants as
+// the untimed world, but time passes. Events carry virtual times and the next
+// event is always the earliest (ties broken by the order they were scheduled),
+// so one seed and one scenario make one run, byte for byte.
+//
+// - A message sent on a directed link takes the link's latency, drawn per
+//   message, and is lost with the link's loss rate. Between two nodes with no
+//   direct link, it goes through the hub with the lowest mean latency that
+//   both reach (node -> hub -> node; hops' latencies add, each hop may lose
+//   it). A message whose path is down when it is sent, or whose receiver is
+//   crashed or unreachable (link down, other side of a partition) when it
+//   arrives, is dropped.
+// - An armed timer fires after a duration drawn from the scenario's range for
+//   it (the protocol's default otherwise), widened 2^k times for a back-off k;
+//   arm() restarts the countdown, cancel() stops it, and a timer still armed
+//   after it fires fires again one duration later.
+// - Clients issue one command at a time to the node they believe leads, follow
+//   the node's leader hint on a refusal, and retry at the next node after a
+//   timeout. A command is committed when some node applies it.
+// - After every event that changes a node, every safety invariant is checked.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "checker/scenario.hpp"
+#include "invariants/invariant.hpp"
+#include "protocols/protocol.hpp"
+
+namespace skiff {
+
+// What one timed run measured. Times in microseconds; -1: never.
+struct TimedRunStats {
+  std::uint64_t seed = 0;
+  Micros duration = 0;
+  Micros first_leader = -1;
+  std::vector<Micros> failovers;  // from a leader's crash to the next leader of a later epoch
+  Micros available = 0;           // time during which a leader could commit
+  std::uint64_t commands_attempted = 0, commands_committed = 0;
+  std::vector<Micros> commit_latencies;
+  std::uint64_t elections_started = 0, elections_won = 0, elections_lost = 0;
+  std::uint64_t highest_epoch = 0;
+  std::uint64_t messages_sent = 0, messages_delivered = 0, messages_dropped = 0;
+  std::uint64_t events = 0;
+  std::optional<Violation> violation;  // a safety invariant: the run stops there
+  Micros violation_at = -1;
+  // The first bounded-liveness violation; the run goes on after it.
+  std::optional<Violation> liveness_violation;
+  Micros liveness_violation_at = -1;
+
+  // For pictures: per node, (time, role, epoch) whenever either changes; and
+  // the times of commits.
+  struct RolePoint {
+    Micros at;
+    int role;  // 0 follower, 1 candidate, 2 leader, 3 crashed
+    std::uint64_t epoch;
+  };
+  std::vector<std::vector<RolePoint>> roles;
+  std::vector<Micros> commit_times;
+};
+
+// Gives each timer the scenario does not time the protocol's default,
+// P::default_timer_ms(timer) (milliseconds, low and high).
+template <class P>
+void fill_default_timers(Scenario& scenario) {
+  for (int t = 0; t < P::timer_count; ++t) {
+    if (scenario.timer_given[t]) continue;
+    const auto [low, high] = P::default_timer_ms(TimerId(t));
+    scenario.timers[t] = TimerTiming{Micros(low) * 1000, Micros(high) * 1000};
+  }
+}
+
+template <class P, class Invariants>
+class TimedWorld {
+ public:
+  using Message = typename P::Message;
+  using Node = typename P::Node;
+  using Options = typename P::Options;
+
+  // `timers`: each of the protocol's timers' range, defaults already filled in.
+  TimedWorld(const Scenario& scenario, const Options& options, bool record_roles = false)
+      : scenario_(scenario), options_(options), record_roles_(record_roles) {
+    node_count_ = scenario.nodes;
+    for (auto& node : timers_) node = scenario.timers;
+    for (const Scenario::NodeTimer& o : scenario.node_timers) timers_[std::size_t(o.node)][o.timer] = o.timing;
+    endpoints_ = scenario.endpoints();
+    edges_.assign(std::size_t(endpoints_ * endpoints_), Edge{});
+    for (const LinkSpec& link : scenario.links) {
+      Edge& edge = edges_[std::size_t(link.from * endpoints_ + link.to)];
+      edge.exists = true;
+      edge.properties = link.properties;
+    }
+  }
+
+  // ---- the read-only view invariants use ----------------------------------
+  int node_count() const { return node_count_; }
+  const Node& node(NodeIndex i) const { return nodes_[i]; }
+  bool crashed(NodeIndex i) const { return crashed_ & (1u << i); }
+  Command next_command() const { return next_command_; }
+  Micros now() const { return now_; }
+
+  // Runs the scenario with one seed to its end (or its first violation).
+  TimedRunStats run(std::uint64_t seed) {
+    reset(seed);
+    while (!queue_.empty()) {
+      std::pop_heap(queue_.begin(), queue_.end(), Later{});
+      Pending event = std::move(queue_.back());
+      queue_.pop_back();
+      if (event.at > scenario_.duration) break;
+      advance_to(event.at);
+      ++stats_.events;
+      const int touched = handle(event);
+      after_event(touched);
+      if (stats_.violation) break;
+    }
+    if (!stats_.violation) advance_to(scenario_.duration);
+    for (int i = 0; i < node_count_; ++i)
+      if (candidate_[i]) stats_.elections_lost += 1;  // still campaigning at the end
+    stats_.duration = now_;
+    return std::move(stats_);
+  }
+
+ private:
+  enum class Kind : std::uint8_t {
+    Deliver, Timer, ClientArrive, ClientReply, ClientTimeout, ClientIssue, Timeline, Restart, LivenessCheck
+  };
+
+  struct Pending {
+    Micros at = 0;
+    std::uint64_t sequence = 0;
+    Kind kind = Kind::Deliver;
+    NodeIndex from = 0, to = 0;  // Deliver; Timer/Restart: `to` is the node
+    TimerId timer = 0;
+    std::uint32_t generation = 0;  // Timer: valid only if the timer's generation still matches
+    int client = 0;                // Client*: which client; Timeline: which action
+    Command command = 0;           // ClientArrive
+    std::uint32_t attempt = 0;     // ClientTimeout, ClientReply
+    int hint = -1;                 // ClientReply: the node the refusing node believes leads
+    Message message;               // Deliver
+  };
+  struct Later {
+    bool operator()(const Pending& a, const Pending& b) const {
+      return a.at != b.at ? a.at > b.at : a.sequence > b.sequence;
+    }
+  };
+
+  struct Edge {
+    bool exists = false;
+    bool down = false;
+    LinkProperties properties;
+  };
+
+  struct Client {
+    Command command = 0;  // outstanding, 0: none
+    Micros issued = 0;
+    int target = 0;
+    std::uint32_t attempt = 0;
+  };
+
+  // ---- randomness: one PRNG per run, drawn in event order -------------------
+  double uniform01() { return double(rng_() >> 11) * 0x1.0p-53; }
+  Micros uniform(Micros low, Micros high) {
+    if (high <= low) return low;
+    return low + Micros(rng_() % std::uint64_t(high - low + 1));
+  }
+  Micros draw_latency(const Latency& latency) {
+    switch (latency.kind) {
+      case Latency::Kind::Fixed: return latency.a;
+      case Latency::Kind::Uniform: return uniform(latency.a, latency.b);
+      case Latency::Kind::Normal: {
+        const double u1 = std::max(uniform01(), 1e-300), u2 = uniform01();
+        const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        return std::max(latency.floor, Micros(std::llround(double(latency.a) + z * double(latency.b))));
+      }
+    }
+    return latency.a;
+  }
+  static double mean_latency(const Latency& latency) {
+    switch (latency.kind) {
+      case Latency::Kind::Fixed: return double(latency.a);
+      case Latency::Kind::Uniform: return double(latency.a + latency.b) / 2;
+      case Latency::Kind::Normal: return double(std::max(latency.a, latency.floor));
+    }
+    return 0;
+  }
+
+  // ---- the network ---------------------------------------------------------
+  const Edge& edge(int from, int to) const { return edges_[std::size_t(from * endpoints_ + to)]; }
+  Edge& edge(int from, int to) { return edges_[std::size_t(from * endpoints_ + to)]; }
+  bool hop_up(int from, int to) const {
+    const Edge& e = edge(from, to);
+    return e.exists && !e.down;
+  }
+  bool partitioned(NodeIndex a, NodeIndex b) const { return group_of_[a] != group_of_[b]; }
+
+  // The path a message from one node to another takes now: -2 none, -1
+  // direct, otherwise the hub's endpoint number.
+  int route(NodeIndex from, NodeIndex to) const {
+    if (partitioned(from, to)) return -2;
+    if (hop_up(from, to)) return -1;
+    int best = -2;
+    double best_mean = 0;
+    for (int hub = node_count_; hub < endpoints_; ++hub) {
+      if (!hop_up(from, hub) || !hop_up(hub, to)) continue;
+      const double mean =
+          mean_latency(edge(from, hub).properties.latency) + mean_latency(edge(hub, to).properties.latency);
+      if (best == -2 || mean < best_mean) best = hub, best_mean = mean;
+    }
+    return best;
+  }
+  bool reachable(NodeIndex from, NodeIndex to) const { return route(from, to) != -2; }
+
+  // ---- the queue -----------------------------------------------------------
+  void schedule(Pending event) {
+    event.sequence = next_sequence_++;
+    queue_.push_back(std::move(event));
+    std::push_heap(queue_.begin(), queue_.end(), Later{});
+  }
+
+  void reset(std::uint64_t seed) {
+    rng_.seed(seed);
+    stats_ = TimedRunStats{};
+    stats_.seed = seed;
+    stats_.roles.assign(record_roles_ ? std::size_t(node_count_) : 0, {});
+    now_ = 0;
+    next_sequence_ = 0;
+    next_command_ = 1;
+    queue_.clear();
+    crashed_ = 0;
+    for (Edge& e : edges_) e.down = false;
+    for (const LinkSpec& link : scenario_.links) edge(link.from, link.to).down = !link.up;
+    group_of_.fill(0);
+    invariants_.reset();
+    nodes_.clear();
+    for (int i = 0; i < node_count_; ++i) nodes_.emplace_back(NodeIndex(i), node_count_, options_);
+    armed_.fill(0);
+    for (auto& g : generation_) g.fill(0);
+    applied_seen_.fill(0);
+    candidate_.fill(false);
+    candidate_epoch_.fill(0);
+    last_role_.fill(-1);
+    last_epoch_.fill(0);
+    available_since_ = -1;
+    failed_at_ = -1;
+    failed_epoch_ = 0;
+    clients_.assign(std::size_t(scenario_.clients.count), Client{});
+    last_commit_ = -1;
+    stable_since_ = 0;
+    stability_ = 0;
+    network_changed();
+    waiting_.clear();
+    for (int i = 0; i < node_count_; ++i) {
+      begin(NodeIndex(i));
+      nodes_[i].start(effects_);
+      dispatch(NodeIndex(i));
+      observe(NodeIndex(i));
+    }
+    for (std::size_t c = 0; c < clients_.size(); ++c) {
+      clients_[c].target = int(c) % node_count_;
+      Pending issue;
+      issue.kind = Kind::ClientIssue;
+      issue.client = int(c);
+      issue.at = scenario_.clients.interval / 2 + Micros(c) * 1000;  // clients start a little apart
+      schedule(std::move(issue));
+    }
+    for (std::size_t a = 0; a < scenario_.timeline.size(); ++a) {
+      Pending action;
+      action.kind = Kind::Timeline;
+      action.client = int(a);
+      action.at = scenario_.timeline[a].at;
+      schedule(std::move(action));
+    }
+  }
+
+  void advance_to(Micros at) {
+    if (available_since_ >= 0) stats_.available += at - std::max(now_, available_since_);
+    now_ = at;
+  }
+
+  // ---- nodes ---------------------------------------------------------------
+  void begin(NodeIndex node) { effects_.begin(&armed_[node]); }
+
+  Micros timer_duration(NodeIndex node, TimerId timer, std::uint8_t backoff) {
+    const TimerTiming& t = timers_[node][timer];
+    const Micros width = (t.max - t.min) << std::min<std::uint8_t>(backoff, 20);
+    return uniform(t.min, t.min + width);
+  }
+
+  // After a node's handler: what it sent goes on the wire, and its timers are
+  // (re)scheduled. `fired` is the timer that just fired, if any.
+  void dispatch(NodeIndex from, int fired = -1) {
+    for (const auto& out : effects_.outbox()) send(from, out.to, out.message);
+    for (int t = 0; t < P::timer_count; ++t) {
+      const std::uint8_t bit = std::uint8_t(1u << t);
+      const bool rearmed = effects_.rearmed() & bit;
+      if (!(armed_[from] & bit)) {
+        generation_[from][t] += 1;  // cancelled: a pending firing is void
+        continue;
+      }
+      if (!rearmed && t != fired) continue;  // still counting down
+      generation_[from][t] += 1;
+      Pending fire;
+      fire.kind = Kind::Timer;
+      fire.to = from;
+      fire.timer = TimerId(t);
+      fire.generation = generation_[from][t];
+      fire.at = now_ + timer_duration(from, TimerId(t), rearmed ? effects_.backoff(TimerId(t)) : 0);
+      schedule(std::move(fire));
+    }
+  }
+
+  void send(NodeIndex from, NodeIndex to, const Message& message) {
+    stats_.messages_sent += 1;
+    const int path = route(from, to);
+    if (path == -2) {
+      stats_.messages_dropped += 1;
+      return;
+    }
+    Micros delay = 0;
+    double lost = 0;
+    auto hop = [&](int a, int b) {
+      const LinkProperties& p = edge(a, b).properties;
+      delay += draw_latency(p.latency);
+      if (p.loss > 0 && uniform01() < p.loss) lost = 1;
+    };
+    if (path == -1) {
+      hop(from, to);
+    } else {
+      hop(from, path);
+      hop(path, to);
+    }
+    if (lost) {
+      stats_.messages_dropped += 1;
+      return;
+    }
+    Pending deliver;
+    deliver.kind = Kind::Deliver;
+    deliver.from = from;
+    deliver.to = to;
+    deliver.at = now_ + std::max<Micros>(delay, 0);
+    deliver.message = message;
+    schedule(std::move(deliver));
+  }
+
+  static constexpr int kNoNode = -1;
+
+  int handle(Pending& event) {
+    switch (event.kind) {
+      case Kind::Deliver: {
+        if (crashed(event.to) || !reachable(event.from, event.to)) {
+          stats_.messages_dropped += 1;
+          return kNoNode;
+        }
+        stats_.messages_delivered += 1;
+        begin(event.to);
+        nodes_[event.to].on_message(event.from, event.message, effects_);
+        dispatch(event.to);
+        return event.to;
+      }
+      case Kind::Timer: {
+        const NodeIndex n = event.to;
+        if (crashed(n) || generation_[n][event.timer] != event.generation || !(armed_[n] & (1u << event.timer)))
+          return kNoNode;
+        begin(n);
+        nodes_[n].on_timer(event.timer, effects_);
+        dispatch(n, event.timer);
+        return n;
+      }
+      case Kind::ClientIssue: issue(event.client); return kNoNode;
+      case Kind::ClientArrive: return client_arrives(event);
+      case Kind::ClientReply: {
+        Client& c = clients_[std::size_t(event.client)];
+        if (c.command == 0 || c.attempt != event.attempt) return kNoNode;
+        c.target = event.hint >= 0 ? event.hint : (c.target + 1) % node_count_;
+        attempt(event.client);
+        return kNoNode;
+      }
+      case Kind::ClientTimeout: {
+        Client& c = clients_[std::size_t(event.client)];
+        if (c.command == 0 || c.attempt != event.attempt) return kNoNode;
+        c.target = (c.target + 1) % node_count_;
+        attempt(event.client);
+        return kNoNode;
+      }
+      case Kind::Timeline: {
+        const int touched = apply_action(std::size_t(event.client));
+        network_changed();
+        return touched;
+      }
+      case Kind::Restart: {
+        const int touched = restart(event.to);
+        network_changed();
+        return touched;
+      }
+      case Kind::LivenessCheck: check_liveness(event.attempt); return kNoNode;
+    }
+    return kNoNode;
+  }
+
+  // ---- clients -------------------------------------------------------------
+  void issue(int client) {
+    Client& c = clients_[std::size_t(client)];
+    c.command = next_command_++;
+    c.issued = now_;
+    stats_.commands_attempted += 1;
+    waiting_.push_back(c.command);
+    attempt(client);
+  }
+
+  void attempt(int client) {
+    Client& c = clients_[std::size_t(client)];
+    c.attempt += 1;
+    Pending arrive;
+    arrive.kind = Kind::ClientArrive;
+    arrive.client = client;
+    arrive.to = NodeIndex(c.target);
+    arrive.command = c.command;
+    arrive.attempt = c.attempt;
+    arrive.at = now_ + scenario_.clients.latency;
+    schedule(std::move(arrive));
+    Pending timeout;
+    timeout.kind = Kind::ClientTimeout;
+    timeout.client = client;
+    timeout.attempt = c.attempt;
+    timeout.at = now_ + scenario_.clients.timeout;
+    schedule(std::move(timeout));
+  }
+
+  int client_arrives(const Pending& event) {
+    const Client& c = clients_[std::size_t(event.client)];
+    if (c.command != event.command || c.attempt != event.attempt) return kNoNode;
+    const NodeIndex n = event.to;
+    if (crashed(n)) return kNoNode;  // the client will time out
+    begin(n);
+    const bool accepted = nodes_[n].on_client_command(event.command, effects_);
+    dispatch(n);
+    if (!accepted) {
+      Pending reply;
+      reply.kind = Kind::ClientReply;
+      reply.client = event.client;
+      reply.attempt = event.attempt;
+      reply.hint = leader_hint(n);
+      reply.at = now_ + scenario_.clients.latency;
+      schedule(std::move(reply));
+    }
+    return n;
+  }
+
+  int leader_hint(NodeIndex n) const {
+    if constexpr (requires(const Node& node) { node.leader_hint(); }) {
+      const auto hint = nodes_[n].leader_hint();
+      return hint ? int(*hint) : -1;
+    } else {
+      return -1;
+    }
+  }
+
+  // A command the node just applied, if a client waits for it, is committed.
+  void collect_commits(NodeIndex n) {
+    const auto applied = nodes_[n].applied();
+    if (applied.size() < applied_seen_[n]) applied_seen_[n] = 0;  // restarted
+    for (std::size_t i = applied_seen_[n]; i < applied.size(); ++i) {
+      const Command command = applied[i];
+      auto it = std::find(waiting_.begin(), waiting_.end(), command);
+      if (it == waiting_.end()) continue;
+      waiting_.erase(it);
+      for (std::size_t k = 0; k < clients_.size(); ++k) {
+        Client& c = clients_[k];
+        if (c.command != command) continue;
+        stats_.commands_committed += 1;
+        stats_.commit_latencies.push_back(now_ - c.issued);
+        last_commit_ = now_;
+        if (record_roles_) stats_.commit_times.push_back(now_);
+        c.command = 0;
+        Pending next;
+        next.kind = Kind::ClientIssue;
+        next.client = int(k);
+        next.at = now_ + scenario_.clients.interval;
+        schedule(std::move(next));
+      }
+    }
+    applied_seen_[n] = applied.size();
+  }
+
+  // ---- the timeline ----------------------------------------------------------
+  int apply_action(std::size_t index) {
+    const TimelineAction& a = scenario_.timeline[index];
+    int touched = kNoNode;
+    switch (a.kind) {
+      case TimelineAction::Kind::Cut:
+      case TimelineAction::Kind::Heal:
+        for (auto [from, to] : a.links) edge(from, to).down = a.kind == TimelineAction::Kind::Cut;
+        break;
+      case TimelineAction::Kind::Partition:
+        for (int i = 0; i < node_count_; ++i) group_of_[i] = std::uint8_t(a.group_of[std::size_t(i)]);
+        break;
+      case TimelineAction::Kind::RandomPartition:
+        for (int i = 0; i < node_count_; ++i) group_of_[i] = std::uint8_t(rng_() % std::uint64_t(a.groups));
+        break;
+      case TimelineAction::Kind::HealAll:
+        for (Edge& e : edges_) e.down = false;
+        group_of_.fill(0);
+        break;
+      case TimelineAction::Kind::Crash: {
+        int n = a.node;
+        if (n == TimelineAction::kLeader) {  // of the highest epoch, if stale leaders linger
+          n = -1;
+          for (int i = 0; i < node_count_; ++i)
+            if (!crashed(NodeIndex(i)) && nodes_[i].is_leader() && (n < 0 || nodes_[i].epoch() > nodes_[n].epoch()))
+              n = i;
+        } else if (n == TimelineAction::kRandom) {
+          n = pick_node(/*crashed=*/false);
+        }
+        if (n >= 0 && !crashed(NodeIndex(n))) {
+          touched = crash(NodeIndex(n));
+          if (a.restart_after > 0) {
+            Pending restart_event;
+            restart_event.kind = Kind::Restart;
+            restart_event.to = NodeIndex(n);
+            restart_event.at = now_ + a.restart_after;
+            schedule(std::move(restart_event));
+          }
+        }
+        break;
+      }
+      case TimelineAction::Kind::Restart: {
+        if (a.node == TimelineAction::kAll) {
+          for (int i = 0; i < node_count_; ++i)
+            if (crashed(NodeIndex(i))) {
+              restart(NodeIndex(i));
+              after_event(i);
+            }
+        } else {
+          const int n = a.node == TimelineAction::kRandom ? pick_node(/*crashed=*/true) : a.node;
+          if (n >= 0 && crashed(NodeIndex(n))) touched = restart(NodeIndex(n));
+        }
+        break;
+      }
+    }
+    if (a.every > 0) {
+      const Micros next = now_ + a.every;
+      if (next <= (a.until > 0 ? a.until : scenario_.duration)) {
+        Pending again;
+        again.kind = Kind::Timeline;
+        again.client = int(index);
+        again.at = next;
+        schedule(std::move(again));
+      }
+    }
+    return touched;
+  }
+
+  int pick_node(bool want_crashed) {
+    int count = 0;
+    for (int i = 0; i < node_count_; ++i) count += crashed(NodeIndex(i)) == want_crashed;
+    if (count == 0) return -1;
+    int k = int(rng_() % std::uint64_t(count));
+    for (int i = 0; i < node_count_; ++i)
+      if (crashed(NodeIndex(i)) == want_crashed && k-- == 0) return i;
+    return -1;
+  }
+
+  int crash(NodeIndex n) {
+    if (nodes_[n].is_leader() && failed_at_ < 0) {
+      failed_at_ = now_;
+      failed_epoch_ = nodes_[n].epoch();
+    }
+    if (candidate_[n]) {
+      stats_.elections_lost += 1;
+      candidate_[n] = false;
+    }
+    crashed_ |= std::uint8_t(1u << n);
+    armed_[n] = 0;
+    for (auto& g : generation_[n]) g += 1;
+    nodes_[n].crash();
+    applied_seen_[n] = nodes_[n].applied().size();
+    return n;
+  }
+
+  int restart(NodeIndex n) {
+    if (!crashed(n)) return kNoNode;
+    crashed_ &= std::uint8_t(~(1u << n));
+    begin(n);
+    nodes_[n].restart(effects_);
+    dispatch(n);
+    return n;
+  }
+
+  // ---- bounded liveness ----------------------------------------------------
+  // Once the network and the set of crashed nodes have not changed for
+  // `stable_for`, with a set of mutually connected live nodes that holds a
+  // majority, some command must commit within `within`: the check is due at
+  // stable_since + stable_for + within, unless something changes first.
+  void network_changed() {
+    stable_since_ = now_;
+    stability_ += 1;
+    if (!scenario_.liveness.enabled) return;
+    Pending check;
+    check.kind = Kind::LivenessCheck;
+    check.attempt = stability_;
+    check.at = now_ + scenario_.liveness.stable_for + scenario_.liveness.within;
+    schedule(std::move(check));
+  }
+
+  // The largest set of live nodes that all reach each other both ways.
+  std::uint32_t connected_majority() const {
+    std::uint32_t best = 0;
+    for (std::uint32_t set = 1; set < (1u << node_count_); ++set) {
+      if (std::popcount(set) <= std::popcount(best)) continue;
+      bool ok = true;
+      for (int a = 0; a < node_count_ && ok; ++a) {
+        if (!(set & (1u << a))) continue;
+        if (crashed(NodeIndex(a))) ok = false;
+        for (int b = 0; b < node_count_ && ok; ++b)
+          if (a != b && (set & (1u << b)) && !reachable(NodeIndex(a), NodeIndex(b))) ok = false;
+      }
+      if (ok) best = set;
+    }
+    int voters = 0, in_set = 0;
+    for (int i = 0; i < node_count_; ++i) {
+      voters += votes(NodeIndex(i));
+      in_set += votes(NodeIndex(i)) && (best & (1u << i));
+    }
+    return in_set >= voters / 2 + 1 ? best : 0;
+  }
+
+  void check_liveness(std::uint32_t stability) {
+    if (stability != stability_ || stats_.liveness_violation) return;
+    const std::uint32_t group = connected_majority();
+    if (!group) return;
+    const Micros from = stable_since_ + scenario_.liveness.stable_for;
+    if (last_commit_ >= from) return;
+    std::string nodes;
+    for (int i = 0; i < node_count_; ++i)
+      if (group & (1u << i)) nodes += fmt::format("{}{}", nodes.empty() ? "" : ",", i + 1);
+    stats_.liveness_violation = Violation{
+        "bounded-liveness",
+        fmt::format("the network has not changed since {:.1f} ms and nodes {} are connected, but no command "
+                    "committed between {:.1f} ms and {:.1f} ms",
+                    double(stable_since_) / 1000, nodes, double(from) / 1000, double(now_) / 1000)};
+    stats_.liveness_violation_at = now_;
+  }
+
+  // ---- observing -----------------------------------------------------------
+  void after_event(int touched) {
+    if (touched >= 0) {
+      const NodeIndex n = NodeIndex(touched);
+      if (auto violation = invariants_.check(*this, touched)) {
+        stats_.violation = std::move(violation);
+        stats_.violation_at = now_;
+      }
+      if (!crashed(n)) collect_commits(n);
+      observe(n);
+    }
+    update_availability();
+  }
+
+  // Elections, leaders and roles, from the node's read-only view.
+  void observe(NodeIndex n) {
+    const Node& node = nodes_[n];
+    const std::uint64_t epoch = node.epoch();
+    stats_.highest_epoch = std::max(stats_.highest_epoch, epoch);
+    const bool leader = !crashed(n) && node.is_leader();
+    bool candidate = false;
+    if constexpr (requires { node.is_candidate(); }) candidate = !crashed(n) && node.is_candidate();
+    if (candidate && (!candidate_[n] || epoch > candidate_epoch_[n])) {
+      if (candidate_[n]) stats_.elections_lost += 1;  // gave up for a later one
+      stats_.elections_started += 1;
+      candidate_epoch_[n] = epoch;
+    } else if (!candidate && candidate_[n] && !crashed(n)) {
+      if (leader) stats_.elections_won += 1;
+      else stats_.elections_lost += 1;
+    }
+    candidate_[n] = candidate;
+    if (leader) {
+      if (stats_.first_leader < 0) stats_.first_leader = now_;
+      if (failed_at_ >= 0 && epoch > failed_epoch_) {
+        stats_.failovers.push_back(now_ - failed_at_);
+        failed_at_ = -1;
+      }
+    }
+    if (record_roles_) {
+      const int role = crashed(n) ? 3 : leader ? 2 : candidate ? 1 : 0;
+      if (role != last_role_[n] || epoch != last_epoch_[n])
+        stats_.roles[n].push_back(TimedRunStats::RolePoint{now_, role, epoch});
+    }
+    last_role_[n] = crashed(n) ? 3 : leader ? 2 : candidate ? 1 : 0;
+    last_epoch_[n] = epoch;
+  }
+
+  bool votes(NodeIndex n) const {
+    if constexpr (requires(const Options& o) { o.votes(NodeIndex{}); })
+      return options_.votes(n);
+    else
+      return true;
+  }
+
+  // Available: some live leader, with voters of no later epoch that it reaches
+  // and hears from, itself included, making a majority of the voters.
+  bool leader_can_commit() const {
+    int voters = 0;
+    for (int i = 0; i < node_count_; ++i) voters += votes(NodeIndex(i));
+    for (int l = 0; l < node_count_; ++l) {
+      const NodeIndex leader = NodeIndex(l);
+      if (crashed(leader) || !nodes_[l].is_leader()) continue;
+      const auto epoch = nodes_[l].epoch();
+      int with = 0;
+      for (int i = 0; i < node_count_; ++i) {
+        const NodeIndex n = NodeIndex(i);
+        if (!votes(n) || crashed(n) || nodes_[i].epoch() > epoch) continue;
+        if (n == leader || (reachable(leader, n) && reachable(n, leader))) ++with;
+      }
+      if (with >= voters / 2 + 1) return true;
+    }
+    return false;
+  }
+
+  void update_availability() {
+    const bool now_available = leader_can_commit();
+    if (now_available && available_since_ < 0) available_since_ = now_;
+    if (!now_available) available_since_ = -1;
+  }
+
+  const Scenario& scenario_;
+  Options options_;
+  bool record_roles_;
+  int node_count_ = 0;
+  int endpoints_ = 0;
+  std::mt19937_64 rng_;
+  TimedRunStats stats_;
+  Micros now_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  Command next_command_ = 1;
+  std::vector<Pending> queue_;
+  std::array<std::array<TimerTiming, kMaxTimers>, kMaxNodes> timers_{};
+  std::vector<Edge> edges_;
+  std::array<std::uint8_t, kMaxNodes> group_of_{};
+  std::uint8_t crashed_ = 0;
+  std::vector<Node> nodes_;
+  std::array<std::uint8_t, kMaxNodes> armed_{};
+  std::array<std::array<std::uint32_t, kMaxTimers>, kMaxNodes> generation_{};
+  std::array<std::size_t, kMaxNodes> applied_seen_{};
+  std::array<bool, kMaxNodes> candidate_{};
+  std::array<std::uint64_t, kMaxNodes> candidate_epoch_{};
+  std::array<int, kMaxNodes> last_role_{};
+  std::array<std::uint64_t, kMaxNodes> last_epoch_{};
+  Micros available_since_ = -1;
+  Micros failed_at_ = -1;
+  std::uint64_t failed_epoch_ = 0;
+  Micros last_commit_ = -1;
+  Micros stable_since_ = 0;
+  std::uint32_t stability_ = 0;  // counts network changes; a liveness check is for one
+  std::vector<Client> clients_;
+  std::vector<Command> waiting_;
+  Effects<Message> effects_;
+  Invariants invariants_;
+};
+
+}  // namespace skiff
