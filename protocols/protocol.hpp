@@ -30,6 +30,7 @@
 
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,25 @@ struct BugInfo {
   std::string_view name;
   std::string_view description;
 };
+
+// A protocol's seeded bugs as a bit set: bit i stands for table[i].
+// Sets the bit of the bug named `name`; false if the table has no such bug.
+inline bool enable_bug_in(std::span<const BugInfo> table, std::uint32_t& bugs, std::string_view name) {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (table[i].name == name) {
+      bugs |= 1u << i;
+      return true;
+    }
+  }
+  return false;
+}
+// The names of the bugs set, in the table's order.
+inline std::vector<std::string> bugs_named_in(std::span<const BugInfo> table, std::uint32_t bugs) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (bugs & (1u << i)) names.emplace_back(table[i].name);
+  return names;
+}
 
 // What a node may do while it handles one event. The world owns one Effects per
 // run and reuses it, so sending does not allocate once the outbox has grown.

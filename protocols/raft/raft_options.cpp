@@ -109,21 +109,8 @@ std::vector<std::string> Options::enabled_variants() const {
   return specs;
 }
 
-bool Options::enable_bug(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kBugs); ++i) {
-    if (kBugs[i].name == name) {
-      bugs |= 1u << i;
-      return true;
-    }
-  }
-  return false;
-}
+bool Options::enable_bug(std::string_view name) { return enable_bug_in(kBugs, bugs, name); }
 
-std::vector<std::string> Options::enabled_bugs() const {
-  std::vector<std::string> names;
-  for (std::size_t i = 0; i < std::size(kBugs); ++i)
-    if (has(Bug(i))) names.emplace_back(kBugs[i].name);
-  return names;
-}
+std::vector<std::string> Options::enabled_bugs() const { return bugs_named_in(kBugs, bugs); }
 
 }  // namespace skiff::raft
