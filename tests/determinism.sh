@@ -20,7 +20,9 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore raft --nodes 5 --bug count-duplicate-votes --runs 2000 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
       --jobs "$jobs" --out "$dir" || true
-    if "$binary" list | grep -q '^libraft:'; then  # canonical/raft, where it is built
+    # canonical/raft, where it is built. (Not `skiff list | grep -q`: with
+    # pipefail, grep leaving early can fail the pipe when skiff gets SIGPIPE.)
+    if grep -q '^libraft:' <<<"$("$binary" list)"; then
       "$binary" explore libraft-stable-disk --runs 160 --keep-going --jobs "$jobs" --out "$dir" || true
       "$binary" explore libraft --runs 20 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
     fi
