@@ -34,6 +34,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (config.depth_first && config.max_depth > VisitedSet::kMaxTag)
     throw InputError(fmt::format("--max-depth: at most {} with --depth-first", VisitedSet::kMaxTag));
   if (config.memory_limit_gib < 0) throw InputError("--memory-limit: must not be negative");
+  for (const std::string& variant : config.variants)
+    if (config.symmetry && variant.find('=') != std::string::npos)
+      throw InputError(fmt::format("--symmetry: --variant {} sets nodes apart, so they are not interchangeable", variant));
   if (config.symmetry && !info.symmetric)
     throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", info.name));
 
@@ -43,8 +46,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
       config.max_depth, bound(config.max_epoch), b.commands, b.crashes, b.drops, b.duplicates, b.link_changes,
       bound(config.max_in_flight));
   if (!request.json)
-    fmt::print(out, "check {}: {} nodes, bugs {}; bounds: {}; symmetry {}; {}\n", info.name, config.nodes,
-               config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")), bounds,
+    fmt::print(out, "check {}: {} nodes, bugs {}{}; bounds: {}; symmetry {}; {}\n", info.name, config.nodes,
+               config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")),
+               config.variants.empty() ? "" : fmt::format(", variants {}", fmt::join(config.variants, " ")), bounds,
                config.symmetry ? "on" : "off",
                config.depth_first ? "depth-first, 1 thread" : fmt::format("breadth-first, {} thread(s)", config.threads));
 
@@ -68,6 +72,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
     std::error_code ignored;
     std::filesystem::create_directories(request.out_dir, ignored);
     TraceHeader header{std::string(info.name), config.nodes, config.bugs, 0, config.budgets};
+    header.variants = config.variants;
     header.budgets.steps = std::uint32_t(outcome.counterexample.size());
     Trace trace = driver->make_trace(header, outcome.counterexample);
     explanation = trace.violation ? trace.violation->explanation : outcome.violation->explanation;

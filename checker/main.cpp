@@ -138,6 +138,10 @@ int run(int argc, char** argv) {
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->delimiter(',');
+    check_command->add_option("--variant", c.variants, "turn on this protocol variant (repeatable)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     check_command->add_option("--max-depth", c.max_depth, "events from the initial state")
         ->transform(kDecimal)
         ->capture_default_str();

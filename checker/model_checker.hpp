@@ -52,6 +52,7 @@ namespace skiff {
 struct CheckConfig {
   int nodes = 3;
   std::vector<std::string> bugs;
+  std::vector<std::string> variants;  // e.g. "pre-vote", "passive=3" (see skiff list)
   Budgets budgets;                // steps is ignored: max_depth bounds the search
   std::uint32_t max_depth = 20;   // events from the initial state
   std::uint32_t max_epoch = 0;    // 0: unbounded (Raft: the highest term)
@@ -92,7 +93,7 @@ class ModelChecker {
  public:
   explicit ModelChecker(const CheckConfig& config)
       : config_(config),
-        options_(make_options<P>(config.bugs, "--bug: ")),
+        options_(make_options<P>(config.bugs, config.variants, config.nodes, "--bug: ", "--variant: ")),
         budgets_(with_unbounded_steps(config.budgets)),
         root_(config.nodes, options_, budgets_) {
     std::array<std::uint8_t, 8> order{0, 1, 2, 3, 4, 5, 6, 7};

@@ -89,7 +89,7 @@ struct SimpleCount {
 SimpleCount simple_enumeration(const CheckConfig& config) {
   Budgets budgets = config.budgets;
   budgets.steps = UINT32_MAX;
-  State root{World<Raft>(config.nodes, make_options<Raft>(config.bugs, ""), budgets), {}};
+  State root{World<Raft>(config.nodes, make_options<Raft>(config.bugs, config.variants, config.nodes, "", ""), budgets), {}};
   std::set<Key> seen{canonical(root, config.symmetry)};
   std::vector<State> level{root};
   SimpleCount count{1, 1};
@@ -156,8 +156,14 @@ TEST_P(CountsMatchSimpleEnumerator, ForOneAndTwoThreadsWithAndWithoutSymmetry) {
   }
 }
 
+CheckConfig with_variants(CheckConfig config, std::vector<std::string> variants) {
+  config.variants = std::move(variants);
+  return config;
+}
+
 INSTANTIATE_TEST_SUITE_P(Raft, CountsMatchSimpleEnumerator,
-                         ::testing::Values(tiny(6, 0, 0, 0), tiny(7, 1, 0, 0), tiny(6, 1, 1, 0), tiny(6, 0, 0, 1)));
+                         ::testing::Values(tiny(6, 0, 0, 0), tiny(7, 1, 0, 0), tiny(6, 1, 1, 0), tiny(6, 0, 0, 1),
+                                           with_variants(tiny(7, 1, 0, 0), {"pre-vote", "check-quorum"})));
 
 // Pinned: a change here means the checker, the world or Raft changed what a
 // state is. Update only with a reason.
@@ -196,6 +202,34 @@ TEST(ModelChecker, ExhaustsASmallSpace) {
   EXPECT_TRUE(depth_first.complete);
   EXPECT_EQ(depth_first.distinct_states, outcome.distinct_states);
   EXPECT_EQ(depth_first.depth, outcome.depth);
+}
+
+// Variants are checked like plain Raft: pre-vote and check-quorum keep every
+// invariant within bounds, a seeded bug still shows with them on, and the
+// counterexample (whose header names the variants) replays.
+TEST(ModelChecker, ChecksRaftVariants) {
+  CheckConfig config = with_variants(tiny(10, 1, 0, 0), {"pre-vote", "check-quorum"});
+  const CheckOutcome plain = check(config, 2, true);
+  EXPECT_FALSE(plain.violation);
+  EXPECT_GT(plain.distinct_states, 1000u);
+
+  config = with_variants(tiny(14, 0, 1, 0), {"check-quorum"});
+  config.bugs = {"forget-vote-on-restart"};
+  config.max_epoch = 2;
+  const CheckOutcome found = check(config, 2, true);
+  ASSERT_TRUE(found.violation);
+  EXPECT_EQ(found.violation->invariant, "election-safety");
+  EXPECT_EQ(found.counterexample.size(), 8u);
+  const ProtocolDriver& driver = *find_protocol("raft");
+  TraceHeader header{"raft", config.nodes, config.bugs, 0, config.budgets};
+  header.variants = config.variants;
+  header.budgets.steps = std::uint32_t(found.counterexample.size());
+  const std::string text = format_trace(driver.make_trace(header, found.counterexample));
+  EXPECT_NE(text.find("\nvariants check-quorum\n"), std::string::npos);
+  ReplayReport report = driver.replay(parse_trace(text, "variants.trace"), "variants.trace", nullptr);
+  ASSERT_FALSE(report.divergence) << report.divergence->reason;
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->invariant, "election-safety");
 }
 
 // The visited set stays within 16 bytes per state once past its first slots.

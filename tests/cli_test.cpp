@@ -191,6 +191,15 @@ TEST(CliUsage, NoSubcommand) { expect_bad_usage({}); }
 
 TEST(CliUsage, MissingProtocol) { expect_bad_usage({"explore"}, "protocol"); }
 
+// skiff check's own bad usage: one line, exit 2, nothing explored.
+TEST(CliUsage, CheckRefusesWhatItCannotDo) {
+  expect_bad_usage({"check", "raft", "--depth-first", "--max-depth", "64"}, "at most 63 with --depth-first");
+  expect_bad_usage({"check", "raft", "--symmetry", "--variant", "passive=2"}, "not interchangeable");
+  expect_bad_usage({"check", "paxos", "--symmetry"}, "not interchangeable");
+  expect_bad_usage({"check", "raft", "--variant", "warp-drive"}, "--variant");
+  expect_bad_usage({"check", "raft", "--memory-limit", "-1"}, "--memory-limit");
+}
+
 TEST(CliUsage, UnknownProtocol) { expect_bad_usage({"explore", "zab"}, "unknown protocol 'zab'"); }
 
 TEST(CliUsage, UnknownBug) {
