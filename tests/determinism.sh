@@ -20,8 +20,8 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore raft --nodes 5 --bug count-duplicate-votes --runs 2000 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
       --jobs "$jobs" --out "$dir" || true
-    "$binary" explore paxos --bug adopt-any-accepted --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
-    "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 1000 --keep-going --jobs "$jobs" \
+    "$binary" explore paxos --bug adopt-any-accepted --runs 100 --keep-going --jobs "$jobs" --out "$dir" || true
+    "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 200 --keep-going --jobs "$jobs" \
       --out "$dir" || true
   } | sed -E -e 's/ in [0-9.]+ s \([^)]*\)//' -e 's/ in [0-9.]+ s;/;/' -e "s#$dir/##g" > "$dir.out"
   (cd "$dir" && sha256sum -- *.trace) >> "$dir.out"
