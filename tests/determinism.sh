@@ -26,8 +26,8 @@ explore_all() {  # BINARY JOBS DIR
       "$binary" explore libraft-stable-disk --runs 160 --keep-going --jobs "$jobs" --out "$dir" || true
       "$binary" explore libraft --runs 20 --keep-going --no-shrink --jobs "$jobs" --out "$dir" || true
     fi
-    "$binary" explore paxos --bug adopt-any-accepted --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
-    "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 1000 --keep-going --jobs "$jobs" \
+    "$binary" explore paxos --bug adopt-any-accepted --runs 100 --keep-going --jobs "$jobs" --out "$dir" || true
+    "$binary" explore multi-paxos --bug forget-promise-on-restart --runs 200 --keep-going --jobs "$jobs" \
       --out "$dir" || true
     "$binary" explore raft --variant pre-vote --variant check-quorum --variant passive=2 --bug forget-vote-on-restart \
       --runs 1000 --keep-going --jobs "$jobs" --out "$dir" || true
