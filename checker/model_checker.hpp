@@ -197,6 +197,11 @@ class ModelChecker {
     // of states[k] tried so far and in all.
     std::vector<State> states(max_depth + 1, root_);
     std::vector<std::uint32_t> taken(max_depth + 1), next(max_depth + 1), total(max_depth + 1);
+    // touched[k + 1]: what the last event applied to make states[k + 1]
+    // changed (World::restore), or kStale while states[k + 1] is not one
+    // event away from states[k].
+    constexpr int kStale = std::numeric_limits<int>::min();
+    std::vector<int> touched(max_depth + 2, kStale);
     visited_.visit_at_depth(fingerprint(root_), 0);
     out.generated_states = 1;
     total[0] = successor_count(root_.world);
@@ -208,7 +213,12 @@ class ModelChecker {
       }
       const std::uint32_t n = next[d]++;
       State& successor = states[d + 1];
-      successor = states[d];  // assignment reuses the slot's memory
+      if (touched[d + 1] == kStale) {
+        successor = states[d];  // assignment reuses the slot's memory
+      } else {
+        successor.world.restore(states[d].world, touched[d + 1]);
+        successor.invariants.restore(states[d].invariants, touched[d + 1]);
+      }
       if (++out.generated_states % (1u << 16) == 0) {
         if (config_.progress) config_.progress(d, visited_.size(), out.generated_states);
         if (over_memory_limit()) {
@@ -216,7 +226,7 @@ class ModelChecker {
           break;
         }
       }
-      if (auto violation = apply_successor(successor, n)) {
+      if (auto violation = apply_event(successor, successor_event(states[d].world, n), &touched[d + 1])) {
         out.violation = std::move(violation);
         for (std::uint32_t k = 0; k < d; ++k) out.counterexample.push_back(successor_event(states[k].world, taken[k]));
         out.counterexample.push_back(successor_event(states[d].world, n));
@@ -225,6 +235,7 @@ class ModelChecker {
       if (!within_bounds(successor.world) || !visited_.visit_at_depth(fingerprint(successor), d + 1)) continue;
       taken[d] = n;
       ++d;
+      touched[d + 1] = kStale;
       next[d] = 0;
       total[d] = successor_count(states[d].world);
     }
@@ -312,8 +323,9 @@ class ModelChecker {
   static std::optional<Violation> apply_successor(State& state, std::uint32_t n) {
     return apply_event(state, successor_event(state.world, n));
   }
-  static std::optional<Violation> apply_event(State& state, const Event& event) {
+  static std::optional<Violation> apply_event(State& state, const Event& event, int* touched_out = nullptr) {
     const int touched = state.world.apply(event);
+    if (touched_out) *touched_out = touched;
     return state.invariants.check(state.world, touched);
   }
 
@@ -364,20 +376,28 @@ class ModelChecker {
   void expand_one(std::uint32_t depth, std::uint32_t index, Worker& w) const {
     if (w.found && w.found->key.parent < index) return;  // a smaller violation is known
     const State& from = rebuild(depth, index, w);
+    StateEncoder warm;  // fills from's digest caches, which every successor copies
+    from.world.encode(warm);
     const PerKind counts = from.world.count_enabled();
     std::uint32_t total = 0;
     for (std::uint32_t c : counts) total += c;
+    // Each successor is made in the scratch state, which is then restored
+    // to `from` by copying back only what the event changed.
+    w.scratch = from;
     for (std::uint32_t n = 0; n < total; ++n) {
       const Link key{index, n};
-      w.scratch = from;
       ++w.generated;
-      if (auto violation = apply_event(w.scratch, successor_event(from.world, counts, n))) {
+      int touched = World<P>::kNoNode;
+      if (auto violation = apply_event(w.scratch, successor_event(from.world, counts, n), &touched)) {
         if (!w.found || key < w.found->key) w.found = Found{key, std::move(*violation)};
         return;
       }
-      if (!within_bounds(w.scratch.world)) continue;
-      const std::uint64_t fp = fingerprint(w.scratch);
-      if (!visited_.contains(fp)) w.candidates.push_back(Candidate{fp, key});
+      if (within_bounds(w.scratch.world)) {
+        const std::uint64_t fp = fingerprint(w.scratch);
+        if (!visited_.contains(fp)) w.candidates.push_back(Candidate{fp, key});
+      }
+      w.scratch.world.restore(from.world, touched);
+      w.scratch.invariants.restore(from.invariants, touched);
     }
   }
 

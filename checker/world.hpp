@@ -33,6 +33,9 @@ class World {
   struct InFlight {
     MessageId id;
     Message message;
+    // The message's digest under the identity renaming (see encode()); 0
+    // until first needed. Only the model checker reads it.
+    mutable std::uint64_t digest = 0;
   };
 
   World(int node_count, const Options& options, const Budgets& budgets)
@@ -46,16 +49,18 @@ class World {
     nodes_.clear();
     for (int i = 0; i < node_count_; ++i) nodes_.emplace_back(NodeIndex(i), node_count_, options_);
     in_flight_.clear();
+    in_flight_kept_ = 0;
     remaining_ = budgets_;
     steps_ = 0;
     next_command_ = 1;
     crashed_ = 0;
+    node_digest_.fill(0);
     armed_.fill(0);
     for (auto& row : link_down_) row.fill(false);
     for (auto& row : sent_) row.fill(0);
     for (int i = 0; i < node_count_; ++i) {
-      effects_.begin(&armed_[i]);
-      nodes_[i].start(effects_);
+      fx().begin(&armed_[i]);
+      nodes_[i].start(fx());
       dispatch(NodeIndex(i));
     }
   }
@@ -219,33 +224,30 @@ class World {
   // ---- the state, for the model checker -----------------------------------
   // Puts everything that decides what can happen next, with nodes renamed
   // by the encoder. Steps taken and message identities are left out: they
-  // name events, they do not change what nodes do. Messages in flight are a
-  // multiset: each is hashed on its own and the hashes summed.
+  // name events, they do not change what nodes do. Each node and each
+  // message in flight is hashed on its own and put as its digest (under the
+  // identity renaming, those digests are cached: a successor state rehashes
+  // only the node its event changed and the messages it sent); the messages
+  // are a multiset, their digests summed.
   void encode(StateEncoder& e) const {
+    static_assert(kMaxNodes * 9 <= 64 && kMaxTimers <= 8);
+    std::uint64_t timers = 0;  // 9 bits per node: crashed, then the armed timers
     for (int k = 0; k < node_count_; ++k) {
       const NodeIndex i = e.original(NodeIndex(k));
-      nodes_[i].encode(e);
-      e.put(std::uint64_t(crashed(i)) << 8 | armed_[i]);
+      e.put(node_digest(i, e));
+      timers = timers << 9 | std::uint64_t(crashed(i)) << 8 | armed_[i];
     }
+    e.put(timers);
     std::uint64_t links = 0;
     for (int a = 0; a < node_count_; ++a)
       for (int b = 0; b < node_count_; ++b)
         links = links << 1 | link_down_[e.original(NodeIndex(a))][e.original(NodeIndex(b))];
     e.put(links);
-    e.put(remaining_.drops);
-    e.put(remaining_.duplicates);
-    e.put(remaining_.crashes);
-    e.put(remaining_.link_changes);
-    e.put(remaining_.commands);
-    e.put(next_command_);
+    e.put(std::uint64_t(remaining_.drops) << 32 | remaining_.duplicates);
+    e.put(std::uint64_t(remaining_.crashes) << 32 | remaining_.link_changes);
+    e.put(std::uint64_t(remaining_.commands) << 32 | next_command_);
     std::uint64_t messages = 0;
-    for (const InFlight& m : in_flight_) {
-      StateEncoder one = e.sibling();
-      one.put_node(m.id.from);
-      one.put_node(m.id.to);
-      m.message.encode(one);
-      messages += one.digest();
-    }
+    for (const InFlight& m : in_flight_) messages += message_digest(m, e);
     e.put(in_flight_.size());
     e.put(messages);
   }
@@ -256,21 +258,57 @@ class World {
   // Applies an enabled event (see why_not_enabled) and returns the node whose
   // state it changed, or kNoNode if it changed only the network.
   int apply(const Event& e) {
+    const int touched = apply_untracked(e);
+    if (touched != kNoNode) node_digest_[std::size_t(touched)] = 0;
+    return touched;
+  }
+
+  // Makes this world equal to `from` again, where this world was a copy of
+  // `from` (or restored from it) and has since changed only by events
+  // applied, the last and only one of which returned `touched`. Copies only
+  // what that event can have changed: the touched node, the messages in
+  // flight from the first one it moved, and the world's own counters. For
+  // the model checker, which tries every successor of a state in turn.
+  void restore(const World& from, int touched) {
+    if (touched != kNoNode) {
+      nodes_[std::size_t(touched)] = from.nodes_[std::size_t(touched)];
+      node_digest_[std::size_t(touched)] = from.node_digest_[std::size_t(touched)];
+    }
+    const std::size_t keep = std::min(in_flight_kept_, from.in_flight_.size());
+    in_flight_.resize(std::min(in_flight_.size(), from.in_flight_.size()));
+    std::copy(from.in_flight_.begin() + std::ptrdiff_t(keep), from.in_flight_.begin() + std::ptrdiff_t(in_flight_.size()),
+              in_flight_.begin() + std::ptrdiff_t(keep));
+    in_flight_.insert(in_flight_.end(), from.in_flight_.begin() + std::ptrdiff_t(in_flight_.size()),
+                      from.in_flight_.end());
+    in_flight_kept_ = in_flight_.size();
+    remaining_ = from.remaining_;
+    steps_ = from.steps_;
+    next_command_ = from.next_command_;
+    crashed_ = from.crashed_;
+    armed_ = from.armed_;
+    link_down_ = from.link_down_;
+    sent_ = from.sent_;
+  }
+
+ private:
+  int apply_untracked(const Event& e) {
     ++steps_;
     switch (e.kind) {
       case EventKind::Deliver: {
         const int i = find(e.message);
         assert(i >= 0);
-        incoming_ = std::move(in_flight_[std::size_t(i)].message);
+        incoming_.value = std::move(in_flight_[std::size_t(i)].message);
+        in_flight_kept_ = std::min(in_flight_kept_, std::size_t(i));
         in_flight_.erase(in_flight_.begin() + i);
         const NodeIndex to = e.message.to;
-        effects_.begin(&armed_[to]);
-        nodes_[to].on_message(e.message.from, incoming_, effects_);
+        fx().begin(&armed_[to]);
+        nodes_[to].on_message(e.message.from, incoming_.value, fx());
         dispatch(to);
         return to;
       }
       case EventKind::Drop:
         --remaining_.drops;
+        in_flight_kept_ = std::min(in_flight_kept_, std::size_t(find(e.message)));
         in_flight_.erase(in_flight_.begin() + find(e.message));
         return kNoNode;
       case EventKind::Duplicate: {
@@ -281,12 +319,13 @@ class World {
           if (m.id.from == copy.id.from && m.id.to == copy.id.to && m.id.seq == copy.id.seq)
             highest = std::max(highest, m.id.copy);
         copy.id.copy = std::uint16_t(highest + 1);
+        in_flight_kept_ = std::min(in_flight_kept_, in_flight_.size());
         in_flight_.push_back(std::move(copy));
         return kNoNode;
       }
       case EventKind::Timer:
-        effects_.begin(&armed_[e.node]);
-        nodes_[e.node].on_timer(e.timer, effects_);
+        fx().begin(&armed_[e.node]);
+        nodes_[e.node].on_timer(e.timer, fx());
         dispatch(e.node);
         return e.node;
       case EventKind::Crash:
@@ -297,8 +336,8 @@ class World {
         return e.node;
       case EventKind::Restart:
         crashed_ &= std::uint8_t(~(1u << e.node));
-        effects_.begin(&armed_[e.node]);
-        nodes_[e.node].restart(effects_);
+        fx().begin(&armed_[e.node]);
+        nodes_[e.node].restart(fx());
         dispatch(e.node);
         return e.node;
       case EventKind::Cut:
@@ -309,8 +348,8 @@ class World {
         link_down_[e.node][e.peer] = false;
         return kNoNode;
       case EventKind::Client: {
-        effects_.begin(&armed_[e.node]);
-        const bool accepted = nodes_[e.node].on_client_command(e.command, effects_);
+        fx().begin(&armed_[e.node]);
+        const bool accepted = nodes_[e.node].on_client_command(e.command, fx());
         if (accepted) {  // a rejected command spends neither budget nor a value
           --remaining_.commands;
           next_command_ = std::max(next_command_, e.command + 1);
@@ -322,15 +361,34 @@ class World {
     return kNoNode;
   }
 
- private:
+  std::uint64_t node_digest(NodeIndex i, const StateEncoder& e) const {
+    if (e.identity() && node_digest_[i]) return node_digest_[i];
+    StateEncoder one = e.sibling();
+    nodes_[i].encode(one);
+    const std::uint64_t digest = one.digest();
+    if (e.identity()) node_digest_[i] = digest;
+    return digest;
+  }
+  static std::uint64_t message_digest(const InFlight& m, const StateEncoder& e) {
+    if (e.identity() && m.digest) return m.digest;
+    StateEncoder one = e.sibling();
+    one.put_node(m.id.from);
+    one.put_node(m.id.to);
+    m.message.encode(one);
+    const std::uint64_t digest = one.digest();
+    if (e.identity()) m.digest = digest;
+    return digest;
+  }
+
   // Moves what a node just sent into flight; on a link that is down it is lost.
   void dispatch(NodeIndex from) {
-    for (const auto& out : effects_.outbox()) {
+    for (auto& out : fx().outbox()) {
       // Lost messages take a sequence number too, so that cutting or healing a
       // link never renames the messages that follow.
       const std::uint32_t seq = ++sent_[from][out.to];
       if (link_down_[from][out.to]) continue;
-      in_flight_.push_back(InFlight{MessageId{from, out.to, 0, seq}, out.message});
+      in_flight_kept_ = std::min(in_flight_kept_, in_flight_.size());
+      in_flight_.push_back(InFlight{MessageId{from, out.to, 0, seq}, std::move(out.message)});
     }
   }
 
@@ -342,12 +400,28 @@ class World {
   Command next_command_ = 1;
   std::uint8_t crashed_ = 0;
   std::array<std::uint8_t, kMaxNodes> armed_{};
+  // Each node's digest under the identity renaming; 0 until needed, and
+  // reset when an event changes the node.
+  mutable std::array<std::uint64_t, kMaxNodes> node_digest_{};
   std::array<std::array<bool, kMaxNodes>, kMaxNodes> link_down_{};
   std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};
   std::vector<Node> nodes_;
   std::vector<InFlight> in_flight_;
-  Effects<Message> effects_;
-  Message incoming_;
+  // Working space of one event, not part of the state: copying a world
+  // leaves the copy's own.
+  template <class T>
+  struct Scratch {
+    Scratch() = default;
+    Scratch(const Scratch&) {}
+    Scratch& operator=(const Scratch&) { return *this; }
+    T value;
+  };
+  Effects<Message>& fx() { return effects_.value; }
+  Scratch<Effects<Message>> effects_;
+  Scratch<Message> incoming_;
+  // How many messages at the front of in_flight_ no event has touched since
+  // this world was last a copy of another (see restore()).
+  std::size_t in_flight_kept_ = 0;
 };
 
 }  // namespace skiff

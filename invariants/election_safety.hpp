@@ -38,6 +38,11 @@ class ElectionSafety {
     for (int leader : leader_of_term_) encoder.put_optional_node(leader);
   }
 
+  // check() changes nothing on an event that touched no node.
+  void restore(const ElectionSafety& from, int touched) {
+    if (touched >= 0) *this = from;
+  }
+
  private:
   static constexpr int kNone = -1;
   std::vector<int> leader_of_term_;  // ghost: the first leader seen in each term

@@ -8,7 +8,12 @@
 // everything else it reads from the world's read-only view. It returns
 // nothing, or a one-line explanation naming the nodes, terms and indices.
 // `void encode(StateEncoder&) const` puts that ghost history into the model
-// checker's state (protocols/state_encoder.hpp).
+// checker's state (protocols/state_encoder.hpp). Optionally,
+//   void restore(const Self& from, int touched);
+// makes the invariant equal to `from` again when it was equal to it before a
+// single check(world, touched), copying only what that check can change (the
+// model checker tries every successor of a state in turn); without it, the
+// checker assigns the whole invariant.
 #pragma once
 
 #include <array>
@@ -16,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 namespace skiff {
 
@@ -45,6 +51,11 @@ class InvariantSet {
     std::apply([&](const auto&... invariant) { (invariant.encode(encoder), ...); }, invariants_);
   }
 
+  // See restore() above: undoes one check(world, touched).
+  void restore(const InvariantSet& from, int touched) {
+    restore_each(from, touched, std::index_sequence_for<Invariants...>{});
+  }
+
   template <class World>
   std::optional<Violation> check(const World& world, int touched) {
     std::optional<Violation> violation;
@@ -57,6 +68,18 @@ class InvariantSet {
   }
 
  private:
+  template <std::size_t... I>
+  void restore_each(const InvariantSet& from, int touched, std::index_sequence<I...>) {
+    (restore_one(std::get<I>(invariants_), std::get<I>(from.invariants_), touched), ...);
+  }
+  template <class Invariant>
+  static void restore_one(Invariant& invariant, const Invariant& from, int touched) {
+    if constexpr (requires { invariant.restore(from, touched); })
+      invariant.restore(from, touched);
+    else
+      invariant = from;
+  }
+
   template <class Invariant, class World>
   static void check_one(Invariant& invariant, const World& world, int touched,
                         std::optional<Violation>& violation) {

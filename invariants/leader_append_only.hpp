@@ -50,6 +50,11 @@ class LeaderAppendOnly {
   // the log it has now. Nothing to add to the state.
   void encode(StateEncoder&) const {}
 
+  // check() changes only what it saw of the touched node.
+  void restore(const LeaderAppendOnly& from, int touched) {
+    if (touched >= 0) seen_[std::size_t(touched)] = from.seen_[std::size_t(touched)];
+  }
+
  private:
   struct SeenEntry {
     std::uint64_t term;

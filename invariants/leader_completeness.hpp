@@ -50,6 +50,11 @@ class LeaderCompleteness {
     }
   }
 
+  // check() changes nothing on an event that touched no node.
+  void restore(const LeaderCompleteness& from, int touched) {
+    if (touched >= 0) *this = from;
+  }
+
  private:
   struct Committed {
     std::uint64_t term;          // the entry's term

@@ -39,6 +39,11 @@ class StateMachineSafety {
     for (const First& first : first_applied_) encoder.put(first.command);
   }
 
+  // check() changes nothing on an event that touched no node.
+  void restore(const StateMachineSafety& from, int touched) {
+    if (touched >= 0) *this = from;
+  }
+
  private:
   struct First {
     Command command;

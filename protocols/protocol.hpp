@@ -99,6 +99,8 @@ class Effects {
     outbox_.clear();
   }
   const boost::container::small_vector<Outgoing, 8>& outbox() const { return outbox_; }
+  // The world may move the messages out; begin() clears the outbox.
+  boost::container::small_vector<Outgoing, 8>& outbox() { return outbox_; }
   // The timers arm() was called for since begin(), and the back-off each asked for.
   std::uint8_t rearmed() const { return rearmed_; }
   std::uint8_t backoff(TimerId timer) const { return backoff_[timer]; }

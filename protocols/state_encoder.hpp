@@ -11,6 +11,9 @@
 // with put_per_node(): these rename; put() does not.
 //
 // The encoder hashes as it goes (no buffer): the result is a 64-bit digest.
+// A part hashed on its own (a sibling() encoder) and put as its digest may be
+// cached by its owner while identity() holds: the digest of a part depends
+// only on the part and the renaming.
 #pragma once
 
 #include <array>
@@ -24,10 +27,12 @@ class StateEncoder {
  public:
   using Renaming = std::array<std::uint8_t, 8>;  // old node index -> new node index
 
-  StateEncoder() { identity(); }
-  StateEncoder(const Renaming& rename, const Renaming& inverse) : rename_(rename), inverse_(inverse) {}
+  StateEncoder() { identity_renaming(); }
+  StateEncoder(const Renaming& rename, const Renaming& inverse) : rename_(rename), inverse_(inverse) {
+    for (std::uint8_t i = 0; i < 8; ++i) identity_ &= rename_[i] == i;
+  }
 
-  void put(std::uint64_t value) {
+  [[gnu::always_inline]] void put(std::uint64_t value) {
     if (record_) [[unlikely]]
       record(value);
     hash_ ^= value * 0x9E3779B97F4A7C15ull;
@@ -50,6 +55,9 @@ class StateEncoder {
   }
 
   std::uint8_t renamed(std::uint8_t node) const { return rename_[node]; }
+  // Whether no node is renamed: digests of parts made under the identity may
+  // be cached and reused (World does, for nodes and messages).
+  bool identity() const { return identity_; }
   std::uint8_t original(std::uint8_t renamed_node) const { return inverse_[renamed_node]; }
 
   // The digest of everything put so far (murmur3's finaliser over the state).
@@ -72,7 +80,7 @@ class StateEncoder {
 
  private:
   [[gnu::noinline]] void record(std::uint64_t value) { record_->push_back(value); }
-  void identity() {
+  void identity_renaming() {
     for (std::uint8_t i = 0; i < 8; ++i) rename_[i] = inverse_[i] = i;
   }
 
@@ -80,6 +88,7 @@ class StateEncoder {
   Renaming inverse_{};
   std::uint64_t hash_ = 0x243F6A8885A308D3ull;
   std::uint64_t words_ = 0;
+  bool identity_ = true;
   std::vector<std::uint64_t>* record_ = nullptr;
 };
 
