@@ -120,6 +120,13 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return explore_seeds<P, Invariants>(config);
   }
 
+  // Whether the timed world runs it (what timed traces need: applied commands).
+  static constexpr bool kTimed = requires(const typename P::Node& node) { node.applied(); };
+  static std::string not_timed_message(const Trace& trace, const std::string& file) {
+    return fmt::format("{}{} has no timed runs, so no timed traces", trace_location(file, trace.header.timed_line),
+                       P::name);
+  }
+
   static constexpr bool kCheckable = requires(const typename P::Node& node, StateEncoder& encoder) {
     node.encode(encoder);
     node.epoch();
@@ -158,8 +165,12 @@ class ProtocolDriverFor final : public ProtocolDriver {
     const std::string variant_where = trace_location(file, trace.header.variants_line);
     Execution run;
     if (trace.header.timed) {
-      TimedExecutor<P, Invariants> executor(trace.header, trace.liveness_check_at, where, variant_where);
-      run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+      if constexpr (kTimed) {
+        TimedExecutor<P, Invariants> executor(trace.header, trace.liveness_check_at, where, variant_where);
+        run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+      } else {
+        throw InputError(not_timed_message(trace, file));
+      }
     } else {
       Executor<P, Invariants> executor(trace.header, where, variant_where);
       run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
@@ -204,7 +215,12 @@ class ProtocolDriverFor final : public ProtocolDriver {
     }
     header_options<P>(trace.header, trace_location(file, trace.header.bugs_line),
                       trace_location(file, trace.header.variants_line));  // names the line at fault
-    if (trace.header.timed) return shrink_timed(trace, file, stats);
+    if (trace.header.timed) {
+      if constexpr (kTimed)
+        return shrink_timed(trace, file, stats);
+      else
+        throw InputError(not_timed_message(trace, file));
+    }
     Shrinker<P, Invariants> shrinker(trace.header, trace.violation->invariant,
                                      trace_location(file, trace.header.bugs_line));
     Execution run = shrinker.shrink(trace.events, stats);
