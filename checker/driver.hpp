@@ -255,8 +255,10 @@ class ProtocolDriverFor final : public ProtocolDriver {
     Timed executor(trace.header, trace.liveness_check_at, trace_location(file, trace.header.bugs_line),
                    trace_location(file, trace.header.variants_line));
     std::size_t pinned = 0;
-    if (executor.checks_liveness())
+    if (executor.checks_liveness()) {
       for (const TraceEvent& e : trace.events) pinned += e.at >= executor.window_start();
+      executor.learn_fairness(trace.events);
+    }
     Shrinker<P, Invariants, Timed> shrinker(std::move(executor), trace.violation->invariant, pinned);
     Execution run = shrinker.shrink(trace.events, stats);
     if (!run.violation || run.violation->invariant != trace.violation->invariant) {

@@ -10,11 +10,13 @@
 // of live nodes exists, and nothing committed from CHECK - within on, the
 // invariant is violated, in the same words as the timed world's.
 //
-// Lenient execution (shrinking) adds a fairness rule for liveness traces, so
+// Lenient execution (shrinking) adds fairness rules for liveness traces, so
 // that a shrunk trace cannot "lose" its commit by no longer delivering
 // messages: every event of the window [CHECK - within, CHECK] must still
-// execute (the shrinker never removes them), and no message sent before the
-// window may still be in flight at the check.
+// execute (the shrinker never removes them), and no message may take longer
+// than the original trace's slowest message took (learn_fairness(): from its
+// send to its deliver or drop line, or to the check if it was still in flight
+// then), whether it is delivered, dropped, or still in flight at the check.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,15 @@ class TimedExecutor {
   std::int64_t window_start() const { return check_at_ - timed_.within; }
   bool checks_liveness() const { return check_at_ >= 0; }
 
+  // Replays the original trace strictly to learn how slow its slowest
+  // message was (the bound of the fairness rule above).
+  void learn_fairness(std::span<const TraceEvent> events) {
+    slowest_ = -1;
+    execute(events, ExecuteMode::Strict, /*describe=*/false);
+    slowest_ = facts_.slowest;
+    for (const auto& m : world().in_flight()) slowest_ = std::max(slowest_, check_at_ - sent_at(m.id));
+  }
+
   Execution execute(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                     const Observer& observer = nullptr) {
     facts_ = Facts{};
@@ -67,6 +78,7 @@ class TimedExecutor {
     std::int64_t now = 0;
     std::int64_t last_change = -1;  // the last cut, heal, crash or restart
     std::int64_t last_commit = -1;
+    std::int64_t slowest = -1;  // the longest a message took to be delivered or dropped
     std::set<Command> issued, committed;
     std::array<std::size_t, kMaxNodes> applied_seen{};
     // When each message was sent, by channel and number (index seq - 1).
@@ -91,6 +103,8 @@ class TimedExecutor {
       case EventKind::Drop:
       case EventKind::Duplicate: break;
     }
+    if (e.kind == EventKind::Deliver || e.kind == EventKind::Drop)
+      facts_.slowest = std::max(facts_.slowest, done.at - sent_at(e.message));
     if (touched >= 0 && !world.crashed(NodeIndex(touched))) collect_commits(NodeIndex(touched), world);
     for (const auto& m : world.in_flight()) {
       auto& sent = facts_.sent_at[m.id.from][m.id.to];
@@ -111,16 +125,22 @@ class TimedExecutor {
     seen = applied.size();
   }
 
+  // When a message was sent (the time of the event that sent it).
+  std::int64_t sent_at(const MessageId& id) const {
+    const auto& sent = facts_.sent_at[id.from][id.to];
+    return id.seq >= 1 && id.seq <= sent.size() ? sent[id.seq - 1] : facts_.now;
+  }
+
   bool fair(std::span<const TraceEvent> given, const Execution& run) const {
     const std::int64_t from = window_start();
     std::size_t in_window = 0, executed_in_window = 0;
     for (const TraceEvent& e : given) in_window += e.at >= from;
     for (const TraceEvent& e : run.executed) executed_in_window += e.at >= from;
     if (in_window != executed_in_window) return false;
-    for (const auto& m : world().in_flight()) {
-      const auto& sent = facts_.sent_at[m.id.from][m.id.to];
-      if (m.id.seq >= 1 && m.id.seq <= sent.size() && sent[m.id.seq - 1] < from) return false;
-    }
+    if (slowest_ < 0) return true;  // nothing learned: only the window rule
+    if (facts_.slowest > slowest_) return false;
+    for (const auto& m : world().in_flight())
+      if (check_at_ - sent_at(m.id) > slowest_) return false;
     return true;
   }
 
@@ -146,6 +166,7 @@ class TimedExecutor {
   Executor<P, Invariants> executor_;
   TraceHeader::Timed timed_;
   std::int64_t check_at_;
+  std::int64_t slowest_ = -1;  // learn_fairness()
   Facts facts_;
 };
 

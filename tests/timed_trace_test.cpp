@@ -105,8 +105,10 @@ void expect_one_minimal(const std::string& path) {
   using Timed = TimedExecutor<Raft, RaftInvariants>;
   Timed executor(trace.header, trace.liveness_check_at, "");
   std::size_t pinned = 0;
-  if (executor.checks_liveness())
+  if (executor.checks_liveness()) {
     for (const TraceEvent& e : trace.events) pinned += e.at >= executor.window_start();
+    executor.learn_fairness(trace.events);
+  }
   Shrinker<Raft, RaftInvariants, Timed> shrinker(executor, trace.violation->invariant, pinned);
   EXPECT_TRUE(shrinker.violates(trace.events, nullptr));
   for (std::size_t i = 0; i + pinned < trace.events.size(); ++i) {
