@@ -194,6 +194,7 @@ std::string reproduce(const SimulateRequest& request, const std::string& file, c
                       std::uint64_t seed) {
   std::string command = fmt::format("skiff simulate {}", file);
   if (request.protocol != "raft") command += " --protocol " + request.protocol;
+  for (const std::string& bug : request.bugs) command += " --bug " + bug;
   for (const std::string& v : extra) command += " --variant " + v;
   command += fmt::format(" --seed {} --runs 1", seed);
   return command;
