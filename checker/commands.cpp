@@ -257,19 +257,25 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
   Trace trace = read_trace_file(path);
   const ProtocolDriver& driver = protocol_of(trace, path);
   const ProtocolInfo& info = driver.info();
-  fmt::print(out, "replay {}: {}, {} nodes, bugs {}, {} events\n", path, info.name, trace.header.nodes,
+  if (!html_path.empty() && trace.header.timed)
+    throw InputError(fmt::format("{}--html does not show timed traces (replay without it)",
+                                 trace_location(path, trace.header.timed_line)));
+  fmt::print(out, "replay {}: {}, {} nodes, bugs {}, {} events{}\n", path, info.name, trace.header.nodes,
              trace.header.bugs.empty() ? "none" : fmt::format("{}", fmt::join(trace.header.bugs, ",")) +
                  (trace.header.variants.empty()
                       ? ""
                       : fmt::format(", variants {}", fmt::join(trace.header.variants, " "))),
-             trace.events.size());
+             trace.events.size(),
+             trace.header.timed ? fmt::format(", timed (scenario {})", trace.header.timed->scenario) : "");
   std::size_t number = 0;
   ReplayObserver observer = [&](const TraceEvent& event, const std::vector<std::string>& states) {
-    fmt::print(out, "{:4} {}\n", ++number, format_event(event.event, event.detail));
+    fmt::print(out, "{:4} {}\n", ++number, format_trace_event(event));
     if (!verbose) return;
     for (const std::string& state : states) fmt::print(out, "       {}\n", state);
   };
   ReplayReport report = driver.replay(trace, path, observer);
+  if (trace.liveness_check_at >= 0 && !report.divergence && report.events_replayed == trace.events.size())
+    fmt::print(out, "{:4} {} liveness-check\n", ++number, format_millis(trace.liveness_check_at));
   if (!html_path.empty()) write_text_file(html_path, build_html_page(driver, trace, path));
 
   // An event's line; a trace without events has only its footer to point at.
@@ -282,7 +288,10 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
     return kExitDivergence;
   }
   if (report.violation) {
-    const int line = line_of(report.events_replayed - 1);
+    // A liveness violation found at the check names the check's line.
+    const bool at_check = trace.liveness_check_line > 0 && report.events_replayed == trace.events.size() &&
+                          report.violation->invariant == "bounded-liveness";
+    const int line = at_check ? trace.liveness_check_line : line_of(report.events_replayed - 1);
     fmt::print(out, "violation {}: {}\n", report.violation->invariant, report.violation->explanation);
     if (report.events_replayed < trace.events.size()) {
       fmt::print(err, "skiff: {}:{}: the trace does not replay: {} is violated here, but the trace goes on\n",

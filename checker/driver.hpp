@@ -13,6 +13,7 @@
 #include "checker/model_checker.hpp"
 #include "checker/shrink.hpp"
 #include "checker/simulation.hpp"
+#include "checker/timed_replay.hpp"
 #include "checker/trace.hpp"
 #include "invariants/invariant.hpp"
 
@@ -119,6 +120,13 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return explore_seeds<P, Invariants>(config);
   }
 
+  // Whether the timed world runs it (what timed traces need: applied commands).
+  static constexpr bool kTimed = requires(const typename P::Node& node) { node.applied(); };
+  static std::string not_timed_message(const Trace& trace, const std::string& file) {
+    return fmt::format("{}{} has no timed runs, so no timed traces", trace_location(file, trace.header.timed_line),
+                       P::name);
+  }
+
   static constexpr bool kCheckable = requires(const typename P::Node& node, StateEncoder& encoder) {
     node.encode(encoder);
     node.epoch();
@@ -140,8 +148,6 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   ReplayReport replay(const Trace& trace, const std::string& file,
                       const ReplayObserver& observer) const override {
-    Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line),
-                                     trace_location(file, trace.header.variants_line));
     typename Executor<P, Invariants>::Observer each;
     if (observer) {
       each = [&](const TraceEvent& event, const World<P>& world) {
@@ -155,12 +161,27 @@ class ProtocolDriverFor final : public ProtocolDriver {
         observer(event, states);
       };
     }
-    Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+    const std::string where = trace_location(file, trace.header.bugs_line);
+    const std::string variant_where = trace_location(file, trace.header.variants_line);
+    Execution run;
+    if (trace.header.timed) {
+      if constexpr (kTimed) {
+        TimedExecutor<P, Invariants> executor(trace.header, trace.liveness_check_at, where, variant_where);
+        run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+      } else {
+        throw InputError(not_timed_message(trace, file));
+      }
+    } else {
+      Executor<P, Invariants> executor(trace.header, where, variant_where);
+      run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+    }
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
 
   ReplayReport replay_steps(const Trace& trace, const std::string& file,
                             const ReplayStepObserver& observer) const override {
+    if (trace.header.timed)
+      throw InputError(fmt::format("{}the trace viewer does not show timed traces", trace_location(file, trace.header.timed_line)));
     Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
     auto report = [&](const TraceEvent* event, const World<P>& world) {
       ReplayStep step;
@@ -194,6 +215,12 @@ class ProtocolDriverFor final : public ProtocolDriver {
     }
     header_options<P>(trace.header, trace_location(file, trace.header.bugs_line),
                       trace_location(file, trace.header.variants_line));  // names the line at fault
+    if (trace.header.timed) {
+      if constexpr (kTimed)
+        return shrink_timed(trace, file, stats);
+      else
+        throw InputError(not_timed_message(trace, file));
+    }
     Shrinker<P, Invariants> shrinker(trace.header, trace.violation->invariant,
                                      trace_location(file, trace.header.bugs_line));
     Execution run = shrinker.shrink(trace.events, stats);
@@ -220,6 +247,29 @@ class ProtocolDriverFor final : public ProtocolDriver {
   }
 
  private:
+  // A timed trace: a liveness trace's window stays (timed_replay.hpp), and so
+  // does its check line. Returns the trace unchanged if it does not violate
+  // its invariant under lenient replay (its window unfair, say).
+  Trace shrink_timed(const Trace& trace, const std::string& file, ShrinkStats& stats) const {
+    using Timed = TimedExecutor<P, Invariants>;
+    Timed executor(trace.header, trace.liveness_check_at, trace_location(file, trace.header.bugs_line),
+                   trace_location(file, trace.header.variants_line));
+    std::size_t pinned = 0;
+    if (executor.checks_liveness()) {
+      for (const TraceEvent& e : trace.events) pinned += e.at >= executor.window_start();
+      executor.learn_fairness(trace.events);
+    }
+    Shrinker<P, Invariants, Timed> shrinker(std::move(executor), trace.violation->invariant, pinned);
+    Execution run = shrinker.shrink(trace.events, stats);
+    if (!run.violation || run.violation->invariant != trace.violation->invariant) {
+      stats.events_after = trace.events.size();
+      return trace;
+    }
+    Trace out{trace.header, std::move(run.executed), std::move(run.violation)};
+    out.liveness_check_at = trace.liveness_check_at;
+    return out;
+  }
+
   ProtocolInfo info_;
 };
 

@@ -188,6 +188,12 @@ int run(int argc, char** argv) {
     simulate_command->add_flag("--json", simulate.json, "one JSON object on stdout");
     simulate_command->add_flag("--markdown", simulate.markdown, "one Markdown table row per scenario and variant set");
     simulate_command->add_option("--svg", simulate.svg_path, "draw the first run: roles, terms and commits over time");
+    simulate_command->add_option("--bug", simulate.bugs, "seed this bug (repeatable)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    simulate_command->add_option("--out", simulate.out_dir, "where the traces of violations go")
+        ->capture_default_str();
   }
 
   try {

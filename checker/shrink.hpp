@@ -1,6 +1,9 @@
 // Shrinking a violating trace: delta debugging over its events, then single
 // and paired event removal to a fixpoint, so that the result is 1-minimal:
 // removing any one event (and replaying the rest leniently) loses the violation.
+// The executor is Executor (simulation.hpp) or anything with its execute();
+// the last `pinned` events are never removed (a timed liveness trace's window,
+// timed_replay.hpp), and 1-minimality is over the others.
 #pragma once
 
 #include <span>
@@ -17,11 +20,13 @@ struct ShrinkStats {
   std::size_t replays = 0;
 };
 
-template <class P, class Invariants>
+template <class P, class Invariants, class Exec = Executor<P, Invariants>>
 class Shrinker {
  public:
   Shrinker(const TraceHeader& header, std::string invariant, const std::string& where)
       : executor_(header, where), invariant_(std::move(invariant)) {}
+  Shrinker(Exec executor, std::string invariant, std::size_t pinned)
+      : executor_(std::move(executor)), invariant_(std::move(invariant)), pinned_(pinned) {}
 
   // Returns the shrunk run (events described, and the violation they end in),
   // or the input unchanged if it does not violate the invariant when
@@ -55,8 +60,8 @@ class Shrinker {
   // violation stays; refine the chunks when none can go.
   void delta_debug(std::vector<TraceEvent>& events) {
     std::size_t chunks = 2;
-    while (events.size() >= 2) {
-      const std::size_t size = events.size();
+    while (removable(events) >= 2) {
+      const std::size_t size = removable(events);
       bool reduced = false;
       for (std::size_t c = 0; c < chunks && !reduced; ++c) {
         const std::size_t begin = size * c / chunks, end = size * (c + 1) / chunks;
@@ -80,7 +85,7 @@ class Shrinker {
     bool changed = true;
     while (changed) {
       changed = false;
-      for (std::size_t i = 0; i < events.size();) {
+      for (std::size_t i = 0; i < removable(events);) {
         std::vector<TraceEvent> candidate = events;
         candidate.erase(candidate.begin() + std::ptrdiff_t(i));
         if (violates(candidate, &events)) {
@@ -97,8 +102,8 @@ class Shrinker {
   // window. Returns whether anything was removed.
   bool remove_pairs_of_events(std::vector<TraceEvent>& events) {
     constexpr std::size_t kWindow = 24;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      for (std::size_t j = i + 1; j < events.size() && j <= i + kWindow; ++j) {
+    for (std::size_t i = 0; i < removable(events); ++i) {
+      for (std::size_t j = i + 1; j < removable(events) && j <= i + kWindow; ++j) {
         std::vector<TraceEvent> candidate = events;
         candidate.erase(candidate.begin() + std::ptrdiff_t(j));
         candidate.erase(candidate.begin() + std::ptrdiff_t(i));
@@ -108,8 +113,14 @@ class Shrinker {
     return false;
   }
 
-  Executor<P, Invariants> executor_;
+  // The events that may be removed: all but the pinned tail.
+  std::size_t removable(const std::vector<TraceEvent>& events) const {
+    return events.size() > pinned_ ? events.size() - pinned_ : 0;
+  }
+
+  Exec executor_;
   std::string invariant_;
+  std::size_t pinned_ = 0;
   std::size_t replays_ = 0;
 };
 

@@ -5,13 +5,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "checker/commands.hpp"
+#include "checker/driver.hpp"
 #include "checker/errors.hpp"
 #include "checker/scenario.hpp"
 #include "checker/simulation.hpp"
+#include "checker/timed_replay.hpp"
 #include "checker/timed_world.hpp"
 #include "checker/trace.hpp"
 #include "invariants/raft_invariants.hpp"
@@ -27,8 +31,12 @@ struct TimedProtocol {
   std::string_view name;
   std::vector<std::string> (*timer_names)();
   // Runs `runs` seeds from `seed`; the first run records roles for a picture.
-  std::vector<TimedRunStats> (*simulate)(const Scenario&, const std::vector<std::string>& variants,
-                                         std::uint64_t seed, std::uint64_t runs, bool record_first);
+  std::vector<TimedRunStats> (*simulate)(const Scenario&, const std::vector<std::string>& bugs,
+                                         const std::vector<std::string>& variants, std::uint64_t seed,
+                                         std::uint64_t runs, bool record_first);
+  // The run of one seed again, recording its events: the trace of its
+  // violation of `invariant` (timed_replay.hpp), described by the world.
+  Trace (*trace_of)(const Scenario&, const TraceHeader& header, const std::string& invariant);
 };
 
 template <class P, class Invariants>
@@ -39,8 +47,9 @@ std::vector<std::string> timer_names_of() {
 }
 
 template <class P, class Invariants>
-std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vector<std::string>& variants,
-                                         std::uint64_t seed, std::uint64_t runs, bool record_first) {
+std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vector<std::string>& bugs,
+                                         const std::vector<std::string>& variants, std::uint64_t seed,
+                                         std::uint64_t runs, bool record_first) {
   Scenario scenario = given;
   if (scenario.nodes < P::min_nodes || scenario.nodes > P::max_nodes)
     throw InputError(fmt::format("{}{} runs with {} to {} nodes, not {}",
@@ -48,7 +57,7 @@ std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vecto
                                  P::max_nodes, scenario.nodes));
   fill_default_timers<P>(scenario);
   const std::string where = trace_location(scenario.file, scenario.variants_line);
-  const auto options = make_options<P>({}, variants, scenario.nodes, where, where);
+  const auto options = make_options<P>(bugs, variants, scenario.nodes, "--bug: ", where);
   std::vector<TimedRunStats> all;
   for (std::uint64_t r = 0; r < runs; ++r) {
     TimedWorld<P, Invariants> world(scenario, options, record_first && r == 0);
@@ -57,9 +66,25 @@ std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vecto
   return all;
 }
 
+template <class P, class Invariants>
+Trace trace_with(const Scenario& given, const TraceHeader& header, const std::string& invariant) {
+  Scenario scenario = given;
+  fill_default_timers<P>(scenario);
+  const auto options = make_options<P>(header.bugs, header.variants, scenario.nodes, "--bug: ", "--variant: ");
+  TimedWorld<P, Invariants> world(scenario, options);
+  std::vector<TraceEvent> events;
+  world.record(&events);
+  const TimedRunStats stats = world.run(header.seed);
+  if (stats.liveness_violation && invariant == stats.liveness_violation->invariant) {
+    events.resize(stats.liveness_events);
+    return make_timed_trace<P, Invariants>(header, events, stats.liveness_violation_at);
+  }
+  return make_timed_trace<P, Invariants>(header, events, -1);
+}
+
 const TimedProtocol kTimedProtocols[] = {
     {"raft", timer_names_of<raft::Protocol, invariants::RaftInvariants>,
-     simulate_with<raft::Protocol, invariants::RaftInvariants>},
+     simulate_with<raft::Protocol, invariants::RaftInvariants>, trace_with<raft::Protocol, invariants::RaftInvariants>},
 };
 
 const TimedProtocol& timed_protocol(const std::string& name) {
@@ -169,6 +194,7 @@ std::string reproduce(const SimulateRequest& request, const std::string& file, c
                       std::uint64_t seed) {
   std::string command = fmt::format("skiff simulate {}", file);
   if (request.protocol != "raft") command += " --protocol " + request.protocol;
+  for (const std::string& bug : request.bugs) command += " --bug " + bug;
   for (const std::string& v : extra) command += " --variant " + v;
   command += fmt::format(" --seed {} --runs 1", seed);
   return command;
@@ -179,6 +205,60 @@ std::vector<std::pair<const Violation*, Micros>> violations_of(const TimedRunSta
   if (r.violation) all.emplace_back(&*r.violation, r.violation_at);
   if (r.liveness_violation) all.emplace_back(&*r.liveness_violation, r.liveness_violation_at);
   return all;
+}
+
+// ---- traces ---------------------------------------------------------------------
+
+// A name for file names and the trace's 'timed' line: the scenario's name (or
+// its file's stem), with anything but letters, digits, '.', '_' and '-' as '-'.
+std::string scenario_tag(const Scenario& scenario) {
+  std::string tag = scenario.name.empty() ? std::filesystem::path(scenario.file).stem().string() : scenario.name;
+  if (tag.empty()) tag = "scenario";
+  for (char& c : tag)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '-';
+  return tag;
+}
+
+struct Written {
+  std::string path;
+  std::size_t events = 0;
+};
+
+// The first run violating each invariant, per scenario and variant set, as a
+// trace in `dir`, replayed before it is reported. Key: (summary, invariant).
+std::map<std::pair<std::size_t, std::string>, Written> write_traces(const TimedProtocol& protocol,
+                                                                    const std::vector<Summary>& summaries,
+                                                                    const SimulateRequest& request) {
+  std::map<std::pair<std::size_t, std::string>, Written> written;
+  const ProtocolDriver* driver = find_protocol(protocol.name);
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    const Summary& s = summaries[i];
+    const Scenario& scenario = *s.scenario;
+    for (const TimedRunStats& r : s.runs)
+      for (const auto& [v, at] : violations_of(r)) {
+        const auto key = std::make_pair(i, v->invariant);
+        if (written.count(key)) continue;
+        const std::uint32_t all = kMaxBudget;
+        TraceHeader header{std::string(protocol.name), scenario.nodes, request.bugs, r.seed,
+                           Budgets{all, all, all, all, all, all}};
+        header.variants = s.variants;
+        header.timed = TraceHeader::Timed{scenario_tag(scenario), scenario.liveness.enabled,
+                                          scenario.liveness.stable_for, scenario.liveness.within};
+        const Trace trace = protocol.trace_of(scenario, header, v->invariant);
+        if (!trace.violation || trace.violation->invariant != v->invariant)
+          throw std::runtime_error(fmt::format("internal error: seed {} of {} did not violate {} again", r.seed,
+                                               scenario.file, v->invariant));
+        std::string name = scenario_tag(scenario);
+        for (auto it = s.variants.begin() + std::ptrdiff_t(scenario.variants.size()); it != s.variants.end(); ++it)
+          name += "+" + *it;
+        const std::string path = (std::filesystem::path(request.out_dir) /
+                                  fmt::format("{}-{}-{}.trace", name, r.seed, v->invariant)).string();
+        write_text_file(path, format_trace(trace));
+        verify_written_trace(*driver, path);
+        written[key] = Written{path, trace.events.size()};
+      }
+  }
+  return written;
 }
 
 // ---- the picture ---------------------------------------------------------------
@@ -238,6 +318,11 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
   if (request.runs == 0) throw InputError("--runs: must be at least 1");
   if (request.runs > 1000000) throw InputError("--runs: at most 1000000");
   if (request.scenarios.empty()) throw InputError("simulate needs a scenario file");
+  make_options<raft::Protocol>(request.bugs, "--bug: ");
+  std::error_code ignored;
+  std::filesystem::create_directories(request.out_dir, ignored);
+  if (!std::filesystem::is_directory(request.out_dir))
+    throw InputError(fmt::format("--out: {}: not a directory", request.out_dir));
   const std::vector<std::string> timer_names = protocol.timer_names();
 
   // Variant sets: --compare "a+b" ("-": none), or just --variant.
@@ -273,27 +358,31 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
       }
       const bool draw = !request.svg_path.empty() && summaries.empty();
       summaries.push_back(
-          summarise(scenario, variants, protocol.simulate(scenario, variants, request.seed, request.runs, draw)));
+          summarise(scenario, variants,
+                    protocol.simulate(scenario, request.bugs, variants, request.seed, request.runs, draw)));
     }
   }
 
   if (!request.svg_path.empty()) write_text_file(request.svg_path, svg_of(summaries.front()));
 
+  const auto traces = write_traces(protocol, summaries, request);
   bool violated = false;
   for (const Summary& s : summaries)
     for (const TimedRunStats& r : s.runs) violated |= bool(r.violation) || bool(r.liveness_violation);
 
   if (request.json) {
     nlohmann::json all = nlohmann::json::array();
-    for (const Summary& s : summaries) {
+    for (std::size_t i = 0; i < summaries.size(); ++i) {
+      const Summary& s = summaries[i];
       nlohmann::json metrics = nlohmann::json::object();
       for (const Metric& m : kMetrics) {
         const Spread& v = s.metrics.at(m.key);
         metrics[std::string(m.key)] = {{"median", v.median}, {"p5", v.p5}, {"p95", v.p95}, {"runs", v.count}};
       }
       nlohmann::json violations = nlohmann::json::array();
+      std::map<std::string, bool> traced;  // the first run violating each invariant has a trace
       for (const TimedRunStats& r : s.runs)
-        for (const auto& [v, at] : violations_of(r))
+        for (const auto& [v, at] : violations_of(r)) {
           violations.push_back({{"seed", r.seed},
                                 {"invariant", v->invariant},
                                 {"explanation", v->explanation},
@@ -303,6 +392,13 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
                                                                                      std::ptrdiff_t(s.scenario->variants.size()),
                                                                                  s.variants.end()),
                                                         r.seed)}});
+          if (!traced[v->invariant]) {
+            traced[v->invariant] = true;
+            const Written& w = traces.at({i, v->invariant});
+            violations.back()["trace"] = w.path;
+            violations.back()["trace_events"] = w.events;
+          }
+        }
       all.push_back({{"scenario", s.scenario->file},
                      {"name", s.scenario->name},
                      {"protocol", request.protocol},
@@ -325,7 +421,8 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
                "dropped | violations |\n");
     fmt::print(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   }
-  for (const Summary& s : summaries) {
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    const Summary& s = summaries[i];
     const auto& m = s.metrics;
     auto med = [&](std::string_view key) {
       const Spread& v = m.at(key);
@@ -378,6 +475,9 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
                                std::vector<std::string>(s.variants.begin() + std::ptrdiff_t(s.scenario->variants.size()),
                                                         s.variants.end()),
                                r.seed));
+          const Written& w = traces.at({i, v->invariant});
+          fmt::print(out, "    trace: {} ({} events)\n    replay: skiff replay {} --verbose\n", w.path, w.events,
+                     w.path);
         }
       fmt::print(out, "  {}\n", violation_text);
     }

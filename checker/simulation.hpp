@@ -170,7 +170,7 @@ class Executor {
         out.divergence = Divergence{i, given.line, why_not(given)};
         return out;
       }
-      TraceEvent done{*event, {}, given.line};
+      TraceEvent done{*event, {}, given.line, given.at};
       if (describe) done.detail = detail_of(*event);
       if (mode == ExecuteMode::Strict && !given.detail.empty() && describe && done.detail != given.detail) {
         out.divergence = Divergence{i, given.line,

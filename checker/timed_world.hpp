@@ -18,6 +18,11 @@
 //   the node's leader hint on a refusal, and retry at the next node after a
 //   timeout. A command is committed when some node applies it.
 // - After every event that changes a node, every safety invariant is checked.
+// - With record(), a run also writes down what happened as trace events in
+//   the untimed world's vocabulary (docs/trace-format.md, "Timed traces"):
+//   deliveries, losses, timer firings, client commands, crashes, restarts,
+//   and a cut or heal whenever whether one node reaches another changes, so
+//   that the untimed world replays the same run event for event.
 #pragma once
 
 #include <algorithm>
@@ -31,7 +36,9 @@
 
 #include <fmt/format.h>
 
+#include "checker/liveness.hpp"
 #include "checker/scenario.hpp"
+#include "checker/trace.hpp"
 #include "invariants/invariant.hpp"
 #include "protocols/protocol.hpp"
 
@@ -55,6 +62,7 @@ struct TimedRunStats {
   // The first bounded-liveness violation; the run goes on after it.
   std::optional<Violation> liveness_violation;
   Micros liveness_violation_at = -1;
+  std::size_t liveness_events = 0;  // with record(): events recorded when it was found
 
   // For pictures: per node, (time, role, epoch) whenever either changes; and
   // the times of commits.
@@ -107,6 +115,9 @@ class TimedWorld {
   Command next_command() const { return next_command_; }
   Micros now() const { return now_; }
 
+  // Records the events of the next run() into `events` (nullptr: stop).
+  void record(std::vector<TraceEvent>* events) { record_ = events; }
+
   // Runs the scenario with one seed to its end (or its first violation).
   TimedRunStats run(std::uint64_t seed) {
     reset(seed);
@@ -143,6 +154,7 @@ class TimedWorld {
     int client = 0;                // Client*: which client; Timeline: which action
     Command command = 0;           // ClientArrive
     std::uint32_t attempt = 0;     // ClientTimeout, ClientReply
+    std::uint32_t seq = 0;         // Deliver: the message's number on its channel (trace ids)
     int hint = -1;                 // ClientReply: the node the refusing node believes leads
     Message message;               // Deliver
   };
@@ -243,6 +255,8 @@ class TimedWorld {
     for (int i = 0; i < node_count_; ++i) nodes_.emplace_back(NodeIndex(i), node_count_, options_);
     armed_.fill(0);
     for (auto& g : generation_) g.fill(0);
+    for (auto& row : sent_) row.fill(0);
+    for (auto& row : mirrored_down_) row.fill(false);
     applied_seen_.fill(0);
     candidate_.fill(false);
     candidate_epoch_.fill(0);
@@ -256,6 +270,7 @@ class TimedWorld {
     stable_since_ = 0;
     stability_ = 0;
     network_changed();
+    record_reachability();  // links that do not exist or are down from the start
     waiting_.clear();
     for (int i = 0; i < node_count_; ++i) {
       begin(NodeIndex(i));
@@ -319,6 +334,7 @@ class TimedWorld {
 
   void send(NodeIndex from, NodeIndex to, const Message& message) {
     stats_.messages_sent += 1;
+    const std::uint32_t seq = ++sent_[from][to];  // lost messages are numbered too, as in the untimed world
     const int path = route(from, to);
     if (path == -2) {
       stats_.messages_dropped += 1;
@@ -339,12 +355,14 @@ class TimedWorld {
     }
     if (lost) {
       stats_.messages_dropped += 1;
+      record_message(EventKind::Drop, from, to, seq);
       return;
     }
     Pending deliver;
     deliver.kind = Kind::Deliver;
     deliver.from = from;
     deliver.to = to;
+    deliver.seq = seq;
     deliver.at = now_ + std::max<Micros>(delay, 0);
     deliver.message = message;
     schedule(std::move(deliver));
@@ -357,9 +375,11 @@ class TimedWorld {
       case Kind::Deliver: {
         if (crashed(event.to) || !reachable(event.from, event.to)) {
           stats_.messages_dropped += 1;
+          record_message(EventKind::Drop, event.from, event.to, event.seq);
           return kNoNode;
         }
         stats_.messages_delivered += 1;
+        record_message(EventKind::Deliver, event.from, event.to, event.seq);
         begin(event.to);
         nodes_[event.to].on_message(event.from, event.message, effects_);
         dispatch(event.to);
@@ -369,6 +389,13 @@ class TimedWorld {
         const NodeIndex n = event.to;
         if (crashed(n) || generation_[n][event.timer] != event.generation || !(armed_[n] & (1u << event.timer)))
           return kNoNode;
+        if (record_) {
+          Event e;
+          e.kind = EventKind::Timer;
+          e.node = n;
+          e.timer = event.timer;
+          record_event(e);
+        }
         begin(n);
         nodes_[n].on_timer(event.timer, effects_);
         dispatch(n, event.timer);
@@ -393,11 +420,13 @@ class TimedWorld {
       case Kind::Timeline: {
         const int touched = apply_action(std::size_t(event.client));
         network_changed();
+        record_reachability();
         return touched;
       }
       case Kind::Restart: {
         const int touched = restart(event.to);
         network_changed();
+        record_reachability();
         return touched;
       }
       case Kind::LivenessCheck: check_liveness(event.attempt); return kNoNode;
@@ -439,6 +468,13 @@ class TimedWorld {
     if (c.command != event.command || c.attempt != event.attempt) return kNoNode;
     const NodeIndex n = event.to;
     if (crashed(n)) return kNoNode;  // the client will time out
+    if (record_) {
+      Event e;
+      e.kind = EventKind::Client;
+      e.node = n;
+      e.command = event.command;
+      record_event(e);
+    }
     begin(n);
     const bool accepted = nodes_[n].on_client_command(event.command, effects_);
     dispatch(n);
@@ -577,6 +613,7 @@ class TimedWorld {
       stats_.elections_lost += 1;
       candidate_[n] = false;
     }
+    record_node(EventKind::Crash, n);
     crashed_ |= std::uint8_t(1u << n);
     armed_[n] = 0;
     for (auto& g : generation_[n]) g += 1;
@@ -587,6 +624,7 @@ class TimedWorld {
 
   int restart(NodeIndex n) {
     if (!crashed(n)) return kNoNode;
+    record_node(EventKind::Restart, n);
     crashed_ &= std::uint8_t(~(1u << n));
     begin(n);
     nodes_[n].restart(effects_);
@@ -610,26 +648,11 @@ class TimedWorld {
     schedule(std::move(check));
   }
 
-  // The largest set of live nodes that all reach each other both ways.
+  // The largest set of live nodes that all reach each other both ways (liveness.hpp).
   std::uint32_t connected_majority() const {
-    std::uint32_t best = 0;
-    for (std::uint32_t set = 1; set < (1u << node_count_); ++set) {
-      if (std::popcount(set) <= std::popcount(best)) continue;
-      bool ok = true;
-      for (int a = 0; a < node_count_ && ok; ++a) {
-        if (!(set & (1u << a))) continue;
-        if (crashed(NodeIndex(a))) ok = false;
-        for (int b = 0; b < node_count_ && ok; ++b)
-          if (a != b && (set & (1u << b)) && !reachable(NodeIndex(a), NodeIndex(b))) ok = false;
-      }
-      if (ok) best = set;
-    }
-    int voters = 0, in_set = 0;
-    for (int i = 0; i < node_count_; ++i) {
-      voters += votes(NodeIndex(i));
-      in_set += votes(NodeIndex(i)) && (best & (1u << i));
-    }
-    return in_set >= voters / 2 + 1 ? best : 0;
+    return skiff::connected_majority(
+        node_count_, [&](NodeIndex n) { return crashed(n); },
+        [&](NodeIndex a, NodeIndex b) { return reachable(a, b); }, [&](NodeIndex n) { return votes(n); });
   }
 
   void check_liveness(std::uint32_t stability) {
@@ -638,15 +661,45 @@ class TimedWorld {
     if (!group) return;
     const Micros from = stable_since_ + scenario_.liveness.stable_for;
     if (last_commit_ >= from) return;
-    std::string nodes;
-    for (int i = 0; i < node_count_; ++i)
-      if (group & (1u << i)) nodes += fmt::format("{}{}", nodes.empty() ? "" : ",", i + 1);
-    stats_.liveness_violation = Violation{
-        "bounded-liveness",
-        fmt::format("the network has not changed since {:.1f} ms and nodes {} are connected, but no command "
-                    "committed between {:.1f} ms and {:.1f} ms",
-                    double(stable_since_) / 1000, nodes, double(from) / 1000, double(now_) / 1000)};
+    stats_.liveness_violation = liveness_violation(stable_since_, group, from, now_, node_count_);
     stats_.liveness_violation_at = now_;
+    if (record_) stats_.liveness_events = record_->size();
+  }
+
+  // ---- recording -------------------------------------------------------------
+  void record_event(const Event& e) {
+    if (record_) record_->push_back(TraceEvent{e, {}, 0, now_});
+  }
+  void record_node(EventKind kind, NodeIndex n) {
+    if (!record_) return;
+    Event e;
+    e.kind = kind;
+    e.node = n;
+    record_event(e);
+  }
+  void record_message(EventKind kind, NodeIndex from, NodeIndex to, std::uint32_t seq) {
+    if (!record_) return;
+    Event e;
+    e.kind = kind;
+    e.message = MessageId{from, to, 0, seq};
+    record_event(e);
+  }
+  // A cut or heal for each ordered pair of nodes whose reachability changed
+  // since the last call: the untimed world's links mirror route() != none.
+  void record_reachability() {
+    if (!record_) return;
+    for (int a = 0; a < node_count_; ++a)
+      for (int b = 0; b < node_count_; ++b) {
+        if (a == b) continue;
+        const bool down = !reachable(NodeIndex(a), NodeIndex(b));
+        if (down == mirrored_down_[a][b]) continue;
+        mirrored_down_[a][b] = down;
+        Event e;
+        e.kind = down ? EventKind::Cut : EventKind::Heal;
+        e.node = NodeIndex(a);
+        e.peer = NodeIndex(b);
+        record_event(e);
+      }
   }
 
   // ---- observing -----------------------------------------------------------
@@ -762,6 +815,9 @@ class TimedWorld {
   std::vector<Command> waiting_;
   Effects<Message> effects_;
   Invariants invariants_;
+  std::vector<TraceEvent>* record_ = nullptr;
+  std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};  // messages numbered per channel
+  std::array<std::array<bool, kMaxNodes>, kMaxNodes> mirrored_down_{};  // as the recorded cuts and heals say
 };
 
 }  // namespace skiff

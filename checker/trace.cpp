@@ -40,6 +40,16 @@ std::string format_event(const Event& e, std::string_view detail) {
   return "?";
 }
 
+std::string format_millis(std::int64_t micros) {
+  if (micros % 1000 == 0) return fmt::format("{}", micros / 1000);
+  return fmt::format("{}.{:03}", micros / 1000, micros % 1000);
+}
+
+std::string format_trace_event(const TraceEvent& e) {
+  if (e.at < 0) return format_event(e.event, e.detail);
+  return fmt::format("{} {}", format_millis(e.at), format_event(e.event, e.detail));
+}
+
 std::string format_trace(const Trace& t) {
   std::string out;
   auto it = std::back_inserter(out);
@@ -49,12 +59,20 @@ std::string format_trace(const Trace& t) {
   fmt::format_to(it, "bugs {}\n", t.header.bugs.empty() ? "-" : fmt::format("{}", fmt::join(t.header.bugs, ",")));
   if (!t.header.variants.empty()) fmt::format_to(it, "variants {}\n", fmt::join(t.header.variants, " "));
   fmt::format_to(it, "seed {}\n", t.header.seed);
-  fmt::format_to(it, "budgets {}\n", format_budgets(t.header.budgets));
+  if (const auto& timed = t.header.timed) {
+    fmt::format_to(it, "timed scenario={}", timed->scenario);
+    if (timed->liveness)
+      fmt::format_to(it, " stable-for={} within={}", format_millis(timed->stable_for), format_millis(timed->within));
+    out += '\n';
+  } else {
+    fmt::format_to(it, "budgets {}\n", format_budgets(t.header.budgets));
+  }
   out += "events\n";
   for (const TraceEvent& e : t.events) {
-    out += format_event(e.event, e.detail);
+    out += format_trace_event(e);
     out += '\n';
   }
+  if (t.liveness_check_at >= 0) fmt::format_to(it, "{} liveness-check\n", format_millis(t.liveness_check_at));
   if (t.violation)
     fmt::format_to(it, "violation {}: {}\n", t.violation->invariant, t.violation->explanation);
   else
@@ -108,13 +126,45 @@ class Parser {
       line_after_bugs = next_line("the 'seed' line");
     }
     t.header.seed = parse_u64(key_value(line_after_bugs, "seed"), "seed");
-    t.header.budgets = parse_budgets(expect_key("budgets"));
+    line = next_line("the 'budgets' line");
+    if (split_first(line).first == "timed") {
+      t.header.timed = parse_timed(split_first(line).second);
+      t.header.timed_line = line_number_;
+      const std::uint32_t all = kMaxBudget;
+      t.header.budgets = Budgets{all, all, all, all, all, all};
+    } else {
+      t.header.budgets = parse_budgets(key_value(line, "budgets"));
+    }
     if (next_line("the 'events' line") != "events") fail("expected 'events'");
     nodes_ = t.header.nodes;
+    const bool timed = t.header.timed.has_value();
+    std::int64_t last_time = 0;
 
     for (;;) {
       line = next_line("the footer ('violation ...' or 'no-violation', then 'end')");
       t.footer_line = line_number_;
+      if (timed && !line.starts_with("violation ") && line != "no-violation") {
+        // "TIME EVENT ...", or "TIME liveness-check" just before the footer.
+        auto [time, rest] = split_first(line);
+        const std::int64_t at = parse_time(time);
+        if (at < last_time)
+          fail(fmt::format("time {} is earlier than the line before it ({})", time, format_millis(last_time)));
+        last_time = at;
+        if (rest == "liveness-check") {
+          if (!t.header.timed->liveness) fail("'liveness-check' in a trace whose 'timed' line has no liveness bounds");
+          t.liveness_check_at = at;
+          t.liveness_check_line = line_number_;
+          line = next_line("the footer ('violation ...' or 'no-violation', then 'end')");
+          t.footer_line = line_number_;
+          if (!line.starts_with("violation ") && line != "no-violation")
+            fail("expected the footer after 'liveness-check'");
+        } else {
+          if (rest.empty()) fail(fmt::format("expected an event after the time '{}'", time));
+          t.events.push_back(parse_event(rest));
+          t.events.back().at = at;
+          continue;
+        }
+      }
       if (line == "no-violation") break;
       if (line.starts_with("violation ")) {
         std::string_view rest = line.substr(10);
@@ -199,6 +249,54 @@ class Parser {
     if (value < std::uint64_t(low) || value > std::uint64_t(high))
       fail(fmt::format("{} {} is out of range ({} to {})", what, value, low, high));
     return int(value);
+  }
+
+  // Milliseconds: digits, then optionally '.' and one to three digits.
+  std::int64_t parse_time(std::string_view s) {
+    const auto dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    auto digits = [](std::string_view d) {
+      return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    if (!digits(whole) || whole.size() > 12 || (dot != std::string_view::npos && (!digits(fraction) || fraction.size() > 3)))
+      fail(fmt::format("bad time '{}': expected milliseconds, such as 12 or 12.345", s));
+    std::int64_t micros = 0;
+    for (char c : whole) micros = micros * 10 + (c - '0');
+    micros *= 1000;
+    std::int64_t scale = 100;
+    for (char c : fraction) micros += (c - '0') * scale, scale /= 10;
+    return micros;
+  }
+
+  // "scenario=NAME [stable-for=MS within=MS]"
+  TraceHeader::Timed parse_timed(std::string_view s) {
+    TraceHeader::Timed timed;
+    bool scenario = false, stable = false, within = false;
+    while (!s.empty()) {
+      auto [item, rest] = split_first(s);
+      s = rest;
+      const auto eq = item.find('=');
+      if (eq == std::string_view::npos) fail(fmt::format("bad 'timed' item '{}': expected NAME=VALUE", item));
+      const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+      if (key == "scenario" && !scenario) {
+        if (value.empty()) fail("empty scenario name");
+        timed.scenario = std::string(value);
+        scenario = true;
+      } else if (key == "stable-for" && !stable) {
+        timed.stable_for = parse_time(value);
+        stable = true;
+      } else if (key == "within" && !within) {
+        timed.within = parse_time(value);
+        within = true;
+      } else {
+        fail(fmt::format("unknown or repeated 'timed' item '{}'", key));
+      }
+    }
+    if (!scenario) fail("'timed' needs scenario=NAME");
+    if (stable != within) fail("'timed' needs both stable-for and within, or neither");
+    timed.liveness = stable;
+    return timed;
   }
 
   Budgets parse_budgets(std::string_view s) {

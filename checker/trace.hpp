@@ -31,12 +31,22 @@ struct TraceHeader {
   // is written only when there are some, and may be absent.
   std::vector<std::string> variants = {};
   int variants_line = 0;
+  // A timed trace (written by `skiff simulate`) has a 'timed' line instead of
+  // 'budgets'; its budgets are then all kMaxBudget.
+  struct Timed {
+    std::string scenario;  // for people: the scenario the run came from
+    bool liveness = false;  // whether the bounded-liveness invariant applies
+    std::int64_t stable_for = 0, within = 0;  // its bounds, virtual microseconds
+  };
+  std::optional<Timed> timed = {};
+  int timed_line = 0;
 };
 
 struct TraceEvent {
   Event event;
   std::string detail;  // message events: the message's text; timers: the timer's name
   int line = 0;        // where it was read from, 0 if it was not read
+  std::int64_t at = -1;  // timed traces: when it happened, virtual microseconds; -1 in untimed ones
 };
 
 struct Trace {
@@ -44,12 +54,22 @@ struct Trace {
   std::vector<TraceEvent> events;
   std::optional<Violation> violation;  // the footer; none means the run ends without one
   int footer_line = 0;                  // where the footer was read from, 0 if not read
+  // Timed traces: when the bounded-liveness invariant is checked, after the
+  // last event (the 'TIME liveness-check' line); -1 if it is not.
+  std::int64_t liveness_check_at = -1;
+  int liveness_check_line = 0;
 };
 
 // "deliver 1->2#3 AppendEntries t1 ..." / "timer 1 election" / "cut 1->2" / "client 2 7"
 std::string format_event(const Event& event, std::string_view detail);
 std::string format_message_id(const MessageId& id);  // "1->2#3", a duplicate "1->2#3.1"
 std::string format_trace(const Trace& trace);
+// An event's line as the trace has it: in a timed trace, its time first.
+std::string format_trace_event(const TraceEvent& event);
+
+// Virtual microseconds as a trace writes them: milliseconds, with a fraction
+// of three digits when there is one ("2000", "12.345").
+std::string format_millis(std::int64_t micros);
 
 // Throws InputError("FILE:LINE: what is wrong") on anything malformed,
 // truncated, or of another version.

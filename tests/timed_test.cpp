@@ -278,7 +278,9 @@ struct Result {
 Result run(const std::string& args) {
   const fs::path dir = fs::temp_directory_path() / ("skiff-timed-test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const std::string command = std::string(SKIFF_BINARY) + " simulate " + args + " >" + (dir / "out").string() + " 2>" +
+  // Traces of violations go to the test's folder, not the working directory.
+  const std::string command = std::string(SKIFF_BINARY) + " simulate " + args + " --out " + dir.string() + " >" +
+                              (dir / "out").string() + " 2>" +
                               (dir / "err").string();
   const int raw = std::system(command.c_str());
   Result r;
