@@ -174,7 +174,7 @@ FoundRun first_violation(std::string_view protocol_name, const std::string& bug,
 }
 
 TEST(RunBytes, BytesOfASeedRepeatTheSeededRun) {
-  for (std::string_view name : {"raft", "paxos", "multi-paxos"}) {
+  for (std::string_view name : {"raft", "paxos", "multi-paxos", "multi-paxos-serial"}) {
     SCOPED_TRACE(std::string(name));
     const ProtocolDriver& driver = protocol(name);
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
@@ -248,7 +248,8 @@ TEST(RunBytes, AnyBytesAreAValidRunOfAtMostTheStepBudget) {
 // parser's seeds are traces that replay.
 TEST(Corpus, SeedInputsAreViolationFreeRunsAndTracesReplay) {
   const fs::path corpus = fs::path(SKIFF_SOURCE_DIR) / "corpus";
-  for (std::string_view name : {"raft", "paxos", "multi-paxos"}) {
+  std::vector<std::string_view> protocols{"raft", "paxos", "multi-paxos", "multi-paxos-serial"};
+  for (std::string_view name : protocols) {
     const ProtocolDriver& driver = protocol(name);
     std::size_t seeds = 0;
     for (const auto& entry : fs::directory_iterator(corpus / name)) {
