@@ -249,6 +249,9 @@ TEST(RunBytes, AnyBytesAreAValidRunOfAtMostTheStepBudget) {
 TEST(Corpus, SeedInputsAreViolationFreeRunsAndTracesReplay) {
   const fs::path corpus = fs::path(SKIFF_SOURCE_DIR) / "corpus";
   std::vector<std::string_view> protocols{"raft", "paxos", "multi-paxos", "multi-paxos-serial"};
+#if SKIFF_HAVE_LIBRAFT
+  protocols.push_back("libraft");  // with disk faults; runs without a finding
+#endif
   for (std::string_view name : protocols) {
     const ProtocolDriver& driver = protocol(name);
     std::size_t seeds = 0;
