@@ -330,7 +330,8 @@ int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, st
   const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
   if (file.bad()) throw InputError(fmt::format("{}: cannot read fuzz input", request.path));
 
-  const TraceHeader header{std::string(info.name), request.nodes, request.bugs, 0, request.budgets};
+  TraceHeader header{std::string(info.name), request.nodes, request.bugs, 0, request.budgets};
+  header.variants = request.variants;
   const auto start = Clock::now();
   ByteRun run = driver.run_bytes(header, bytes);
   Trace trace = driver.make_trace(header, run.events);

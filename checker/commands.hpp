@@ -38,6 +38,7 @@ struct FuzzInputRequest {
   std::string protocol;
   int nodes = 3;
   std::vector<std::string> bugs;
+  std::vector<std::string> variants;  // SKIFF_VARIANTS, one spec each ("passive=2,3")
   Budgets budgets;
   std::string out_path;  // where the trace goes; stdout if empty
 };

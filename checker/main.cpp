@@ -108,6 +108,11 @@ int run(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->delimiter(',')
       ->needs(fuzz_flag);
+  replay->add_option("--variant", fuzz_input.variants, "with --fuzz-input: a spec of SKIFF_VARIANTS (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->needs(fuzz_flag);
   add_budget_flags(*replay, fuzz_input.budgets);
   for (const char* flag : {"--steps", "--max-drops", "--max-duplicates", "--max-crashes", "--max-link-changes",
                            "--max-commands"})

@@ -18,13 +18,26 @@ build="${WORK:-$root/build/oss-fuzz}/skiff-fuzz"
 
 header_only=OFF
 [[ " $CXXFLAGS " == *" -stdlib=libc++ "* ]] && header_only=ON
+# The libraft target (only where libraft-dev is installed; CMakeLists.txt
+# finds it) links libuv and lz4 statically when their static libraries are
+# there, so the binaries in $OUT run where those packages are not installed
+# (OSS-Fuzz's runner image).
+static_libs=()
+for pair in LIBUV:libuv_a.a LIBUV:libuv.a LZ4:liblz4.a; do
+  var="SKIFF_${pair%%:*}_LIBRARY"
+  for dir in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib /usr/local/lib; do
+    if [ -f "$dir/${pair#*:}" ] && [[ " ${static_libs[*]-} " != *" -D$var="* ]]; then
+      static_libs+=("-D$var=$dir/${pair#*:}")
+    fi
+  done
+done
 generator="Unix Makefiles"
 command -v ninja >/dev/null && generator=Ninja
 cmake -S "$root" -B "$build" -G "$generator" \
   -DCMAKE_BUILD_TYPE=OssFuzz \
   -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
   -DSKIFF_FUZZ=ON -DSKIFF_TESTS=OFF -DSKIFF_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
-  -DSKIFF_FMT_HEADER_ONLY="$header_only" >/dev/null
+  -DSKIFF_FMT_HEADER_ONLY="$header_only" "${static_libs[@]}" >/dev/null
 cmake --build "$build" --parallel "$(nproc)" --target skiff_fuzz_targets
 
 mkdir -p "$OUT"

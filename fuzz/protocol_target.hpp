@@ -27,8 +27,10 @@
 #include <vector>
 
 #include "checker/choice.hpp"
+#include "checker/errors.hpp"
 #include "checker/simulation.hpp"
 #include "fuzz/state_feedback.hpp"
+#include "fuzz/variant_list.hpp"
 
 namespace skiff::fuzz {
 
@@ -37,6 +39,7 @@ namespace skiff::fuzz {
 struct TargetConfig {
   int nodes = 3;
   std::vector<std::string> bugs;
+  std::vector<std::string> variants;  // specs, as --variant takes them ("pre-vote", "passive=2,3")
   Budgets budgets;
   bool state_feedback = true;
 };
@@ -48,7 +51,8 @@ struct TargetConfig {
   std::exit(2);
 }
 
-// Reads SKIFF_NODES, SKIFF_BUGS (comma-separated), SKIFF_STEPS, SKIFF_MAX_DROPS,
+// Reads SKIFF_NODES, SKIFF_BUGS (comma-separated), SKIFF_VARIANTS
+// (comma-separated, fuzz/variant_list.hpp), SKIFF_STEPS, SKIFF_MAX_DROPS,
 // SKIFF_MAX_DUPLICATES, SKIFF_MAX_CRASHES, SKIFF_MAX_LINK_CHANGES,
 // SKIFF_MAX_COMMANDS and SKIFF_STATE_FEEDBACK (0 or 1); unset means the
 // default of `skiff explore`.
@@ -91,6 +95,14 @@ TargetConfig config_from_environment() {
       config.bugs.emplace_back(bug);
     }
   }
+  if (const char* variants = std::getenv("SKIFF_VARIANTS")) {
+    config.variants = split_variant_list(variants);
+    try {  // checked for SKIFF_NODES' cluster: passive=N names a node
+      make_options<P>(config.bugs, config.variants, config.nodes, "SKIFF_BUGS: ", "SKIFF_VARIANTS: ");
+    } catch (const InputError& error) {
+      config_error(P::name, error.what());
+    }
+  }
   return config;
 }
 
@@ -100,6 +112,7 @@ std::string replay_command(const TargetConfig& config, std::string_view input) {
   std::string command = "skiff replay --fuzz-input " + std::string(input) + " --protocol " + std::string(P::name) +
                         " --nodes " + std::to_string(config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
+  for (const std::string& variant : config.variants) command += " --variant " + variant;
   const Budgets defaults;
   const Budgets& b = config.budgets;
   auto flag = [&](const char* name, std::uint32_t value, std::uint32_t fallback) {
@@ -176,13 +189,18 @@ class ProtocolTarget {
  public:
   ProtocolTarget()
       : config_(config_from_environment<P>()),
-        sim_(config_.nodes, make_options<P>(config_.bugs, "SKIFF_BUGS: "), config_.budgets) {
+        sim_(config_.nodes,
+             make_options<P>(config_.bugs, config_.variants, config_.nodes, "SKIFF_BUGS: ", "SKIFF_VARIANTS: "),
+             config_.budgets) {
     record_.reserve(std::min<std::uint32_t>(config_.budgets.steps, 4096));
     replay_ = replay_command<P>(config_, "CRASH_FILE");
     std::string bugs;
     for (const std::string& bug : config_.bugs) bugs += (bugs.empty() ? "" : ",") + bug;
-    std::fprintf(stderr, "skiff fuzz target %s: %d nodes, bugs %s, budgets %s, state feedback %s\n",
+    std::string variants;
+    for (const std::string& variant : config_.variants) variants += (variants.empty() ? "" : " ") + variant;
+    std::fprintf(stderr, "skiff fuzz target %s: %d nodes, bugs %s, variants %s, budgets %s, state feedback %s\n",
                  std::string(P::name).c_str(), config_.nodes, bugs.empty() ? "none" : bugs.c_str(),
+                 variants.empty() ? "none" : variants.c_str(),
                  format_budgets(config_.budgets).c_str(), config_.state_feedback ? "on" : "off");
   }
 

@@ -47,9 +47,12 @@ struct StateAbstraction<raft::Protocol> {
     const auto distinct_last_terms = std::unique(last_terms.begin(), last_terms.begin() + n) - last_terms.begin();
     mark(feature(0x6C05, capped(highest, 8), capped(leaders, 2), capped(std::uint64_t(distinct_last_terms), 3)));
     mark(feature(0xC0AA, capped(lowest_commit, 5), capped(highest_commit, 5)));
-    std::array<std::uint32_t, 4> count{}, stale{};
+    // One slot per message type (the pre-vote variant adds two to the four).
+    constexpr std::size_t kTypes = std::size_t(raft::MessageType::PreVoteReply) + 1;
+    std::array<std::uint32_t, kTypes> count{}, stale{};
     for (const auto& m : world.in_flight()) {
       const auto type = std::size_t(m.message.type);
+      if (type >= kTypes) continue;  // a type added after PreVoteReply: not a feature until counted here
       ++count[type];
       stale[type] += m.message.term < world.node(m.id.to).term();
     }

@@ -25,6 +25,7 @@
 #include "checker/driver.hpp"
 #include "checker/errors.hpp"
 #include "checker/trace.hpp"
+#include "fuzz/variant_list.hpp"
 
 namespace skiff {
 namespace {
@@ -130,6 +131,21 @@ TEST(ByteChoices, RecordingChoicesWritesWhatItPassesOn) {
   EXPECT_EQ(decide(bytes, ranges), decided);
 }
 
+// ---- SKIFF_VARIANTS ------------------------------------------------------------------
+
+TEST(VariantList, SplitsOnCommasAndKeepsNodeListsWithTheirSpec) {
+  using fuzz::split_variant_list;
+  using List = std::vector<std::string>;
+  EXPECT_EQ(split_variant_list(""), List{});
+  EXPECT_EQ(split_variant_list("pre-vote"), List{"pre-vote"});
+  EXPECT_EQ(split_variant_list("pre-vote,check-quorum,passive=2"), (List{"pre-vote", "check-quorum", "passive=2"}));
+  EXPECT_EQ(split_variant_list("passive=2,3,pre-vote,learner=1"), (List{"passive=2,3", "pre-vote", "learner=1"}));
+  EXPECT_EQ(split_variant_list(",pre-vote,,backoff,"), (List{"pre-vote", "backoff"}));
+  // Digits with no NAME=... before them stay a spec of their own, which
+  // enable_variant then refuses by name.
+  EXPECT_EQ(split_variant_list("2,pre-vote,3"), (List{"2", "pre-vote", "3"}));
+}
+
 // ---- runs driven by bytes ----------------------------------------------------------
 
 TraceHeader header_for(const ProtocolDriver& driver, std::vector<std::string> bugs = {}, int nodes = 3) {
@@ -158,7 +174,7 @@ FoundRun first_violation(std::string_view protocol_name, const std::string& bug,
 }
 
 TEST(RunBytes, BytesOfASeedRepeatTheSeededRun) {
-  for (std::string_view name : {"raft", "paxos", "multi-paxos"}) {
+  for (std::string_view name : {"raft", "paxos", "multi-paxos", "multi-paxos-serial"}) {
     SCOPED_TRACE(std::string(name));
     const ProtocolDriver& driver = protocol(name);
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
@@ -232,7 +248,11 @@ TEST(RunBytes, AnyBytesAreAValidRunOfAtMostTheStepBudget) {
 // parser's seeds are traces that replay.
 TEST(Corpus, SeedInputsAreViolationFreeRunsAndTracesReplay) {
   const fs::path corpus = fs::path(SKIFF_SOURCE_DIR) / "corpus";
-  for (std::string_view name : {"raft", "paxos", "multi-paxos"}) {
+  std::vector<std::string_view> protocols{"raft", "paxos", "multi-paxos", "multi-paxos-serial"};
+#if SKIFF_HAVE_LIBRAFT
+  protocols.push_back("libraft");  // with disk faults; runs without a finding
+#endif
+  for (std::string_view name : protocols) {
     const ProtocolDriver& driver = protocol(name);
     std::size_t seeds = 0;
     for (const auto& entry : fs::directory_iterator(corpus / name)) {
@@ -394,6 +414,80 @@ TEST_F(FuzzInputCli, EmptyAndGarbageInputsAreValidRuns) {
   }
 }
 
+// A crash input of the raft target run with SKIFF_VARIANTS: `--variant` for
+// each spec gives the same run, so the same shrunk trace, which names the
+// variants and replays on its own; the same bytes without the variants are
+// another run.
+TEST_F(FuzzInputCli, ASeededBugWithVariantsIsFoundThroughTheFuzzInput) {
+  const std::vector<std::string> variants{"pre-vote", "check-quorum", "passive=3"};
+  ExploreConfig config;
+  config.bugs = {"vote-without-log-check"};
+  config.variants = variants;
+  config.runs = 200000;
+  const ProtocolDriver& driver = protocol("raft");
+  const ExploreOutcome outcome = driver.explore(config);
+  ASSERT_FALSE(outcome.found.empty());
+  const FoundRun& found = outcome.found.front();
+  TraceHeader header = header_for(driver, config.bugs);
+  header.variants = variants;
+  const Bytes bytes = driver.bytes_of_seed(header, found.seed);
+  write_bytes(dir_ / "crash-v", bytes);
+
+  const std::vector<std::string> args{"replay", "--fuzz-input", (dir_ / "crash-v").string(), "--protocol", "raft",
+                                      "--bug", "vote-without-log-check", "--variant", "pre-vote", "--variant",
+                                      "check-quorum", "--variant", "passive=3"};
+  std::vector<std::string> to_file = args;
+  to_file.insert(to_file.end(), {"-o", (dir_ / "v.trace").string()});
+  const Result r = skiff(to_file);
+  ASSERT_EQ(r.status, kExitViolation) << r;
+  EXPECT_NE(r.err.find("violation " + found.violation.invariant), std::string::npos) << r;
+  const std::string text = read_file(dir_ / "v.trace");
+  EXPECT_NE(text.find("\nvariants pre-vote check-quorum passive=3\n"), std::string::npos) << text;
+  const Trace trace = parse_trace(text, "v.trace");
+  EXPECT_EQ(trace.header.variants, variants);
+  ASSERT_TRUE(trace.violation);
+  EXPECT_EQ(trace.violation->invariant, found.violation.invariant);
+  EXPECT_LE(trace.events.size(), found.events.size());
+  const Result replayed = skiff({"replay", (dir_ / "v.trace").string()});
+  EXPECT_EQ(replayed.status, kExitViolation) << replayed;
+
+  // Deterministic: the same input and flags, the same trace byte for byte.
+  const Result again = skiff(args);
+  EXPECT_EQ(again.status, kExitViolation) << again;
+  EXPECT_EQ(again.out, text);
+
+  // The variants are part of the run: without them the bytes decide another one.
+  const ByteRun with = driver.run_bytes(header, bytes);
+  const ByteRun without = driver.run_bytes(header_for(driver, config.bugs), bytes);
+  ASSERT_TRUE(with.violation);
+  std::string with_events, without_events;
+  for (const Event& e : with.events) with_events += format_event(e, "") + "\n";
+  for (const Event& e : without.events) without_events += format_event(e, "") + "\n";
+  EXPECT_NE(with_events, without_events);
+}
+
+// A run of the correct protocol with variants (no violation): the whole run
+// is written, with its variants line, and replays to its end.
+TEST_F(FuzzInputCli, AnInputWithVariantsReplaysDeterministically) {
+  const ProtocolDriver& driver = protocol("raft");
+  TraceHeader header = header_for(driver, {}, 5);
+  header.variants = {"check-quorum", "learner=4,5"};
+  const Bytes bytes = driver.bytes_of_seed(header, 17);
+  write_bytes(dir_ / "input", bytes);
+  const std::vector<std::string> args{"replay", "--fuzz-input", (dir_ / "input").string(), "--protocol", "raft",
+                                      "--nodes", "5", "--variant", "check-quorum", "--variant", "learner=4,5"};
+  const Result first = skiff(args), second = skiff(args);
+  ASSERT_EQ(first.status, kExitOk) << first;
+  EXPECT_EQ(second.out, first.out);
+  const Trace trace = parse_trace(first.out, "stdout");
+  EXPECT_EQ(trace.header.variants, header.variants);
+  EXPECT_EQ(trace.events.size(), driver.run_bytes(header, bytes).events.size());
+  EXPECT_GE(trace.events.size(), 40u);
+  write_bytes(dir_ / "run.trace", Bytes(first.out.begin(), first.out.end()));
+  const Result replayed = skiff({"replay", (dir_ / "run.trace").string()});
+  EXPECT_EQ(replayed.status, kExitOk) << replayed;
+}
+
 TEST_F(FuzzInputCli, BadArgumentsAreOneLineAndExitTwo) {
   write_bytes(dir_ / "input", {1, 2, 3});
   const std::string input = (dir_ / "input").string();
@@ -404,6 +498,10 @@ TEST_F(FuzzInputCli, BadArgumentsAreOneLineAndExitTwo) {
       {"replay", "--fuzz-input", input},
       {"replay", "--fuzz-input", input, "--protocol", "raft", "--bug", "nope"},
       {"replay", "--fuzz-input", input, "--protocol", "raft", "--nodes", "9"},
+      {"replay", "--fuzz-input", input, "--protocol", "raft", "--variant", "no-such-variant"},
+      {"replay", "--fuzz-input", input, "--protocol", "raft", "--variant", "passive=4"},
+      {"replay", "--fuzz-input", input, "--protocol", "paxos", "--variant", "pre-vote"},
+      {"replay", input, "--variant", "pre-vote"},
       {"replay", "--fuzz-input", input, "--protocol", "raft", "--steps", "x"},
       {"replay", "--protocol", "raft"},
       {"replay", "--fuzz-input", input, "--protocol", "raft", "-o", (dir_ / "no" / "such" / "dir").string()},

@@ -77,13 +77,19 @@ void silent_emit(raft_tracer*, const char*, int, const char*) {}
 // instances stay reachable (kept below), so leak checking stays quiet.
 thread_local sigjmp_buf* t_guard = nullptr;
 thread_local volatile int t_signal = 0;
+// The handlers installed before skiff's (the default, a sanitizer's, or a
+// fuzzer's, which saves its input on an abort()): a signal outside a library
+// call goes to them, as if skiff had installed nothing.
+struct sigaction g_previous[NSIG];
 
 void on_fatal_signal(int signal) {
   if (t_guard) {
     t_signal = signal;
     siglongjmp(*t_guard, 1);
   }
-  std::signal(signal, SIG_DFL);
+  struct sigaction previous = g_previous[signal];
+  if (!(previous.sa_flags & SA_SIGINFO) && previous.sa_handler == SIG_IGN) previous.sa_handler = SIG_DFL;
+  sigaction(signal, &previous, nullptr);
   std::raise(signal);
 }
 
@@ -95,7 +101,7 @@ void install_fatal_signal_handlers() {
       action.sa_handler = &on_fatal_signal;
       sigemptyset(&action.sa_mask);
       action.sa_flags = SA_NODEFER;
-      sigaction(signal, &action, nullptr);
+      sigaction(signal, &action, &g_previous[signal]);
     }
   });
 }
