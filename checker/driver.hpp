@@ -64,6 +64,38 @@ struct ReplayStep {
 };
 using ReplayStepObserver = std::function<void(const ReplayStep&)>;
 
+// A ReplayStep (but its event) across a child process (Executor::execute_observed).
+inline void put_state(SharedLog& log, const ReplayStep& step) {
+  put_state(log, step.node_states);
+  log.put<std::uint64_t>(step.crashed.size());
+  for (bool c : step.crashed) log.put<std::uint8_t>(c);
+  log.put<std::uint64_t>(step.links_down.size());
+  for (const auto& [from, to] : step.links_down) {
+    log.put(from);
+    log.put(to);
+  }
+  log.put<std::uint64_t>(step.in_flight.size());
+  for (const auto& m : step.in_flight) {
+    log.put(m.id);
+    log.put_string(m.text);
+  }
+}
+inline void get_state(SharedLog::Reader& reader, ReplayStep& step) {
+  get_state(reader, step.node_states);
+  step.crashed.resize(reader.get<std::uint64_t>());
+  for (std::size_t i = 0; i < step.crashed.size(); ++i) step.crashed[i] = reader.get<std::uint8_t>() != 0;
+  step.links_down.resize(reader.get<std::uint64_t>());
+  for (auto& [from, to] : step.links_down) {
+    from = reader.get<NodeIndex>();
+    to = reader.get<NodeIndex>();
+  }
+  step.in_flight.resize(reader.get<std::uint64_t>());
+  for (auto& m : step.in_flight) {
+    m.id = reader.get<MessageId>();
+    m.text = reader.get_string();
+  }
+}
+
 // The one-line error of `skiff check` for a protocol whose nodes cannot be
 // copied and hashed (a real library's instances).
 inline std::string not_checkable_message(std::string_view protocol) {
@@ -142,29 +174,30 @@ class ProtocolDriverFor final : public ProtocolDriver {
                       const ReplayObserver& observer) const override {
     Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line),
                                      trace_location(file, trace.header.variants_line));
-    typename Executor<P, Invariants>::Observer each;
-    if (observer) {
-      each = [&](const TraceEvent& event, const World<P>& world) {
-        std::vector<std::string> states;
-        for (int i = 0; i < world.node_count(); ++i) {
-          std::string line = fmt::format("n{} ", node_label(NodeIndex(i)));
-          world.node(NodeIndex(i)).print(line);
-          if (world.crashed(NodeIndex(i))) line += " (crashed)";
-          states.push_back(std::move(line));
-        }
-        observer(event, states);
-      };
+    if (!observer) {
+      Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true);
+      return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
     }
-    Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+    auto states_of = [](const World<P>& world) {
+      std::vector<std::string> states;
+      for (int i = 0; i < world.node_count(); ++i) {
+        std::string line = fmt::format("n{} ", node_label(NodeIndex(i)));
+        world.node(NodeIndex(i)).print(line);
+        if (world.crashed(NodeIndex(i))) line += " (crashed)";
+        states.push_back(std::move(line));
+      }
+      return states;
+    };
+    Execution run = executor.template execute_observed<std::vector<std::string>>(
+        trace.events, ExecuteMode::Strict, /*describe=*/true, states_of, observer);
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
 
   ReplayReport replay_steps(const Trace& trace, const std::string& file,
                             const ReplayStepObserver& observer) const override {
     Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
-    auto report = [&](const TraceEvent* event, const World<P>& world) {
+    auto step_of = [](const World<P>& world) {
       ReplayStep step;
-      step.event = event;
       for (int i = 0; i < world.node_count(); ++i) {
         std::string line;
         world.node(NodeIndex(i)).print(line);
@@ -179,11 +212,14 @@ class ProtocolDriverFor final : public ProtocolDriver {
         m.message.print(text);
         step.in_flight.push_back({m.id, std::move(text)});
       }
-      observer(step);
+      return step;
     };
-    report(nullptr, executor.world());  // the world is booted when it is made
-    Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true,
-                                     [&](const TraceEvent& event, const World<P>& world) { report(&event, world); });
+    observer(step_of(executor.world()));  // the world is booted when it is made
+    Execution run = executor.template execute_observed<ReplayStep>(
+        trace.events, ExecuteMode::Strict, /*describe=*/true, step_of, [&](const TraceEvent& event, ReplayStep step) {
+          step.event = &event;
+          observer(step);
+        });
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
 

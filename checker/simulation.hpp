@@ -6,11 +6,13 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "checker/child_process.hpp"
 #include "checker/choice.hpp"
 #include "checker/errors.hpp"
 #include "checker/scheduler.hpp"
@@ -18,6 +20,7 @@
 #include "checker/trace.hpp"
 #include "checker/world.hpp"
 #include "invariants/invariant.hpp"
+#include "invariants/library_survives.hpp"
 
 namespace skiff {
 
@@ -34,15 +37,73 @@ class Simulation {
   }
   // Applies an enabled event, then checks every invariant.
   std::optional<Violation> step(const Event& event) {
+    if (before_step) before_step(event);
     const int touched = world_.apply(event);
     return invariants_.check(world_, touched);
   }
   const World<P>& world() const { return world_; }
 
+  // Called with each event just before it is applied: a child process
+  // streams its run with it, so that a crash loses nothing before it.
+  std::function<void(const Event&)> before_step;
+  // The memory this simulation's child runs write into (made at first use).
+  SharedLog& child_log() {
+    if (!child_log_) child_log_ = std::make_shared<SharedLog>();
+    return *child_log_;
+  }
+
  private:
   World<P> world_;
   Invariants invariants_;
+  std::shared_ptr<SharedLog> child_log_;
 };
+
+// Whether the protocol's runs go to a child process
+// (`static constexpr bool run_in_child = true`): a real library that may
+// crash. A crash there is a violation of library-survives, not a crash of
+// skiff, and the heap of skiff's own process never sees it.
+template <class P>
+inline constexpr bool kRunsInChild = requires { requires P::run_in_child; };
+
+// The violation a run's child process ended in when it did not finish.
+inline Violation child_crash_violation(const ChildEnd& end) {
+  std::string how = end.signal ? signal_name(end.signal) : fmt::format("exit status {}", end.exit_status);
+  if (end.node && !end.where.empty())
+    return Violation{std::string(invariants::LibrarySurvives::name),
+                     invariants::library_crash_explanation(NodeIndex(*end.node), how, end.where)};
+  return Violation{std::string(invariants::LibrarySurvives::name),
+                   fmt::format("the run's process ended ({}) outside any call into the library", how)};
+}
+
+// Rethrows what the body of a child threw.
+inline void check_child_error(const ChildEnd& end) {
+  if (!end.error.empty()) throw std::runtime_error(end.error);
+}
+
+inline void put_violation(SharedLog& log, const std::optional<Violation>& violation) {
+  log.put<std::uint8_t>(violation ? 1 : 0);
+  if (!violation) return;
+  log.put_string(violation->invariant);
+  log.put_string(violation->explanation);
+}
+
+// One line per node, as `skiff replay --verbose` prints them.
+inline void put_state(SharedLog& log, const std::vector<std::string>& lines) {
+  log.put<std::uint64_t>(lines.size());
+  for (const std::string& line : lines) log.put_string(line);
+}
+inline void get_state(SharedLog::Reader& reader, std::vector<std::string>& lines) {
+  lines.resize(reader.get<std::uint64_t>());
+  for (std::string& line : lines) line = reader.get_string();
+}
+
+inline std::optional<Violation> get_violation(SharedLog::Reader& reader) {
+  if (!reader.get<std::uint8_t>()) return std::nullopt;
+  Violation v;
+  v.invariant = reader.get_string();
+  v.explanation = reader.get_string();
+  return v;
+}
 
 // Builds a protocol's options from bug names; throws InputError naming `where`.
 template <class P>
@@ -120,10 +181,46 @@ RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::ve
 
 // One random run: the seed draws the run's swarm, then every decision.
 // `record` receives the events in order.
+// For a protocol that runs in a child, the run happens there; `sim` is left
+// as it was.
 template <class P, class Invariants>
 RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record) {
-  SeededChoices choices(seed);
-  return run_choices(sim, choices, record);
+  if constexpr (kRunsInChild<P>) {
+    // The child logs each event before it applies it, then the outcome.
+    SharedLog& log = sim.child_log();
+    const ChildEnd end = run_in_child(log, [&] {
+      sim.before_step = [&](const Event& event) {
+        log.put<std::uint8_t>('E');
+        log.put(event);
+        log.commit();
+      };
+      SeededChoices choices(seed);
+      std::vector<Event> events;
+      const RunOutcome outcome = run_choices(sim, choices, events);
+      log.put<std::uint8_t>('V');
+      put_violation(log, outcome.violation);
+      log.commit();
+    });
+    check_child_error(end);
+    record.clear();
+    RunOutcome outcome;
+    SharedLog::Reader reader(log);
+    bool ended = false;
+    while (!reader.at_end()) {
+      const auto tag = reader.get<std::uint8_t>();
+      if (tag == 'E') {
+        record.push_back(reader.get<Event>());
+      } else {
+        outcome.violation = get_violation(reader);
+        ended = true;
+      }
+    }
+    if (!end.finished || !ended) outcome.violation = child_crash_violation(end);
+    return outcome;
+  } else {
+    SeededChoices choices(seed);
+    return run_choices(sim, choices, record);
+  }
 }
 
 enum class ExecuteMode {
@@ -156,9 +253,121 @@ class Executor {
 
   // Runs the events from the first boot; stops at the first violation or
   // divergence. With `describe`, each executed event gets its text; without,
-  // nothing is formatted (the shrinker's hot loop).
+  // nothing is formatted (the shrinker's hot loop). A protocol that runs in
+  // a child runs there (without an observer; see execute_observed).
   Execution execute(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                     const Observer& observer = nullptr) {
+    if constexpr (kRunsInChild<P>) {
+      if (!observer) return execute_in_child(events, mode, describe, nullptr, nullptr);
+    }
+    return execute_here(events, mode, describe, observer);
+  }
+
+  // execute() with an observer, in a child too for protocols that run in
+  // one: `state_of(world)`, after each event, is what the observer needs (a
+  // State that put_state(SharedLog&, const State&) and
+  // get_state(SharedLog::Reader&, State&) carry over), and
+  // `on_state(event, state)` receives it. After a crash the crashing event
+  // gets the last state seen before it (nothing after it is known).
+  template <class State, class StateOf, class OnState>
+  Execution execute_observed(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                             StateOf&& state_of, OnState&& on_state) {
+    if constexpr (kRunsInChild<P>) {
+      std::optional<State> last;
+      return execute_in_child(
+          events, mode, describe, [&](SharedLog& log, const World<P>& world) { put_state(log, state_of(world)); },
+          [&](SharedLog::Reader* reader, const TraceEvent& event) {
+            if (reader) {
+              last.emplace();
+              get_state(*reader, *last);
+            }
+            if (last) on_state(event, *last);
+          });
+    } else {
+      return execute_here(events, mode, describe,
+                          [&](const TraceEvent& event, const World<P>& world) { on_state(event, state_of(world)); });
+    }
+  }
+
+  const World<P>& world() const { return sim_.world(); }
+
+ private:
+  // In a forked child, which logs each event before it applies it, each
+  // state after it (write_state), then how the run ended; the parent reads
+  // that back (read_state: nullptr for the crashing event).
+  Execution execute_in_child(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                             const std::function<void(SharedLog&, const World<P>&)>& write_state,
+                             const std::function<void(SharedLog::Reader*, const TraceEvent&)>& read_state) {
+    SharedLog& log = sim_.child_log();
+    const ChildEnd end = run_in_child(log, [&] {
+      before_step_ = [&](const TraceEvent& done) {
+        log.put<std::uint8_t>('E');
+        put_trace_event(log, done);
+        log.commit();
+      };
+      Observer observer;
+      if (write_state)
+        observer = [&](const TraceEvent&, const World<P>& world) {
+          log.put<std::uint8_t>('S');
+          write_state(log, world);
+          log.commit();
+        };
+      const Execution run = execute_here(events, mode, describe, observer);
+      log.put<std::uint8_t>('R');
+      put_violation(log, run.violation);
+      log.put<std::uint8_t>(run.divergence ? 1 : 0);
+      if (run.divergence) {
+        log.put<std::uint64_t>(run.divergence->index);
+        log.put<std::int32_t>(run.divergence->line);
+        log.put_string(run.divergence->reason);
+      }
+      log.commit();
+    });
+    check_child_error(end);
+    Execution out;
+    out.executed.reserve(events.size());
+    SharedLog::Reader reader(log);
+    bool ended = false;
+    while (!reader.at_end()) {
+      const auto tag = reader.get<std::uint8_t>();
+      if (tag == 'E') {
+        out.executed.push_back(get_trace_event(reader));
+      } else if (tag == 'S') {
+        read_state(&reader, out.executed.back());
+      } else {
+        out.violation = get_violation(reader);
+        if (reader.get<std::uint8_t>()) {
+          Divergence d;
+          d.index = reader.get<std::uint64_t>();
+          d.line = reader.get<std::int32_t>();
+          d.reason = reader.get_string();
+          out.divergence = std::move(d);
+        }
+        ended = true;
+      }
+    }
+    if (!end.finished || !ended) {
+      out.violation = child_crash_violation(end);
+      if (read_state && !out.executed.empty()) read_state(nullptr, out.executed.back());
+    }
+    return out;
+  }
+
+  static void put_trace_event(SharedLog& log, const TraceEvent& e) {
+    log.put(e.event);
+    log.put<std::int32_t>(e.line);
+    log.put_string(e.detail);
+  }
+  static TraceEvent get_trace_event(SharedLog::Reader& reader) {
+    TraceEvent e;
+    e.event = reader.get<Event>();
+    e.line = reader.get<std::int32_t>();
+    e.detail = reader.get_string();
+    return e;
+  }
+
+  Execution execute_here(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                         const Observer& observer) {
     Execution out;
     sim_.reset();
     out.executed.reserve(events.size());
@@ -178,6 +387,7 @@ class Executor {
                                                 done.detail)};
         return out;
       }
+      if (before_step_) before_step_(done);
       out.violation = sim_.step(*event);
       out.executed.push_back(std::move(done));
       if (observer) observer(out.executed.back(), sim_.world());
@@ -186,9 +396,6 @@ class Executor {
     return out;
   }
 
-  const World<P>& world() const { return sim_.world(); }
-
- private:
   // The event to apply for a trace line, or nothing if it cannot be applied.
   std::optional<Event> resolve(const TraceEvent& given, ExecuteMode mode) const {
     const World<P>& world = sim_.world();
@@ -258,6 +465,7 @@ class Executor {
 
   Simulation<P, Invariants> sim_;
   mutable std::string scratch_;
+  std::function<void(const TraceEvent&)> before_step_;  // set in a child only
 };
 
 // Turns a recorded run into a trace with every event described.
