@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <cerrno>
@@ -43,7 +46,7 @@ SharedLog::SharedLog(std::size_t capacity) : capacity_(capacity) {
 
 SharedLog::~SharedLog() { munmap(reinterpret_cast<char*>(header_), kHeaderSize + capacity_); }
 
-void SharedLog::clear() {
+void SharedLog::reset() {
   header_->committed.store(0);
   header_->noted = 0;
   header_->node = -1;
@@ -118,23 +121,42 @@ void note_and_die(Header* header, int signal) {
 
 void on_fatal_signal(int signal) { note_and_die(g_child_header, signal); }
 
+// In a child just forked: fatal signals note the library call into
+// `header` and end it; stdout goes nowhere; every inherited descriptor but
+// 0-2 and `keep` is closed (another child's socket held open here would
+// hide that child's death from the parent).
+void become_child(SharedLog::Header* header, int keep) {
+  g_child_header = header;
+  for (int signal : kFatalSignals) {
+    struct sigaction action {};
+    action.sa_handler = &on_fatal_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_NODEFER;
+    sigaction(signal, &action, nullptr);
+  }
+  const int null = open("/dev/null", O_WRONLY);
+  if (null >= 0) {
+    dup2(null, STDOUT_FILENO);
+    close(null);
+  }
+  if (keep < 0) {
+    close_range(3, ~0u, 0);
+  } else {
+    if (keep > 3) close_range(3, unsigned(keep) - 1, 0);
+    close_range(unsigned(keep) + 1, ~0u, 0);
+  }
+}
+
 }  // namespace
 
+ChildEnd end_of(int pid, const SharedLog& log);
+
 ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body) {
-  log.clear();
+  log.reset();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("cannot fork a child process: {}", std::strerror(errno)));
   if (pid == 0) {
-    g_child_header = log.header_;
-    for (int signal : kFatalSignals) {
-      struct sigaction action {};
-      action.sa_handler = &on_fatal_signal;
-      sigemptyset(&action.sa_mask);
-      action.sa_flags = SA_NODEFER;
-      sigaction(signal, &action, nullptr);
-    }
-    const int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) dup2(null, STDOUT_FILENO);
+    become_child(log.header_, -1);
     try {
       body();
     } catch (const std::exception& e) {
@@ -150,6 +172,12 @@ ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body) {
     }
     _exit(0);
   }
+  return end_of(pid, log);
+}
+
+namespace {
+// How the child `pid`, which wrote into `log`, ended (waits for it).
+ChildEnd wait_for(int pid, const SharedLog::Header* header, const SharedLog& log) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error(fmt::format("waiting for a child process: {}", std::strerror(errno)));
@@ -165,11 +193,105 @@ ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body) {
   } else {
     end.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
-  if (!end.finished && log.header_->noted) {
-    end.node = log.header_->node;
-    end.where = const_cast<const char*>(log.header_->where);
+  if (!end.finished && header->noted) {
+    end.node = header->node;
+    end.where = const_cast<const char*>(header->where);
   }
   return end;
+}
+}  // namespace
+
+ChildEnd end_of(int pid, const SharedLog& log) { return wait_for(pid, log.header_, log); }
+
+// ---- the worker ------------------------------------------------------------------
+ChildWorker::ChildWorker(Handler handler) : handler_(std::move(handler)) {}
+
+ChildWorker::~ChildWorker() { stop(); }
+
+void ChildWorker::start() {
+  int sockets[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+    throw std::runtime_error(fmt::format("cannot make a socket pair: {}", std::strerror(errno)));
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(sockets[0]);
+    close(sockets[1]);
+    throw std::runtime_error(fmt::format("cannot fork a child process: {}", std::strerror(errno)));
+  }
+  if (pid == 0) serve(sockets[1]);
+  close(sockets[1]);
+  pid_ = pid;
+  socket_ = sockets[0];
+}
+
+void ChildWorker::serve(int socket) {
+  become_child(result_.header_, socket);
+  for (;;) {
+    char go = 0;
+    const ssize_t got = recv(socket, &go, 1, 0);
+    if (got == 0) _exit(0);  // the parent is done with this worker
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      _exit(0);
+    }
+    result_.reset();
+    char done = 'D';
+    try {
+      SharedLog::Reader reader(request_);
+      handler_(reader, result_);
+    } catch (const std::exception& e) {
+      result_.written_ = 0;
+      result_.put_string(e.what());
+      done = 'X';
+    } catch (...) {
+      result_.written_ = 0;
+      result_.put_string("an exception that is not a std::exception");
+      done = 'X';
+    }
+    result_.commit();
+    if (send(socket, &done, 1, MSG_NOSIGNAL) != 1 || done == 'X') _exit(0);
+  }
+}
+
+ChildEnd ChildWorker::call() {
+  if (pid_ < 0) start();
+  char go = 'G';
+  ssize_t sent;
+  do sent = send(socket_, &go, 1, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  char done = 0;
+  ssize_t got = 0;
+  if (sent == 1) {
+    do got = recv(socket_, &done, 1, 0);
+    while (got < 0 && errno == EINTR);
+  }
+  ChildEnd end;
+  if (got == 1 && done == 'D') {
+    end.finished = true;
+    return end;
+  }
+  if (got == 1 && done == 'X') {
+    SharedLog::Reader reader(result_);
+    end.error = reader.get_string();
+    stop();
+    return end;
+  }
+  // The child died: how is in its wait status.
+  close(socket_);
+  socket_ = -1;
+  end = end_of(pid_, result_);
+  pid_ = -1;
+  return end;
+}
+
+void ChildWorker::stop() {
+  if (pid_ < 0) return;
+  close(socket_);  // the child reads end of file and exits
+  socket_ = -1;
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
 }
 
 }  // namespace skiff

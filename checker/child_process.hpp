@@ -35,6 +35,9 @@ class SharedLog {
 
   struct Header;  // the committed size and the crash note (child_process.cpp)
 
+  // Empties the log and its crash note (before each request, by its writer).
+  void reset();
+
   // ---- the child writes -------------------------------------------------------
   void put_bytes(const void* data, std::size_t size);  // throws std::length_error when full
   template <class T>
@@ -71,7 +74,8 @@ class SharedLog {
 
  private:
   friend ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body);
-  void clear();  // before each fork
+  friend class ChildWorker;
+  friend ChildEnd end_of(int pid, const SharedLog& log);
   Header* header_;
   char* data_;
   std::size_t capacity_;
@@ -92,6 +96,41 @@ struct ChildEnd {
 // Forks; the child runs `body` (which writes into `log`) and exits. Returns
 // once the child has ended. Throws std::runtime_error if it cannot fork.
 ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body);
+
+// A child process that serves requests one after the other, so that a
+// crash costs one fork and a run without one costs a round trip, not a
+// fork. It is forked at the first call() and again at the first call()
+// after it died; it ends with the ChildWorker.
+//   parent: request().reset(), put the request, request().commit(), call(),
+//           then read result() (if the call finished).
+//   child:  `handler(request, result)` for each request.
+// The handler (and whatever it refers to) is used in the child as it was
+// when the child was forked: it must take everything that changes from the
+// request.
+class ChildWorker {
+ public:
+  using Handler = std::function<void(SharedLog::Reader& request, SharedLog& result)>;
+  explicit ChildWorker(Handler handler);
+  ~ChildWorker();
+  ChildWorker(const ChildWorker&) = delete;
+  ChildWorker& operator=(const ChildWorker&) = delete;
+
+  SharedLog& request() { return request_; }
+  const SharedLog& result() const { return result_; }
+  // Runs the handler on the request in the child; returns how that ended.
+  // Throws std::runtime_error if it cannot fork.
+  ChildEnd call();
+
+ private:
+  void start();
+  void stop();
+  [[noreturn]] void serve(int socket);
+  Handler handler_;
+  SharedLog request_;
+  SharedLog result_;
+  int pid_ = -1;
+  int socket_ = -1;  // the parent's end of a socket pair with the child
+};
 
 // "SIGSEGV", "SIGABRT", ... or "signal N".
 std::string signal_name(int signal);

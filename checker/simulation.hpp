@@ -46,11 +46,14 @@ class Simulation {
   // Called with each event just before it is applied: a child process
   // streams its run with it, so that a crash loses nothing before it.
   std::function<void(const Event&)> before_step;
-  // The memory this simulation's child runs write into (made at first use).
+  // The memory a one-off child run of this simulation writes into (made at
+  // first use; run_in_child).
   SharedLog& child_log() {
     if (!child_log_) child_log_ = std::make_shared<SharedLog>();
     return *child_log_;
   }
+  // The child process that runs seeds of this simulation (run_seeds).
+  std::shared_ptr<ChildWorker> seed_worker;
 
  private:
   World<P> world_;
@@ -180,47 +183,106 @@ RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::ve
 }
 
 // One random run: the seed draws the run's swarm, then every decision.
-// `record` receives the events in order.
-// For a protocol that runs in a child, the run happens there; `sim` is left
-// as it was.
+// `record` receives the events in order. For a protocol that runs in a
+// child, the run happens there (run_seeds).
 template <class P, class Invariants>
-RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record) {
-  if constexpr (kRunsInChild<P>) {
-    // The child logs each event before it applies it, then the outcome.
-    SharedLog& log = sim.child_log();
-    const ChildEnd end = run_in_child(log, [&] {
-      sim.before_step = [&](const Event& event) {
-        log.put<std::uint8_t>('E');
-        log.put(event);
-        log.commit();
-      };
+RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record);
+
+// Runs of consecutive seeds. For a protocol that runs in a child, `batch`
+// seeds from the one asked for go to the child in one request
+// (one round trip, not one per run), which runs them in order, logging
+// each event before it applies it; a crash ends the child at that run, and
+// the next request forks a new one. The runs not asked for are thrown away.
+template <class P, class Invariants>
+class SeedRuns {
+ public:
+  // `stop_at_violation`: a batch ends at its first violating run.
+  SeedRuns(Simulation<P, Invariants>& sim, bool stop_at_violation) : sim_(sim), stop_(stop_at_violation) {}
+
+  RunOutcome run(std::uint64_t seed, std::uint64_t batch, std::vector<Event>& record) {
+    if constexpr (!kRunsInChild<P>) {
       SeededChoices choices(seed);
-      std::vector<Event> events;
-      const RunOutcome outcome = run_choices(sim, choices, events);
-      log.put<std::uint8_t>('V');
-      put_violation(log, outcome.violation);
-      log.commit();
-    });
-    check_child_error(end);
-    record.clear();
-    RunOutcome outcome;
-    SharedLog::Reader reader(log);
-    bool ended = false;
+      return run_choices(sim_, choices, record);
+    } else {
+      if (done_.empty() || done_.front().seed != seed) fetch(seed, std::max<std::uint64_t>(batch, 1));
+      if (done_.empty() || done_.front().seed != seed)
+        throw std::runtime_error(fmt::format("internal error: the child did not run seed {}", seed));
+      Done& done = done_.front();
+      record = std::move(done.events);
+      RunOutcome outcome{std::move(done.violation)};
+      done_.erase(done_.begin());
+      return outcome;
+    }
+  }
+
+ private:
+  struct Done {
+    std::uint64_t seed = 0;
+    std::vector<Event> events;
+    std::optional<Violation> violation;
+  };
+
+  void fetch(std::uint64_t first, std::uint64_t count) {
+    if (!sim_.seed_worker) {
+      Simulation<P, Invariants>* sim = &sim_;
+      sim_.seed_worker = std::make_shared<ChildWorker>([sim](SharedLog::Reader& request, SharedLog& log) {
+        const auto from = request.get<std::uint64_t>(), count = request.get<std::uint64_t>();
+        const bool stop = request.get<std::uint8_t>() != 0;
+        sim->before_step = [&log](const Event& event) {
+          log.put<std::uint8_t>('E');
+          log.put(event);
+          log.commit();
+        };
+        std::vector<Event> events;
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const std::uint64_t seed = from + i;
+          log.put<std::uint8_t>('B');
+          log.put(seed);
+          log.commit();
+          SeededChoices choices(seed);
+          const RunOutcome outcome = run_choices(*sim, choices, events);
+          log.put<std::uint8_t>('V');
+          put_violation(log, outcome.violation);
+          log.commit();
+          if (stop && outcome.violation) break;
+        }
+        sim->before_step = nullptr;
+      });
+    }
+    ChildWorker& worker = *sim_.seed_worker;
+    worker.request().reset();
+    worker.request().put(first);
+    worker.request().put(count);
+    worker.request().put<std::uint8_t>(stop_);
+    worker.request().commit();
+    const ChildEnd end_state = worker.call();
+    check_child_error(end_state);
+    done_.clear();
+    SharedLog::Reader reader(worker.result());
+    bool open = false;  // a run began and has not ended
     while (!reader.at_end()) {
       const auto tag = reader.get<std::uint8_t>();
-      if (tag == 'E') {
-        record.push_back(reader.get<Event>());
+      if (tag == 'B') {
+        done_.push_back(Done{reader.get<std::uint64_t>(), {}, {}});
+        open = true;
+      } else if (tag == 'E') {
+        done_.back().events.push_back(reader.get<Event>());
       } else {
-        outcome.violation = get_violation(reader);
-        ended = true;
+        done_.back().violation = get_violation(reader);
+        open = false;
       }
     }
-    if (!end.finished || !ended) outcome.violation = child_crash_violation(end);
-    return outcome;
-  } else {
-    SeededChoices choices(seed);
-    return run_choices(sim, choices, record);
+    if (!end_state.finished && open) done_.back().violation = child_crash_violation(end_state);
   }
+
+  Simulation<P, Invariants>& sim_;
+  bool stop_;
+  std::vector<Done> done_;
+};
+
+template <class P, class Invariants>
+RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record) {
+  return SeedRuns<P, Invariants>(sim, true).run(seed, 1, record);
 }
 
 enum class ExecuteMode {
@@ -292,40 +354,73 @@ class Executor {
   const World<P>& world() const { return sim_.world(); }
 
  private:
-  // In a forked child, which logs each event before it applies it, each
-  // state after it (write_state), then how the run ended; the parent reads
-  // that back (read_state: nullptr for the crashing event).
+  // In a child, which logs each event before it applies it, each state
+  // after it (write_state), then how the run ended; the parent reads that
+  // back (read_state: nullptr for the crashing event). Without states, in
+  // the executor's worker (the shrinker's many replays: one round trip
+  // each); with them, in a child forked for this one run.
   Execution execute_in_child(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                              const std::function<void(SharedLog&, const World<P>&)>& write_state,
                              const std::function<void(SharedLog::Reader*, const TraceEvent&)>& read_state) {
+    if (!write_state) {
+      if (!worker_) {
+        worker_ = std::make_unique<ChildWorker>([this](SharedLog::Reader& request, SharedLog& log) {
+          const auto mode = ExecuteMode(request.get<std::uint8_t>());
+          const bool describe = request.get<std::uint8_t>() != 0;
+          std::vector<TraceEvent> given(request.get<std::uint64_t>());
+          for (TraceEvent& e : given) e = get_trace_event(request);
+          log_run(log, given, mode, describe, nullptr);
+        });
+      }
+      SharedLog& request = worker_->request();
+      request.reset();
+      request.put<std::uint8_t>(std::uint8_t(mode));
+      request.put<std::uint8_t>(describe);
+      request.put<std::uint64_t>(events.size());
+      for (const TraceEvent& e : events) put_trace_event(request, e);
+      request.commit();
+      const ChildEnd end = worker_->call();
+      return read_run(worker_->result(), end, events.size(), read_state);
+    }
     SharedLog& log = sim_.child_log();
-    const ChildEnd end = run_in_child(log, [&] {
-      before_step_ = [&](const TraceEvent& done) {
-        log.put<std::uint8_t>('E');
-        put_trace_event(log, done);
+    const ChildEnd end = run_in_child(log, [&] { log_run(log, events, mode, describe, write_state); });
+    return read_run(log, end, events.size(), read_state);
+  }
+
+  // In the child: the run, logged.
+  void log_run(SharedLog& log, std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+               const std::function<void(SharedLog&, const World<P>&)>& write_state) {
+    before_step_ = [&](const TraceEvent& done) {
+      log.put<std::uint8_t>('E');
+      put_trace_event(log, done);
+      log.commit();
+    };
+    Observer observer;
+    if (write_state)
+      observer = [&](const TraceEvent&, const World<P>& world) {
+        log.put<std::uint8_t>('S');
+        write_state(log, world);
         log.commit();
       };
-      Observer observer;
-      if (write_state)
-        observer = [&](const TraceEvent&, const World<P>& world) {
-          log.put<std::uint8_t>('S');
-          write_state(log, world);
-          log.commit();
-        };
-      const Execution run = execute_here(events, mode, describe, observer);
-      log.put<std::uint8_t>('R');
-      put_violation(log, run.violation);
-      log.put<std::uint8_t>(run.divergence ? 1 : 0);
-      if (run.divergence) {
-        log.put<std::uint64_t>(run.divergence->index);
-        log.put<std::int32_t>(run.divergence->line);
-        log.put_string(run.divergence->reason);
-      }
-      log.commit();
-    });
+    const Execution run = execute_here(events, mode, describe, observer);
+    before_step_ = nullptr;
+    log.put<std::uint8_t>('R');
+    put_violation(log, run.violation);
+    log.put<std::uint8_t>(run.divergence ? 1 : 0);
+    if (run.divergence) {
+      log.put<std::uint64_t>(run.divergence->index);
+      log.put<std::int32_t>(run.divergence->line);
+      log.put_string(run.divergence->reason);
+    }
+    log.commit();
+  }
+
+  // In the parent: the run the child logged.
+  static Execution read_run(const SharedLog& log, const ChildEnd& end, std::size_t size,
+                            const std::function<void(SharedLog::Reader*, const TraceEvent&)>& read_state) {
     check_child_error(end);
     Execution out;
-    out.executed.reserve(events.size());
+    out.executed.reserve(size);
     SharedLog::Reader reader(log);
     bool ended = false;
     while (!reader.at_end()) {
@@ -466,6 +561,7 @@ class Executor {
   Simulation<P, Invariants> sim_;
   mutable std::string scratch_;
   std::function<void(const TraceEvent&)> before_step_;  // set in a child only
+  std::unique_ptr<ChildWorker> worker_;                  // runs in a child: made at first use
 };
 
 // Turns a recorded run into a trace with every event described.
