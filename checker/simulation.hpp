@@ -311,7 +311,7 @@ class Executor {
   // `where` names the bugs line in errors, `variant_where` the variants line
   // (`where` if empty).
   Executor(const TraceHeader& header, const std::string& where, const std::string& variant_where = "")
-      : sim_(header.nodes, header_options<P>(header, where, variant_where), header.budgets) {}
+      : sim_(header.nodes, header_options<P>(header, where, variant_where), header.budgets), header_(header) {}
 
   // Runs the events from the first boot; stops at the first violation or
   // divergence. With `describe`, each executed event gets its text; without,
@@ -363,28 +363,56 @@ class Executor {
                              const std::function<void(SharedLog&, const World<P>&)>& write_state,
                              const std::function<void(SharedLog::Reader*, const TraceEvent&)>& read_state) {
     if (!write_state) {
-      if (!worker_) {
-        worker_ = std::make_unique<ChildWorker>([this](SharedLog::Reader& request, SharedLog& log) {
-          const auto mode = ExecuteMode(request.get<std::uint8_t>());
-          const bool describe = request.get<std::uint8_t>() != 0;
-          std::vector<TraceEvent> given(request.get<std::uint64_t>());
-          for (TraceEvent& e : given) e = get_trace_event(request);
-          log_run(log, given, mode, describe, nullptr);
-        });
-      }
-      SharedLog& request = worker_->request();
+      ChildWorker& worker = shared_worker();
+      SharedLog& request = worker.request();
       request.reset();
+      request.put<std::int32_t>(header_.nodes);
+      request.put<std::uint64_t>(header_.bugs.size());
+      for (const std::string& bug : header_.bugs) request.put_string(bug);
+      request.put<std::uint64_t>(header_.variants.size());
+      for (const std::string& variant : header_.variants) request.put_string(variant);
+      request.put(header_.budgets);
       request.put<std::uint8_t>(std::uint8_t(mode));
       request.put<std::uint8_t>(describe);
       request.put<std::uint64_t>(events.size());
       for (const TraceEvent& e : events) put_trace_event(request, e);
       request.commit();
-      const ChildEnd end = worker_->call();
-      return read_run(worker_->result(), end, events.size(), read_state);
+      const ChildEnd end = worker.call();
+      return read_run(worker.result(), end, events.size(), read_state);
     }
     SharedLog& log = sim_.child_log();
     const ChildEnd end = run_in_child(log, [&] { log_run(log, events, mode, describe, write_state); });
     return read_run(log, end, events.size(), read_state);
+  }
+
+  // The child that runs the unobserved executions of every executor of this
+  // protocol on this thread (one fork for a shrink's many replays, the
+  // trace and the replay of a finding, ...). Each request names the
+  // cluster; the child keeps an executor for the last cluster it was asked.
+  static ChildWorker& shared_worker() {
+    thread_local ChildWorker worker([](SharedLog::Reader& request, SharedLog& log) {
+      TraceHeader header;
+      header.protocol = std::string(P::name);
+      header.nodes = request.get<std::int32_t>();
+      header.bugs.resize(request.get<std::uint64_t>());
+      for (std::string& bug : header.bugs) bug = request.get_string();
+      header.variants.resize(request.get<std::uint64_t>());
+      for (std::string& variant : header.variants) variant = request.get_string();
+      header.budgets = request.get<Budgets>();
+      const auto mode = ExecuteMode(request.get<std::uint8_t>());
+      const bool describe = request.get<std::uint8_t>() != 0;
+      std::vector<TraceEvent> given(request.get<std::uint64_t>());
+      for (TraceEvent& e : given) e = get_trace_event(request);
+      static std::unique_ptr<Executor> executor;  // in the child: its last cluster
+      static TraceHeader last;
+      if (!executor || last.nodes != header.nodes || last.bugs != header.bugs || last.variants != header.variants ||
+          !(last.budgets == header.budgets)) {
+        executor = std::make_unique<Executor>(header, "");
+        last = header;
+      }
+      executor->log_run(log, given, mode, describe, nullptr);
+    });
+    return worker;
   }
 
   // In the child: the run, logged.
@@ -561,7 +589,7 @@ class Executor {
   Simulation<P, Invariants> sim_;
   mutable std::string scratch_;
   std::function<void(const TraceEvent&)> before_step_;  // set in a child only
-  std::unique_ptr<ChildWorker> worker_;                  // runs in a child: made at first use
+  TraceHeader header_;  // the cluster, for the shared worker
 };
 
 // Turns a recorded run into a trace with every event described.
