@@ -238,6 +238,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const override {
     Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
+    if constexpr (kRunsInChild<P>) return run_bytes_in_child(sim, bytes);
     ByteChoices choices(bytes);
     ByteRun run;
     run.violation = run_choices(sim, choices, run.events).violation;
@@ -245,8 +246,76 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return run;
   }
 
+  // run_bytes() in a forked child (`skiff replay --fuzz-input` of a
+  // library's protocol): each event is logged with the bytes read so far
+  // before it is applied, so that a crash keeps the run up to it.
+  static ByteRun run_bytes_in_child(Simulation<P, Invariants>& sim, std::span<const std::uint8_t> bytes) {
+    SharedLog& log = sim.child_log();
+    const ChildEnd end = run_in_child(log, [&] {
+      ByteChoices choices(bytes);
+      sim.before_step = [&](const Event& event) {
+        log.put<std::uint8_t>('E');
+        log.put(event);
+        log.put<std::uint64_t>(choices.bytes_read());
+        log.commit();
+      };
+      std::vector<Event> events;
+      const RunOutcome outcome = run_choices(sim, choices, events);
+      log.put<std::uint8_t>('V');
+      put_violation(log, outcome.violation);
+      log.put<std::uint64_t>(choices.bytes_read());
+      log.commit();
+    });
+    check_child_error(end);
+    ByteRun run;
+    bool ended = false;
+    SharedLog::Reader reader(log);
+    while (!reader.at_end()) {
+      if (reader.get<std::uint8_t>() == 'E') {
+        run.events.push_back(reader.get<Event>());
+        run.bytes_read = reader.get<std::uint64_t>();
+      } else {
+        run.violation = get_violation(reader);
+        run.bytes_read = reader.get<std::uint64_t>();
+        ended = true;
+      }
+    }
+    if (!end.finished || !ended) run.violation = child_crash_violation(end);
+    return run;
+  }
+
   std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const override {
     Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
+    if constexpr (kRunsInChild<P>) {
+      // In a child, which logs the bytes drawn so far before each event
+      // (a run that crashes the library keeps the bytes that lead to it).
+      SharedLog& log = sim.child_log();
+      const ChildEnd end = run_in_child(log, [&] {
+        SeededChoices seeded(seed);
+        std::vector<std::uint8_t> drawn;
+        RecordingChoices recording(seeded, drawn);
+        std::size_t logged = 0;
+        auto flush = [&] {
+          log.put<std::uint64_t>(drawn.size() - logged);
+          log.put_bytes(drawn.data() + logged, drawn.size() - logged);
+          logged = drawn.size();
+          log.commit();
+        };
+        sim.before_step = [&](const Event&) { flush(); };
+        std::vector<Event> events;
+        run_choices(sim, recording, events);
+        flush();
+      });
+      check_child_error(end);
+      std::vector<std::uint8_t> bytes;
+      SharedLog::Reader reader(log);
+      while (!reader.at_end()) {
+        const std::size_t at = bytes.size();
+        bytes.resize(at + reader.get<std::uint64_t>());
+        reader.get_bytes(bytes.data() + at, bytes.size() - at);
+      }
+      return bytes;
+    }
     SeededChoices seeded(seed);
     std::vector<std::uint8_t> bytes;
     RecordingChoices recording(seeded, bytes);

@@ -419,3 +419,29 @@ TEST(LibraftCrashIsolation, ObservedReplayOfACrash) {
 
 }  // namespace
 }  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// `skiff replay --fuzz-input` of a libraft input runs in a child too: the
+// bytes of seed 3 (which crashes the library) replay to the crash, with the
+// seed's events, and skiff lives on.
+TEST(LibraftCrashIsolation, ByteRunsOfACrashingSeed) {
+  const ProtocolDriver* driver = find_protocol("libraft");
+  ASSERT_NE(driver, nullptr);
+  TraceHeader header{"libraft", 3, {}, 3, Budgets{}};
+  const std::vector<std::uint8_t> bytes = driver->bytes_of_seed(header, 3);
+  const ByteRun run = driver->run_bytes(header, bytes);
+  ASSERT_TRUE(run.violation);
+  EXPECT_EQ(run.violation->invariant, "library-survives");
+  Simulation<libraft::Protocol, invariants::LibraftInvariants> alone(3, libraft::Options{}, Budgets{});
+  std::vector<Event> record;
+  const RunOutcome seeded = run_seed(alone, 3, record);
+  ASSERT_TRUE(seeded.violation);
+  EXPECT_EQ(run.violation->explanation, seeded.violation->explanation);
+  EXPECT_EQ(format_trace(driver->make_trace(header, run.events)), format_trace(driver->make_trace(header, record)));
+  EXPECT_EQ(run.bytes_read, bytes.size());
+}
+
+}  // namespace
+}  // namespace skiff
