@@ -65,6 +65,38 @@ struct ReplayStep {
 };
 using ReplayStepObserver = std::function<void(const ReplayStep&)>;
 
+// A ReplayStep (but its event) across a child process (Executor::execute_observed).
+inline void put_state(SharedLog& log, const ReplayStep& step) {
+  put_state(log, step.node_states);
+  log.put<std::uint64_t>(step.crashed.size());
+  for (bool c : step.crashed) log.put<std::uint8_t>(c);
+  log.put<std::uint64_t>(step.links_down.size());
+  for (const auto& [from, to] : step.links_down) {
+    log.put(from);
+    log.put(to);
+  }
+  log.put<std::uint64_t>(step.in_flight.size());
+  for (const auto& m : step.in_flight) {
+    log.put(m.id);
+    log.put_string(m.text);
+  }
+}
+inline void get_state(SharedLog::Reader& reader, ReplayStep& step) {
+  get_state(reader, step.node_states);
+  step.crashed.resize(reader.get<std::uint64_t>());
+  for (std::size_t i = 0; i < step.crashed.size(); ++i) step.crashed[i] = reader.get<std::uint8_t>() != 0;
+  step.links_down.resize(reader.get<std::uint64_t>());
+  for (auto& [from, to] : step.links_down) {
+    from = reader.get<NodeIndex>();
+    to = reader.get<NodeIndex>();
+  }
+  step.in_flight.resize(reader.get<std::uint64_t>());
+  for (auto& m : step.in_flight) {
+    m.id = reader.get<MessageId>();
+    m.text = reader.get_string();
+  }
+}
+
 // The one-line error of `skiff check` for a protocol whose nodes cannot be
 // copied and hashed (a real library's instances).
 inline std::string not_checkable_message(std::string_view protocol) {
@@ -148,24 +180,23 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   ReplayReport replay(const Trace& trace, const std::string& file,
                       const ReplayObserver& observer) const override {
-    typename Executor<P, Invariants>::Observer each;
-    if (observer) {
-      each = [&](const TraceEvent& event, const World<P>& world) {
-        std::vector<std::string> states;
-        for (int i = 0; i < world.node_count(); ++i) {
-          std::string line = fmt::format("n{} ", node_label(NodeIndex(i)));
-          world.node(NodeIndex(i)).print(line);
-          if (world.crashed(NodeIndex(i))) line += " (crashed)";
-          states.push_back(std::move(line));
-        }
-        observer(event, states);
-      };
-    }
+    auto states_of = [](const World<P>& world) {
+      std::vector<std::string> states;
+      for (int i = 0; i < world.node_count(); ++i) {
+        std::string line = fmt::format("n{} ", node_label(NodeIndex(i)));
+        world.node(NodeIndex(i)).print(line);
+        if (world.crashed(NodeIndex(i))) line += " (crashed)";
+        states.push_back(std::move(line));
+      }
+      return states;
+    };
     const std::string where = trace_location(file, trace.header.bugs_line);
     const std::string variant_where = trace_location(file, trace.header.variants_line);
     Execution run;
     if (trace.header.timed) {
       if constexpr (kTimed) {
+        typename Executor<P, Invariants>::Observer each;
+        if (observer) each = [&](const TraceEvent& event, const World<P>& world) { observer(event, states_of(world)); };
         TimedExecutor<P, Invariants> executor(trace.header, trace.liveness_check_at, where, variant_where);
         run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
       } else {
@@ -173,7 +204,11 @@ class ProtocolDriverFor final : public ProtocolDriver {
       }
     } else {
       Executor<P, Invariants> executor(trace.header, where, variant_where);
-      run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true, each);
+      if (observer)
+        run = executor.template execute_observed<std::vector<std::string>>(trace.events, ExecuteMode::Strict,
+                                                                             /*describe=*/true, states_of, observer);
+      else
+        run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true);
     }
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
@@ -183,9 +218,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
     if (trace.header.timed)
       throw InputError(fmt::format("{}the trace viewer does not show timed traces", trace_location(file, trace.header.timed_line)));
     Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
-    auto report = [&](const TraceEvent* event, const World<P>& world) {
+    auto step_of = [](const World<P>& world) {
       ReplayStep step;
-      step.event = event;
       for (int i = 0; i < world.node_count(); ++i) {
         std::string line;
         world.node(NodeIndex(i)).print(line);
@@ -200,11 +234,14 @@ class ProtocolDriverFor final : public ProtocolDriver {
         m.message.print(text);
         step.in_flight.push_back({m.id, std::move(text)});
       }
-      observer(step);
+      return step;
     };
-    report(nullptr, executor.world());  // the world is booted when it is made
-    Execution run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true,
-                                     [&](const TraceEvent& event, const World<P>& world) { report(&event, world); });
+    observer(step_of(executor.world()));  // the world is booted when it is made
+    Execution run = executor.template execute_observed<ReplayStep>(
+        trace.events, ExecuteMode::Strict, /*describe=*/true, step_of, [&](const TraceEvent& event, ReplayStep step) {
+          step.event = &event;
+          observer(step);
+        });
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
 
@@ -229,6 +266,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const override {
     Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
+    if constexpr (kRunsInChild<P>) return run_bytes_in_child(sim, bytes);
     ByteChoices choices(bytes);
     ByteRun run;
     run.violation = run_choices(sim, choices, run.events).violation;
@@ -236,8 +274,76 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return run;
   }
 
+  // run_bytes() in a forked child (`skiff replay --fuzz-input` of a
+  // library's protocol): each event is logged with the bytes read so far
+  // before it is applied, so that a crash keeps the run up to it.
+  static ByteRun run_bytes_in_child(Simulation<P, Invariants>& sim, std::span<const std::uint8_t> bytes) {
+    SharedLog& log = sim.child_log();
+    const ChildEnd end = run_in_child(log, [&] {
+      ByteChoices choices(bytes);
+      sim.before_step = [&](const Event& event) {
+        log.put<std::uint8_t>('E');
+        log.put(event);
+        log.put<std::uint64_t>(choices.bytes_read());
+        log.commit();
+      };
+      std::vector<Event> events;
+      const RunOutcome outcome = run_choices(sim, choices, events);
+      log.put<std::uint8_t>('V');
+      put_violation(log, outcome.violation);
+      log.put<std::uint64_t>(choices.bytes_read());
+      log.commit();
+    });
+    check_child_error(end);
+    ByteRun run;
+    bool ended = false;
+    SharedLog::Reader reader(log);
+    while (!reader.at_end()) {
+      if (reader.get<std::uint8_t>() == 'E') {
+        run.events.push_back(reader.get<Event>());
+        run.bytes_read = reader.get<std::uint64_t>();
+      } else {
+        run.violation = get_violation(reader);
+        run.bytes_read = reader.get<std::uint64_t>();
+        ended = true;
+      }
+    }
+    if (!end.finished || !ended) run.violation = child_crash_violation(end);
+    return run;
+  }
+
   std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const override {
     Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
+    if constexpr (kRunsInChild<P>) {
+      // In a child, which logs the bytes drawn so far before each event
+      // (a run that crashes the library keeps the bytes that lead to it).
+      SharedLog& log = sim.child_log();
+      const ChildEnd end = run_in_child(log, [&] {
+        SeededChoices seeded(seed);
+        std::vector<std::uint8_t> drawn;
+        RecordingChoices recording(seeded, drawn);
+        std::size_t logged = 0;
+        auto flush = [&] {
+          log.put<std::uint64_t>(drawn.size() - logged);
+          log.put_bytes(drawn.data() + logged, drawn.size() - logged);
+          logged = drawn.size();
+          log.commit();
+        };
+        sim.before_step = [&](const Event&) { flush(); };
+        std::vector<Event> events;
+        run_choices(sim, recording, events);
+        flush();
+      });
+      check_child_error(end);
+      std::vector<std::uint8_t> bytes;
+      SharedLog::Reader reader(log);
+      while (!reader.at_end()) {
+        const std::size_t at = bytes.size();
+        bytes.resize(at + reader.get<std::uint64_t>());
+        reader.get_bytes(bytes.data() + at, bytes.size() - at);
+      }
+      return bytes;
+    }
     SeededChoices seeded(seed);
     std::vector<std::uint8_t> bytes;
     RecordingChoices recording(seeded, bytes);

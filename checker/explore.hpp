@@ -75,6 +75,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
 
   auto worker = [&] {
     Simulation<P, Invariants> sim(config.nodes, options, config.budgets);
+    SeedRuns<P, Invariants> seed_runs(sim, !config.keep_going);
     std::vector<Event> record;
     record.reserve(std::min<std::uint32_t>(config.budgets.steps, 4096));  // a budget may be huge
     for (;;) {
@@ -86,7 +87,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
       for (std::uint64_t run = chunk * kChunk; run < end; ++run) {
         if (time_is_up()) break;
         const std::uint64_t seed = config.seed + run;
-        RunOutcome outcome = run_seed(sim, seed, record);
+        RunOutcome outcome = seed_runs.run(seed, end - run, record);  // the chunk's rest in one batch
         result.runs += 1;
         result.events += record.size();
         if (outcome.violation) {

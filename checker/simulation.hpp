@@ -6,11 +6,13 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "checker/child_process.hpp"
 #include "checker/choice.hpp"
 #include "checker/errors.hpp"
 #include "checker/scheduler.hpp"
@@ -18,6 +20,7 @@
 #include "checker/trace.hpp"
 #include "checker/world.hpp"
 #include "invariants/invariant.hpp"
+#include "invariants/library_survives.hpp"
 
 namespace skiff {
 
@@ -34,15 +37,76 @@ class Simulation {
   }
   // Applies an enabled event, then checks every invariant.
   std::optional<Violation> step(const Event& event) {
+    if (before_step) before_step(event);
     const int touched = world_.apply(event);
     return invariants_.check(world_, touched);
   }
   const World<P>& world() const { return world_; }
 
+  // Called with each event just before it is applied: a child process
+  // streams its run with it, so that a crash loses nothing before it.
+  std::function<void(const Event&)> before_step;
+  // The memory a one-off child run of this simulation writes into (made at
+  // first use; run_in_child).
+  SharedLog& child_log() {
+    if (!child_log_) child_log_ = std::make_shared<SharedLog>();
+    return *child_log_;
+  }
+  // The child process that runs seeds of this simulation (run_seeds).
+  std::shared_ptr<ChildWorker> seed_worker;
+
  private:
   World<P> world_;
   Invariants invariants_;
+  std::shared_ptr<SharedLog> child_log_;
 };
+
+// Whether the protocol's runs go to a child process
+// (`static constexpr bool run_in_child = true`): a real library that may
+// crash. A crash there is a violation of library-survives, not a crash of
+// skiff, and the heap of skiff's own process never sees it.
+template <class P>
+inline constexpr bool kRunsInChild = requires { requires P::run_in_child; };
+
+// The violation a run's child process ended in when it did not finish.
+inline Violation child_crash_violation(const ChildEnd& end) {
+  std::string how = end.signal ? signal_name(end.signal) : fmt::format("exit status {}", end.exit_status);
+  if (end.node && !end.where.empty())
+    return Violation{std::string(invariants::LibrarySurvives::name),
+                     invariants::library_crash_explanation(NodeIndex(*end.node), how, end.where)};
+  return Violation{std::string(invariants::LibrarySurvives::name),
+                   fmt::format("the run's process ended ({}) outside any call into the library", how)};
+}
+
+// Rethrows what the body of a child threw.
+inline void check_child_error(const ChildEnd& end) {
+  if (!end.error.empty()) throw std::runtime_error(end.error);
+}
+
+inline void put_violation(SharedLog& log, const std::optional<Violation>& violation) {
+  log.put<std::uint8_t>(violation ? 1 : 0);
+  if (!violation) return;
+  log.put_string(violation->invariant);
+  log.put_string(violation->explanation);
+}
+
+// One line per node, as `skiff replay --verbose` prints them.
+inline void put_state(SharedLog& log, const std::vector<std::string>& lines) {
+  log.put<std::uint64_t>(lines.size());
+  for (const std::string& line : lines) log.put_string(line);
+}
+inline void get_state(SharedLog::Reader& reader, std::vector<std::string>& lines) {
+  lines.resize(reader.get<std::uint64_t>());
+  for (std::string& line : lines) line = reader.get_string();
+}
+
+inline std::optional<Violation> get_violation(SharedLog::Reader& reader) {
+  if (!reader.get<std::uint8_t>()) return std::nullopt;
+  Violation v;
+  v.invariant = reader.get_string();
+  v.explanation = reader.get_string();
+  return v;
+}
 
 // Builds a protocol's options from bug names; throws InputError naming `where`.
 template <class P>
@@ -119,11 +183,106 @@ RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::ve
 }
 
 // One random run: the seed draws the run's swarm, then every decision.
-// `record` receives the events in order.
+// `record` receives the events in order. For a protocol that runs in a
+// child, the run happens there (run_seeds).
+template <class P, class Invariants>
+RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record);
+
+// Runs of consecutive seeds. For a protocol that runs in a child, `batch`
+// seeds from the one asked for go to the child in one request
+// (one round trip, not one per run), which runs them in order, logging
+// each event before it applies it; a crash ends the child at that run, and
+// the next request forks a new one. The runs not asked for are thrown away.
+template <class P, class Invariants>
+class SeedRuns {
+ public:
+  // `stop_at_violation`: a batch ends at its first violating run.
+  SeedRuns(Simulation<P, Invariants>& sim, bool stop_at_violation) : sim_(sim), stop_(stop_at_violation) {}
+
+  RunOutcome run(std::uint64_t seed, std::uint64_t batch, std::vector<Event>& record) {
+    if constexpr (!kRunsInChild<P>) {
+      SeededChoices choices(seed);
+      return run_choices(sim_, choices, record);
+    } else {
+      if (done_.empty() || done_.front().seed != seed) fetch(seed, std::max<std::uint64_t>(batch, 1));
+      if (done_.empty() || done_.front().seed != seed)
+        throw std::runtime_error(fmt::format("internal error: the child did not run seed {}", seed));
+      Done& done = done_.front();
+      record = std::move(done.events);
+      RunOutcome outcome{std::move(done.violation)};
+      done_.erase(done_.begin());
+      return outcome;
+    }
+  }
+
+ private:
+  struct Done {
+    std::uint64_t seed = 0;
+    std::vector<Event> events;
+    std::optional<Violation> violation;
+  };
+
+  void fetch(std::uint64_t first, std::uint64_t count) {
+    if (!sim_.seed_worker) {
+      Simulation<P, Invariants>* sim = &sim_;
+      sim_.seed_worker = std::make_shared<ChildWorker>([sim](SharedLog::Reader& request, SharedLog& log) {
+        const auto from = request.get<std::uint64_t>(), count = request.get<std::uint64_t>();
+        const bool stop = request.get<std::uint8_t>() != 0;
+        sim->before_step = [&log](const Event& event) {
+          log.put<std::uint8_t>('E');
+          log.put(event);
+          log.commit();
+        };
+        std::vector<Event> events;
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const std::uint64_t seed = from + i;
+          log.put<std::uint8_t>('B');
+          log.put(seed);
+          log.commit();
+          SeededChoices choices(seed);
+          const RunOutcome outcome = run_choices(*sim, choices, events);
+          log.put<std::uint8_t>('V');
+          put_violation(log, outcome.violation);
+          log.commit();
+          if (stop && outcome.violation) break;
+        }
+        sim->before_step = nullptr;
+      });
+    }
+    ChildWorker& worker = *sim_.seed_worker;
+    worker.request().reset();
+    worker.request().put(first);
+    worker.request().put(count);
+    worker.request().put<std::uint8_t>(stop_);
+    worker.request().commit();
+    const ChildEnd end_state = worker.call();
+    check_child_error(end_state);
+    done_.clear();
+    SharedLog::Reader reader(worker.result());
+    bool open = false;  // a run began and has not ended
+    while (!reader.at_end()) {
+      const auto tag = reader.get<std::uint8_t>();
+      if (tag == 'B') {
+        done_.push_back(Done{reader.get<std::uint64_t>(), {}, {}});
+        open = true;
+      } else if (tag == 'E') {
+        done_.back().events.push_back(reader.get<Event>());
+      } else {
+        done_.back().violation = get_violation(reader);
+        open = false;
+      }
+    }
+    if (!end_state.finished && open) done_.back().violation = child_crash_violation(end_state);
+  }
+
+  Simulation<P, Invariants>& sim_;
+  bool stop_;
+  std::vector<Done> done_;
+};
+
 template <class P, class Invariants>
 RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record) {
-  SeededChoices choices(seed);
-  return run_choices(sim, choices, record);
+  return SeedRuns<P, Invariants>(sim, true).run(seed, 1, record);
 }
 
 enum class ExecuteMode {
@@ -152,13 +311,186 @@ class Executor {
   // `where` names the bugs line in errors, `variant_where` the variants line
   // (`where` if empty).
   Executor(const TraceHeader& header, const std::string& where, const std::string& variant_where = "")
-      : sim_(header.nodes, header_options<P>(header, where, variant_where), header.budgets) {}
+      : sim_(header.nodes, header_options<P>(header, where, variant_where), header.budgets), header_(header) {}
 
   // Runs the events from the first boot; stops at the first violation or
   // divergence. With `describe`, each executed event gets its text; without,
-  // nothing is formatted (the shrinker's hot loop).
+  // nothing is formatted (the shrinker's hot loop). A protocol that runs in
+  // a child runs there (without an observer; see execute_observed).
   Execution execute(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                     const Observer& observer = nullptr) {
+    if constexpr (kRunsInChild<P>) {
+      if (!observer) return execute_in_child(events, mode, describe, nullptr, nullptr);
+    }
+    return execute_here(events, mode, describe, observer);
+  }
+
+  // execute() with an observer, in a child too for protocols that run in
+  // one: `state_of(world)`, after each event, is what the observer needs (a
+  // State that put_state(SharedLog&, const State&) and
+  // get_state(SharedLog::Reader&, State&) carry over), and
+  // `on_state(event, state)` receives it. After a crash the crashing event
+  // gets the last state seen before it (nothing after it is known).
+  template <class State, class StateOf, class OnState>
+  Execution execute_observed(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                             StateOf&& state_of, OnState&& on_state) {
+    if constexpr (kRunsInChild<P>) {
+      std::optional<State> last;
+      return execute_in_child(
+          events, mode, describe, [&](SharedLog& log, const World<P>& world) { put_state(log, state_of(world)); },
+          [&](SharedLog::Reader* reader, const TraceEvent& event) {
+            if (reader) {
+              last.emplace();
+              get_state(*reader, *last);
+            }
+            if (last) on_state(event, *last);
+          });
+    } else {
+      return execute_here(events, mode, describe,
+                          [&](const TraceEvent& event, const World<P>& world) { on_state(event, state_of(world)); });
+    }
+  }
+
+  const World<P>& world() const { return sim_.world(); }
+
+ private:
+  // In a child, which logs each event before it applies it, each state
+  // after it (write_state), then how the run ended; the parent reads that
+  // back (read_state: nullptr for the crashing event). Without states, in
+  // the executor's worker (the shrinker's many replays: one round trip
+  // each); with them, in a child forked for this one run.
+  Execution execute_in_child(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                             const std::function<void(SharedLog&, const World<P>&)>& write_state,
+                             const std::function<void(SharedLog::Reader*, const TraceEvent&)>& read_state) {
+    if (!write_state) {
+      ChildWorker& worker = shared_worker();
+      SharedLog& request = worker.request();
+      request.reset();
+      request.put<std::int32_t>(header_.nodes);
+      request.put<std::uint64_t>(header_.bugs.size());
+      for (const std::string& bug : header_.bugs) request.put_string(bug);
+      request.put<std::uint64_t>(header_.variants.size());
+      for (const std::string& variant : header_.variants) request.put_string(variant);
+      request.put(header_.budgets);
+      request.put<std::uint8_t>(std::uint8_t(mode));
+      request.put<std::uint8_t>(describe);
+      request.put<std::uint64_t>(events.size());
+      for (const TraceEvent& e : events) put_trace_event(request, e);
+      request.commit();
+      const ChildEnd end = worker.call();
+      return read_run(worker.result(), end, events.size(), read_state);
+    }
+    SharedLog& log = sim_.child_log();
+    const ChildEnd end = run_in_child(log, [&] { log_run(log, events, mode, describe, write_state); });
+    return read_run(log, end, events.size(), read_state);
+  }
+
+  // The child that runs the unobserved executions of every executor of this
+  // protocol on this thread (one fork for a shrink's many replays, the
+  // trace and the replay of a finding, ...). Each request names the
+  // cluster; the child keeps an executor for the last cluster it was asked.
+  static ChildWorker& shared_worker() {
+    thread_local ChildWorker worker([](SharedLog::Reader& request, SharedLog& log) {
+      TraceHeader header;
+      header.protocol = std::string(P::name);
+      header.nodes = request.get<std::int32_t>();
+      header.bugs.resize(request.get<std::uint64_t>());
+      for (std::string& bug : header.bugs) bug = request.get_string();
+      header.variants.resize(request.get<std::uint64_t>());
+      for (std::string& variant : header.variants) variant = request.get_string();
+      header.budgets = request.get<Budgets>();
+      const auto mode = ExecuteMode(request.get<std::uint8_t>());
+      const bool describe = request.get<std::uint8_t>() != 0;
+      std::vector<TraceEvent> given(request.get<std::uint64_t>());
+      for (TraceEvent& e : given) e = get_trace_event(request);
+      static std::unique_ptr<Executor> executor;  // in the child: its last cluster
+      static TraceHeader last;
+      if (!executor || last.nodes != header.nodes || last.bugs != header.bugs || last.variants != header.variants ||
+          !(last.budgets == header.budgets)) {
+        executor = std::make_unique<Executor>(header, "");
+        last = header;
+      }
+      executor->log_run(log, given, mode, describe, nullptr);
+    });
+    return worker;
+  }
+
+  // In the child: the run, logged.
+  void log_run(SharedLog& log, std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+               const std::function<void(SharedLog&, const World<P>&)>& write_state) {
+    before_step_ = [&](const TraceEvent& done) {
+      log.put<std::uint8_t>('E');
+      put_trace_event(log, done);
+      log.commit();
+    };
+    Observer observer;
+    if (write_state)
+      observer = [&](const TraceEvent&, const World<P>& world) {
+        log.put<std::uint8_t>('S');
+        write_state(log, world);
+        log.commit();
+      };
+    const Execution run = execute_here(events, mode, describe, observer);
+    before_step_ = nullptr;
+    log.put<std::uint8_t>('R');
+    put_violation(log, run.violation);
+    log.put<std::uint8_t>(run.divergence ? 1 : 0);
+    if (run.divergence) {
+      log.put<std::uint64_t>(run.divergence->index);
+      log.put<std::int32_t>(run.divergence->line);
+      log.put_string(run.divergence->reason);
+    }
+    log.commit();
+  }
+
+  // In the parent: the run the child logged.
+  static Execution read_run(const SharedLog& log, const ChildEnd& end, std::size_t size,
+                            const std::function<void(SharedLog::Reader*, const TraceEvent&)>& read_state) {
+    check_child_error(end);
+    Execution out;
+    out.executed.reserve(size);
+    SharedLog::Reader reader(log);
+    bool ended = false;
+    while (!reader.at_end()) {
+      const auto tag = reader.get<std::uint8_t>();
+      if (tag == 'E') {
+        out.executed.push_back(get_trace_event(reader));
+      } else if (tag == 'S') {
+        read_state(&reader, out.executed.back());
+      } else {
+        out.violation = get_violation(reader);
+        if (reader.get<std::uint8_t>()) {
+          Divergence d;
+          d.index = reader.get<std::uint64_t>();
+          d.line = reader.get<std::int32_t>();
+          d.reason = reader.get_string();
+          out.divergence = std::move(d);
+        }
+        ended = true;
+      }
+    }
+    if (!end.finished || !ended) {
+      out.violation = child_crash_violation(end);
+      if (read_state && !out.executed.empty()) read_state(nullptr, out.executed.back());
+    }
+    return out;
+  }
+
+  static void put_trace_event(SharedLog& log, const TraceEvent& e) {
+    log.put(e.event);
+    log.put<std::int32_t>(e.line);
+    log.put_string(e.detail);
+  }
+  static TraceEvent get_trace_event(SharedLog::Reader& reader) {
+    TraceEvent e;
+    e.event = reader.get<Event>();
+    e.line = reader.get<std::int32_t>();
+    e.detail = reader.get_string();
+    return e;
+  }
+
+  Execution execute_here(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                         const Observer& observer) {
     Execution out;
     sim_.reset();
     out.executed.reserve(events.size());
@@ -178,6 +510,7 @@ class Executor {
                                                 done.detail)};
         return out;
       }
+      if (before_step_) before_step_(done);
       out.violation = sim_.step(*event);
       out.executed.push_back(std::move(done));
       if (observer) observer(out.executed.back(), sim_.world());
@@ -186,9 +519,6 @@ class Executor {
     return out;
   }
 
-  const World<P>& world() const { return sim_.world(); }
-
- private:
   // The event to apply for a trace line, or nothing if it cannot be applied.
   std::optional<Event> resolve(const TraceEvent& given, ExecuteMode mode) const {
     const World<P>& world = sim_.world();
@@ -258,6 +588,8 @@ class Executor {
 
   Simulation<P, Invariants> sim_;
   mutable std::string scratch_;
+  std::function<void(const TraceEvent&)> before_step_;  // set in a child only
+  TraceHeader header_;  // the cluster, for the shared worker
 };
 
 // Turns a recorded run into a trace with every event described.

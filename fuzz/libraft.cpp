@@ -1,8 +1,9 @@
 // The libFuzzer target for canonical/raft 0.15 (docs/fuzzing.md): real
 // `struct raft` instances (protocols/libraft/) driven by the input's bytes,
-// checked against libraft's invariants; a library crash (a fatal signal in
-// a library call) is the invariant `library-survives`, so it too ends in
-// abort() and libFuzzer saves the input.
+// checked against libraft's invariants (a violation ends in abort()); a
+// library crash (a fatal signal in a library call) crashes the target
+// itself. Either way libFuzzer saves the input, and `skiff replay
+// --fuzz-input` turns it into a trace (the crash as `library-survives`).
 //
 // SKIFF_PROTOCOL picks the protocol: `libraft` (the default: disks can fail,
 // the `disk-fail` event) or `libraft-stable-disk` (disks never fail). The
@@ -21,8 +22,7 @@ namespace skiff::fuzz {
 // skiff's own Raft (fuzz/raft.cpp), plus the disk: per node its role,
 // crashed, how far its term is behind the highest, its log's length, its
 // commit index, how much of its log is not on its disk yet and how many
-// writes are pending, whether it has broken a promise or the library
-// crashed; for the cluster the highest term, how many leaders, the lowest
+// writes are pending, whether it has broken a promise; for the cluster the highest term, how many leaders, the lowest
 // and highest commit index; message types in flight.
 template <class P>
 struct LibraftAbstraction {
@@ -42,7 +42,6 @@ struct LibraftAbstraction {
       word = word << 2 | capped(length - std::min(length, durable), 2);
       word = word << 2 | capped(node.pending_writes(), 2);
       word = word << 1 | !node.broken_promise().empty();
-      word = word << 1 | !node.library_crash().empty();
       mark(feature(0x11BF, word));
       leaders += node.is_leader();
       lowest_commit = std::min(lowest_commit, node.commit_index());

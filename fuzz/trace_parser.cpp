@@ -57,9 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!driver) return 0;
   const skiff::ProtocolInfo& info = driver->info();
   if (trace.header.nodes < info.min_nodes || trace.header.nodes > info.max_nodes) return 0;
-  // A protocol that runs a foreign library (libraft) is not replayed here: a
-  // crash of the library is one of its findings, and the instance it leaves
-  // behind is abandoned (leaked) on purpose; its own tests replay it.
+  // A protocol that runs a foreign library (libraft) is not replayed here:
+  // skiff replays it in a child process (a crash of the library is one of its
+  // findings), and forking under libFuzzer is no place for that; its own
+  // tests replay it.
   if (!info.checkable) return 0;
   try {
     driver->replay(trace, "fuzz.trace", nullptr);

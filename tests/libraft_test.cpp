@@ -350,3 +350,98 @@ TEST(LibraftFinding, CommitCountingAStaleEntryLeadsToDivergentStateMachines) {
 
 }  // namespace
 }  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// A crash of the library ends the child process that ran it, not skiff, and
+// leaves nothing behind: explore over seeds 3..14 (seed 3 crashes the
+// library, and so do others among them; each batch of runs shares one
+// child until it crashes) finds exactly what each seed finds run alone in
+// a fresh simulation, with the same events.
+TEST(LibraftCrashIsolation, RunsAfterACrashAreAsIfRunAlone) {
+  const ProtocolDriver* driver = find_protocol("libraft");
+  ASSERT_NE(driver, nullptr);
+  ExploreConfig config;
+  config.seed = 3;
+  config.runs = 12;
+  config.keep_going = true;
+  const ExploreOutcome outcome = driver->explore(config);
+  ASSERT_EQ(outcome.runs, 12u);
+  std::uint64_t events = 0;
+  std::size_t crashes = 0, found = 0;
+  for (std::uint64_t seed = 3; seed < 15; ++seed) {
+    Simulation<libraft::Protocol, invariants::LibraftInvariants> alone(3, libraft::Options{}, Budgets{});
+    std::vector<Event> record;
+    const RunOutcome run = run_seed(alone, seed, record);
+    events += record.size();
+    if (!run.violation) continue;
+    if (run.violation->invariant == "library-survives") ++crashes;
+    ASSERT_LT(found, outcome.found.size()) << "seed " << seed;
+    const FoundRun& f = outcome.found[found++];
+    EXPECT_EQ(f.seed, seed);
+    EXPECT_EQ(f.violation.invariant, run.violation->invariant);
+    EXPECT_EQ(f.violation.explanation, run.violation->explanation);
+    TraceHeader header{"libraft", 3, {}, seed, Budgets{}};
+    EXPECT_EQ(format_trace(driver->make_trace(header, f.events)), format_trace(driver->make_trace(header, record)));
+  }
+  EXPECT_EQ(found, outcome.found.size());
+  EXPECT_EQ(events, outcome.events);
+  EXPECT_GE(crashes, 2u);  // a crash with runs after it in the same batch
+}
+
+// Replaying the crash with an observer (`skiff replay --verbose`, the HTML
+// view) runs in a child too: every event is observed, the crashing one with
+// the last state seen before it.
+TEST(LibraftCrashIsolation, ObservedReplayOfACrash) {
+  const ProtocolDriver* driver = find_protocol("libraft");
+  ASSERT_NE(driver, nullptr);
+  const Trace trace = read_trace_file(std::string(SKIFF_SOURCE_DIR) +
+                                      "/corpus/regressions/libraft-crash-on-two-failed-appends-3-nodes.trace");
+  std::vector<std::vector<std::string>> seen;
+  const ReplayReport report = driver->replay(
+      trace, "", [&](const TraceEvent&, const std::vector<std::string>& states) { seen.push_back(states); });
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->explanation, trace.violation->explanation);
+  EXPECT_EQ(report.events_replayed, trace.events.size());
+  ASSERT_EQ(seen.size(), trace.events.size());
+  EXPECT_EQ(seen.back(), seen[seen.size() - 2]);
+  EXPECT_NE(seen.back()[1].find("pending=2"), std::string::npos) << seen.back()[1];
+  std::size_t steps = 0;
+  const ReplayReport stepped = driver->replay_steps(trace, "", [&](const ReplayStep& step) {
+    EXPECT_EQ(step.node_states.size(), 3u);
+    EXPECT_EQ(step.crashed.size(), 3u);
+    ++steps;
+  });
+  ASSERT_TRUE(stepped.violation);
+  EXPECT_EQ(steps, trace.events.size() + 1);  // the boot, then each event
+}
+
+}  // namespace
+}  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// `skiff replay --fuzz-input` of a libraft input runs in a child too: the
+// bytes of seed 3 (which crashes the library) replay to the crash, with the
+// seed's events, and skiff lives on.
+TEST(LibraftCrashIsolation, ByteRunsOfACrashingSeed) {
+  const ProtocolDriver* driver = find_protocol("libraft");
+  ASSERT_NE(driver, nullptr);
+  TraceHeader header{"libraft", 3, {}, 3, Budgets{}};
+  const std::vector<std::uint8_t> bytes = driver->bytes_of_seed(header, 3);
+  const ByteRun run = driver->run_bytes(header, bytes);
+  ASSERT_TRUE(run.violation);
+  EXPECT_EQ(run.violation->invariant, "library-survives");
+  Simulation<libraft::Protocol, invariants::LibraftInvariants> alone(3, libraft::Options{}, Budgets{});
+  std::vector<Event> record;
+  const RunOutcome seeded = run_seed(alone, 3, record);
+  ASSERT_TRUE(seeded.violation);
+  EXPECT_EQ(run.violation->explanation, seeded.violation->explanation);
+  EXPECT_EQ(format_trace(driver->make_trace(header, run.events)), format_trace(driver->make_trace(header, record)));
+  EXPECT_EQ(run.bytes_read, bytes.size());
+}
+
+}  // namespace
+}  // namespace skiff

@@ -20,6 +20,9 @@ struct Protocol {
   static constexpr int min_nodes = 3;
   static constexpr int max_nodes = 7;
   static constexpr int timer_count = 3;
+  // Every run (explore, replay, shrink) runs in a child process: a crash of
+  // the library is a library-survives violation, not a crash of skiff.
+  static constexpr bool run_in_child = true;
 
   using Message = libraft::Message;
   using Options = libraft::Options;

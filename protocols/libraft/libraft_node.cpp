@@ -4,13 +4,12 @@
 
 #include <fmt/format.h>
 
-#include <csetjmp>
-#include <csignal>
 #include <cstring>
 #include <deque>
 #include <mutex>
 
 #include "protocols/libraft/c_raft.hpp"
+#include "protocols/library_call.hpp"
 
 namespace skiff::libraft {
 
@@ -66,65 +65,14 @@ raft_entry* library_entries(const std::vector<StoredEntry>& entries) {
 
 void silent_emit(raft_tracer*, const char*, int, const char*) {}
 
-// ---- the library crashing ------------------------------------------------------
-// A crash of the library (a segfault, an abort: Debian builds it without
-// assertions, so a broken state shows as a bad memory access) must be a
-// finding, not a crash of skiff. Every call into the library runs under a
-// guard: a fatal signal on that thread jumps back to the guard, which
-// abandons the instance (its memory is never touched again) and records the
-// crash; the invariant library-survives reports it. Under AddressSanitizer
-// the handlers replace the sanitizer's for these signals too; abandoned
-// instances stay reachable (kept below), so leak checking stays quiet.
-thread_local sigjmp_buf* t_guard = nullptr;
-thread_local volatile int t_signal = 0;
-// The handlers installed before skiff's (the default, a sanitizer's, or a
-// fuzzer's, which saves its input on an abort()): a signal outside a library
-// call goes to them, as if skiff had installed nothing.
-struct sigaction g_previous[NSIG];
-
-void on_fatal_signal(int signal) {
-  if (t_guard) {
-    t_signal = signal;
-    siglongjmp(*t_guard, 1);
-  }
-  struct sigaction previous = g_previous[signal];
-  if (!(previous.sa_flags & SA_SIGINFO) && previous.sa_handler == SIG_IGN) previous.sa_handler = SIG_DFL;
-  sigaction(signal, &previous, nullptr);
-  std::raise(signal);
-}
-
-void install_fatal_signal_handlers() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    for (int signal : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) {
-      struct sigaction action {};
-      action.sa_handler = &on_fatal_signal;
-      sigemptyset(&action.sa_mask);
-      action.sa_flags = SA_NODEFER;
-      sigaction(signal, &action, &g_previous[signal]);
-    }
-  });
-}
-
-// What a crash of the library abandons (its instance, and the requests it
-// had handed to the I/O), kept reachable and never destroyed, so that leak
-// checking, which runs after static destructors, does not report it.
+// An instance the library never finished closing, kept reachable and never
+// destroyed (its memory is the library's), so that leak checking, which
+// runs after static destructors, does not report it.
 void keep_abandoned(void* what) {
   static std::mutex* const mutex = new std::mutex;
   static std::vector<void*>* const abandoned = new std::vector<void*>;
   std::lock_guard lock(*mutex);
   abandoned->push_back(what);
-}
-
-const char* signal_name(int signal) {
-  switch (signal) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-  }
-  return "a fatal signal";
 }
 
 std::uint64_t splitmix(std::uint64_t& state) {
@@ -144,36 +92,15 @@ class Node::Impl {
     if (instance_) close_instance();
   }
 
-  // Runs `call` (which calls into the library); returns false if the library
-  // crashed in it, after abandoning the instance.
+  // Runs `call`, which calls into the library, noting where (for the crash
+  // report of a child process, checker/child_process.hpp): a crash of the
+  // library ends the process, and library-survives reports it there.
   template <class Call>
-  bool guarded(const char* where, Call&& call) {
-    if (!instance_) return false;
-    install_fatal_signal_handlers();
-    sigjmp_buf here;
-    sigjmp_buf* const outer = t_guard;
-    if (sigsetjmp(here, 1) == 0) {
-      t_guard = &here;
-      call();
-      t_guard = outer;
-      return true;
-    }
-    t_guard = outer;
-    if (library_crash_.empty())
-      library_crash_ = fmt::format("the library crashed ({}) in {}", signal_name(t_signal), where);
-    // Its memory is suspect: never touched again.
-    keep_abandoned(new Abandoned{std::move(instance_), std::move(pending_), std::move(failing_),
-                                 std::move(sends_done_)});
-    instance_.reset();
-    pending_.clear();
-    failing_.clear();
-    sends_done_.clear();
-    running_ = false;
-    closing_ = false;
-    return false;
+  void in_library(const char* where, Call&& call) {
+    if (!instance_) return;
+    InLibraryCall note(self_, where);
+    call();
   }
-
-  std::string library_crash_;
 
   // ---- events ----------------------------------------------------------------
   void boot(Fx& fx, bool first) {
@@ -205,11 +132,11 @@ class Node::Impl {
       raft_configuration conf;
       raft_configuration_init(&conf);
       for (int i = 1; i <= node_count_; ++i) raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
-      if (!guarded("raft_bootstrap", [&] { rc = raft_bootstrap(&in.r, &conf); })) return finish(fx);
+      in_library("raft_bootstrap", [&] { rc = raft_bootstrap(&in.r, &conf); });
       raft_configuration_close(&conf);
       if (rc != 0) return fail_boot("raft_bootstrap", rc);
     }
-    if (!guarded("raft_start", [&] { rc = raft_start(&in.r); })) return finish(fx);
+    in_library("raft_start", [&] { rc = raft_start(&in.r); });
     if (rc != 0) return fail_boot("raft_start", rc);
     running_ = true;
     finish(fx);
@@ -266,7 +193,7 @@ class Node::Impl {
       default:
         return finish(fx);
     }
-    guarded("its recv callback", [&] { instance_->recv(&instance_->io, &msg); });
+    in_library("its recv callback", [&] { instance_->recv(&instance_->io, &msg); });
     finish(fx);
   }
 
@@ -276,13 +203,13 @@ class Node::Impl {
     switch (timer) {
       case kTick:
         clock_ms_ += kTickMs;
-        guarded("its tick callback", [&] { instance_->tick(&instance_->io); });
+        in_library("its tick callback", [&] { instance_->tick(&instance_->io); });
         break;
       case kDiskWrite:
-        guarded("an append callback (write done)", [&] { complete_oldest_write(); });
+        in_library("an append callback (write done)", [&] { complete_oldest_write(); });
         break;
       case kDiskFail:
-        guarded("an append callback (write failed)", [&] { fail_pending_writes(); });
+        in_library("an append callback (write failed)", [&] { fail_pending_writes(); });
         break;
     }
     finish(fx);
@@ -302,9 +229,8 @@ class Node::Impl {
     buffer.base = raft_malloc(buffer.len);
     std::memcpy(buffer.base, payload.data(), buffer.len);
     int rc = RAFT_SHUTDOWN;
-    if (!guarded("raft_apply", [&] { rc = ::raft_apply(&instance_->r, request, &buffer, 1, &Impl::apply_done); }))
-      request = nullptr;  // abandoned with the instance
-    if (rc != 0 && request) {
+    in_library("raft_apply", [&] { rc = ::raft_apply(&instance_->r, request, &buffer, 1, &Impl::apply_done); });
+    if (rc != 0) {
       raft_free(buffer.base);
       delete request;
     }
@@ -377,12 +303,6 @@ class Node::Impl {
   struct SendDone {
     raft_io_send* request;
     raft_io_send_cb callback;
-  };
-
-  struct Abandoned {
-    std::unique_ptr<Instance> instance;
-    std::deque<Write> pending, failing;
-    std::vector<SendDone> sends;
   };
 
   static Impl& of(raft_io* io) { return *static_cast<Impl*>(io->impl); }
@@ -615,11 +535,10 @@ class Node::Impl {
     if (pending_.empty() || disk_errors_left_ == 0) return;
     --disk_errors_left_;
     disk_broken_ = true;
-    failing_.clear();
-    failing_.swap(pending_);  // a member: the callbacks may crash the library
-    for (Write& w : failing_)
+    std::deque<Write> failing;
+    failing.swap(pending_);
+    for (Write& w : failing)
       if (!w.truncate && w.callback) w.callback(w.request, RAFT_IOERR);
-    failing_.clear();
   }
 
   // ---- after each event ------------------------------------------------------------
@@ -633,7 +552,7 @@ class Node::Impl {
   }
 
   void finish(Fx& fx) {
-    if (instance_) guarded("a send callback", [&] { run_send_callbacks(); });
+    if (instance_) in_library("a send callback", [&] { run_send_callbacks(); });
     fx_ = nullptr;
     if (running_) fx.arm(kTick);
     else fx.cancel(kTick);
@@ -661,12 +580,9 @@ class Node::Impl {
     if (instance_->initialized) {
       closing_ = true;
       // raft_close completes through io_close, synchronously here.
-      if (!guarded("raft_close", [&] {
-            raft_close(&instance_->r, [](raft* r) { static_cast<Instance*>(r->data)->closed = true; });
-          })) {
-        fx_ = saved;
-        return;
-      }
+      in_library("raft_close", [&] {
+        raft_close(&instance_->r, [](raft* r) { static_cast<Instance*>(r->data)->closed = true; });
+      });
     }
     closing_ = false;
     running_ = false;
@@ -696,7 +612,6 @@ class Node::Impl {
   int node_count_;
   std::unique_ptr<Instance> instance_;
   std::deque<Write> pending_;
-  std::deque<Write> failing_;
   std::vector<SendDone> sends_done_;
   Fx* fx_ = nullptr;
   bool closing_ = false;
@@ -735,6 +650,5 @@ std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
 std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
 std::size_t Node::pending_writes() const { return impl_->pending_count(); }
 std::string_view Node::broken_promise() const { return impl_->broken_; }
-std::string_view Node::library_crash() const { return impl_->library_crash_; }
 
 }  // namespace skiff::libraft

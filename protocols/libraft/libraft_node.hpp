@@ -106,9 +106,6 @@ class Node {
   // The first promise this incarnation broke (an acknowledgement of
   // something its disk did not hold, a restart that failed), or empty.
   std::string_view broken_promise() const;
-  // How the library crashed (a fatal signal inside one of its calls), or
-  // empty. The instance is abandoned; the node is down from then on.
-  std::string_view library_crash() const;
 
  private:
   class Impl;
