@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -165,19 +166,47 @@ class ModelChecker {
 
       // Phase 2: insert in (parent, successor) order, each thread the shards
       // it owns; the first of equal fingerprints is new, the others are not.
-      std::vector<const Candidate*> ordered;
-      for (const auto& [worker, range] : chunk_candidates)
-        for (std::size_t i = range.first; i < range.second; ++i) ordered.push_back(&worker->candidates[i]);
-      std::vector<std::uint8_t> is_new(ordered.size(), 0);
+      // Candidate k (in that order) is candidate k - start[c] of chunk c; a
+      // thread marks the new ones it inserted in its own bit set, so that
+      // no two threads write to one cache line.
+      std::vector<std::size_t> start(chunks + 1, 0);
+      for (std::size_t c = 0; c < chunks; ++c)
+        start[c + 1] = start[c] + (chunk_candidates[c].second.second - chunk_candidates[c].second.first);
       parallel(workers, [&](Worker& worker) {
         const std::size_t owner = std::size_t(&worker - workers.data());
-        for (std::size_t i = 0; i < ordered.size(); ++i)
-          if (VisitedSet::shard_of(ordered[i]->fingerprint) % workers.size() == owner)
-            is_new[i] = visited_.insert(ordered[i]->fingerprint);
+        worker.new_bits.assign((start[chunks] + 63) / 64, 0);
+        constexpr std::size_t kAhead = 16;  // prefetch distance, in candidates
+        for (std::size_t c = 0; c < chunks; ++c) {
+          const auto& [from, range] = chunk_candidates[c];
+          const Candidate* candidates = from->candidates.data();
+          for (std::size_t i = range.first; i < range.second; ++i) {
+            if (i + kAhead < range.second) {
+              const std::uint64_t ahead = candidates[i + kAhead].fingerprint;
+              if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited_.prefetch(ahead);
+            }
+            const std::uint64_t fp = candidates[i].fingerprint;
+            if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited_.insert(fp)) continue;
+            const std::size_t k = start[c] + (i - range.first);
+            worker.new_bits[k / 64] |= std::uint64_t(1) << (k % 64);
+          }
+        }
       });
+      std::size_t new_count = 0;
+      for (const Worker& t : workers)
+        for (std::uint64_t bits : t.new_bits) new_count += std::size_t(std::popcount(bits));
       std::vector<Link> next;
-      for (std::size_t i = 0; i < ordered.size(); ++i)
-        if (is_new[i]) next.push_back(ordered[i]->key);
+      next.reserve(new_count);  // one allocation: a level can be hundreds of megabytes
+      for (std::size_t c = 0; c < chunks; ++c) {
+        const auto& [from, range] = chunk_candidates[c];
+        for (std::size_t i = range.first; i < range.second; ++i) {
+          const std::size_t k = start[c] + (i - range.first);
+          for (const Worker& t : workers)
+            if (t.new_bits[k / 64] >> (k % 64) & 1) {
+              next.push_back(from->candidates[i].key);
+              break;
+            }
+        }
+      }
       out.distinct_states += next.size();
       levels_.push_back(std::move(next));
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
@@ -271,20 +300,26 @@ class ModelChecker {
   };
   // A thread's working memory: the states along its current path (stack[k]
   // is the state after path[0..k)), and a scratch state for successors.
-  struct Worker {
-    Worker(const State& root, std::uint32_t max_depth) : stack(max_depth + 1, root), scratch(root) {}
+  struct alignas(128) Worker {  // no cache line shared between threads' workers
+    Worker(const State& root, std::uint32_t max_depth)
+        : stack(max_depth + 1, root), touched(max_depth + 2, kStale), scratch(root) {}
+    static constexpr int kStale = std::numeric_limits<int>::min();
     void begin_level() {
       generated = 0;
       candidates.clear();
       found.reset();
     }
     std::vector<State> stack;
+    // touched[k + 1]: what the event that made stack[k + 1] from stack[k]
+    // changed (World::restore), or kStale if stack[k + 1] was never made.
+    std::vector<int> touched;
     std::vector<std::uint32_t> path;    // the path of the state on top of the stack
     std::vector<std::uint32_t> wanted;  // the path being rebuilt
     State scratch;
     std::uint64_t generated = 0;
-    std::vector<Candidate> candidates;
+    std::vector<Candidate, HugePageAllocator<Candidate>> candidates;
     std::optional<Found> found;
+    std::vector<std::uint64_t> new_bits;  // phase 2: which candidates it found new
   };
 
   // Runs body(worker) once for each worker, each on its own thread.
@@ -347,8 +382,14 @@ class ModelChecker {
     std::size_t same = 0;
     while (same < w.path.size() && same < w.wanted.size() && w.path[same] == w.wanted[same]) ++same;
     for (std::size_t k = same; k < depth; ++k) {
-      w.stack[k + 1] = w.stack[k];  // assignment reuses the slot's memory
-      apply_successor(w.stack[k + 1], w.wanted[k]);
+      if (k == same && w.touched[k + 1] != Worker::kStale) {
+        // stack[k] is unchanged and stack[k + 1] is one event away from it
+        w.stack[k + 1].world.restore(w.stack[k].world, w.touched[k + 1]);
+        w.stack[k + 1].invariants.restore(w.stack[k].invariants, w.touched[k + 1]);
+      } else {
+        w.stack[k + 1] = w.stack[k];  // assignment reuses the slot's memory
+      }
+      apply_event(w.stack[k + 1], successor_event(w.stack[k].world, w.wanted[k]), &w.touched[k + 1]);
     }
     w.path = w.wanted;
     return w.stack[depth];
@@ -382,23 +423,33 @@ class ModelChecker {
     std::uint32_t total = 0;
     for (std::uint32_t c : counts) total += c;
     // Each successor is made in the scratch state, which is then restored
-    // to `from` by copying back only what the event changed.
+    // to `from` by copying back only what the event changed. A successor's
+    // fingerprint is looked up in the visited set one successor later, its
+    // slot prefetched meanwhile (a lookup is a cache miss in a large set).
     w.scratch = from;
+    std::optional<Candidate> pending;
+    auto look_up_pending = [&] {
+      if (pending && !visited_.contains(pending->fingerprint)) w.candidates.push_back(*pending);
+      pending.reset();
+    };
     for (std::uint32_t n = 0; n < total; ++n) {
       const Link key{index, n};
       ++w.generated;
       int touched = World<P>::kNoNode;
       if (auto violation = apply_event(w.scratch, successor_event(from.world, counts, n), &touched)) {
         if (!w.found || key < w.found->key) w.found = Found{key, std::move(*violation)};
-        return;
+        return;  // this level ends the search: its candidates do not matter
       }
       if (within_bounds(w.scratch.world)) {
         const std::uint64_t fp = fingerprint(w.scratch);
-        if (!visited_.contains(fp)) w.candidates.push_back(Candidate{fp, key});
+        visited_.prefetch(fp);
+        look_up_pending();
+        pending = Candidate{fp, key};
       }
       w.scratch.world.restore(from.world, touched);
       w.scratch.invariants.restore(from.invariants, touched);
     }
+    look_up_pending();
   }
 
   std::vector<Event> events_to(std::uint32_t depth, const Link& last) const {
