@@ -493,7 +493,26 @@ class Reader {
 
 }  // namespace
 
-Scenario parse_scenario(std::string_view text, const std::string& file, const std::vector<std::string>& timer_names) {
+namespace {
+
+// An error message that quotes the file (the JSON parser's "last read: ...",
+// a key or a name from the file) shown on one line: control characters,
+// line breaks included, become \xNN. (Found by the scenario-parser fuzz
+// target.)
+std::string one_line(std::string_view message) {
+  std::string out;
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7f)
+      out += fmt::format("\\x{:02x}", byte);
+    else
+      out += c;
+  }
+  return out;
+}
+
+Scenario parse_scenario_text(std::string_view text, const std::string& file,
+                             const std::vector<std::string>& timer_names) {
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
@@ -503,8 +522,29 @@ Scenario parse_scenario(std::string_view text, const std::string& file, const st
     const auto detail = what.find("syntax error");
     what = detail == std::string::npos ? "malformed JSON" : what.substr(detail);
     throw InputError(fmt::format("{}:{}: {}", file, line_at(text, e.byte == 0 ? 0 : e.byte - 1), what));
+  } catch (const json::out_of_range& e) {
+    // A number too large for any type ("number overflow parsing '1E400'"):
+    // no byte position, so the line is that of the number's text.
+    const std::string what = e.what();
+    const auto open = what.find('\''), close = what.rfind('\'');
+    std::size_t at = 0;
+    if (open != std::string::npos && close > open) {
+      const auto found = text.find(std::string_view(what).substr(open + 1, close - open - 1));
+      if (found != std::string_view::npos) at = found;
+    }
+    throw InputError(fmt::format("{}:{}: a number too large to read", file, line_at(text, at)));
   }
   return Reader(text, file, timer_names).read(doc);
+}
+
+}  // namespace
+
+Scenario parse_scenario(std::string_view text, const std::string& file, const std::vector<std::string>& timer_names) {
+  try {
+    return parse_scenario_text(text, file, timer_names);
+  } catch (const InputError& error) {
+    throw InputError(one_line(error.what()));
+  }
 }
 
 Scenario read_scenario_file(const std::string& path, const std::vector<std::string>& timer_names) {

@@ -118,6 +118,17 @@ TEST(ScenarioFile, ErrorsNameTheLine) {
   EXPECT_EQ(parse_error("").substr(0, 9), "s.json:1:");
 }
 
+// Two findings of the scenario-parser fuzz target: a syntax error quoting
+// control characters from the file, and a number too large for any type
+// (the JSON library throws out_of_range rather than parse_error).
+TEST(ScenarioFile, ErrorsFromFuzzedInputAreOneLine) {
+  const std::string quoted = parse_error("{\n \"name\": \"a\x7f\x01\nb\" x}");
+  EXPECT_EQ(quoted.substr(0, 23), "s.json:2: syntax error ");
+  for (unsigned char c : quoted) EXPECT_TRUE(c >= 0x20 && c != 0x7f) << quoted;
+  EXPECT_NE(quoted.find("a\\x7f"), std::string::npos) << quoted;  // DEL shown as \x7f
+  EXPECT_EQ(parse_error("{\"nodes\": 3,\n \"description\": 1E400}"), "s.json:2: a number too large to read");
+}
+
 TEST(ScenarioFile, EverySuiteScenarioReads) {
   int count = 0;
   for (const auto& entry : fs::directory_iterator(std::string(SKIFF_SOURCE_DIR) + "/corpus/scenarios")) {
