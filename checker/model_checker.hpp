@@ -226,10 +226,7 @@ class ModelChecker {
     // of states[k] tried so far and in all.
     std::vector<State> states(max_depth + 1, root_);
     std::vector<std::uint32_t> taken(max_depth + 1), next(max_depth + 1), total(max_depth + 1);
-    // touched[k + 1]: what the last event applied to make states[k + 1]
-    // changed (World::restore), or kStale while states[k + 1] is not one
-    // event away from states[k].
-    constexpr int kStale = std::numeric_limits<int>::min();
+    // touched[k + 1]: see step_into().
     std::vector<int> touched(max_depth + 2, kStale);
     visited_.visit_at_depth(fingerprint(root_), 0);
     out.generated_states = 1;
@@ -242,12 +239,6 @@ class ModelChecker {
       }
       const std::uint32_t n = next[d]++;
       State& successor = states[d + 1];
-      if (touched[d + 1] == kStale) {
-        successor = states[d];  // assignment reuses the slot's memory
-      } else {
-        successor.world.restore(states[d].world, touched[d + 1]);
-        successor.invariants.restore(states[d].invariants, touched[d + 1]);
-      }
       if (++out.generated_states % (1u << 16) == 0) {
         if (config_.progress) config_.progress(d, visited_.size(), out.generated_states);
         if (over_memory_limit()) {
@@ -255,7 +246,7 @@ class ModelChecker {
           break;
         }
       }
-      if (auto violation = apply_event(successor, successor_event(states[d].world, n), &touched[d + 1])) {
+      if (auto violation = step_into(successor, touched[d + 1], states[d], n)) {
         out.violation = std::move(violation);
         for (std::uint32_t k = 0; k < d; ++k) out.counterexample.push_back(successor_event(states[k].world, taken[k]));
         out.counterexample.push_back(successor_event(states[d].world, n));
@@ -303,16 +294,13 @@ class ModelChecker {
   struct alignas(128) Worker {  // no cache line shared between threads' workers
     Worker(const State& root, std::uint32_t max_depth)
         : stack(max_depth + 1, root), touched(max_depth + 2, kStale), scratch(root) {}
-    static constexpr int kStale = std::numeric_limits<int>::min();
     void begin_level() {
       generated = 0;
       candidates.clear();
       found.reset();
     }
     std::vector<State> stack;
-    // touched[k + 1]: what the event that made stack[k + 1] from stack[k]
-    // changed (World::restore), or kStale if stack[k + 1] was never made.
-    std::vector<int> touched;
+    std::vector<int> touched;  // touched[k + 1]: see step_into()
     std::vector<std::uint32_t> path;    // the path of the state on top of the stack
     std::vector<std::uint32_t> wanted;  // the path being rebuilt
     State scratch;
@@ -355,6 +343,24 @@ class ModelChecker {
     return total;
   }
 
+  // What the event that made a state slot from its parent changed
+  // (World::restore), or kStale if the slot is not one event away from its
+  // parent as it is now.
+  static constexpr int kStale = std::numeric_limits<int>::min();
+
+  // Makes `slot` the n-th successor of `parent`: restores the slot to the
+  // parent (cheap) when `touched` says it is one event away from it, copies
+  // the parent otherwise; then applies the event and records what it touched.
+  static std::optional<Violation> step_into(State& slot, int& touched, const State& parent, std::uint32_t n) {
+    if (touched == kStale) {
+      slot = parent;  // assignment reuses the slot's memory
+    } else {
+      slot.world.restore(parent.world, touched);
+      slot.invariants.restore(parent.invariants, touched);
+    }
+    return apply_event(slot, successor_event(parent.world, n), &touched);
+  }
+
   static std::optional<Violation> apply_successor(State& state, std::uint32_t n) {
     return apply_event(state, successor_event(state.world, n));
   }
@@ -382,14 +388,8 @@ class ModelChecker {
     std::size_t same = 0;
     while (same < w.path.size() && same < w.wanted.size() && w.path[same] == w.wanted[same]) ++same;
     for (std::size_t k = same; k < depth; ++k) {
-      if (k == same && w.touched[k + 1] != Worker::kStale) {
-        // stack[k] is unchanged and stack[k + 1] is one event away from it
-        w.stack[k + 1].world.restore(w.stack[k].world, w.touched[k + 1]);
-        w.stack[k + 1].invariants.restore(w.stack[k].invariants, w.touched[k + 1]);
-      } else {
-        w.stack[k + 1] = w.stack[k];  // assignment reuses the slot's memory
-      }
-      apply_event(w.stack[k + 1], successor_event(w.stack[k].world, w.wanted[k]), &w.touched[k + 1]);
+      if (k > same) w.touched[k + 1] = kStale;  // stack[k] has just changed
+      step_into(w.stack[k + 1], w.touched[k + 1], w.stack[k], w.wanted[k]);
     }
     w.path = w.wanted;
     return w.stack[depth];
