@@ -1,6 +1,7 @@
 #include "protocols/raft/raft_node.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <bit>
 #include <fmt/format.h>
 
@@ -292,6 +293,8 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
 }
 
 void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
+  if (options_.has(Bug::CrashOnStaleAppendReply) && is_leader() && reply.term < durable_.current_term)
+    std::raise(SIGSEGV);  // seeded: stands for a wild pointer in protocol code
   if (!is_leader() || reply.term != durable_.current_term) return;  // stale reply
   LogIndex& next = volatile_.next_index[from];
   LogIndex& match = volatile_.match_index[from];

@@ -19,6 +19,8 @@ constexpr BugInfo kBugs[] = {
      "a follower sets commitIndex to leaderCommit, not min(leaderCommit, index of last new entry)"},
     {"count-duplicate-votes", "a candidate counts vote messages, not distinct voters"},
     {"accept-stale-vote-reply", "a candidate counts a vote granted for an earlier term"},
+    {"crash-on-stale-append-reply",
+     "a leader that gets an AppendEntries reply of an earlier term crashes the process (SIGSEGV): node-survives"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 

@@ -23,6 +23,7 @@ enum class Bug : std::uint8_t {
   CommitToLeaderCommit,
   CountDuplicateVotes,
   AcceptStaleVoteReply,
+  CrashOnStaleAppendReply,  // not a broken rule: a crash (SIGSEGV) in protocol code, for node-survives
   Count,
 };
 
