@@ -61,7 +61,7 @@ Key whole_state(const State& s, const StateEncoder::Renaming& rename, const Stat
   }
   StateEncoder ghost(rename, inverse);
   ghost.record_into(&key);
-  s.invariants.encode(ghost);
+  s.invariants.encode(ghost, s.world);
   return key;
 }
 
