@@ -109,8 +109,9 @@ template <class P, class All, class States>
 Found find(const RuleBug& b) {
   Found f;
   f.with_rules = explore<P, All>(b.nodes, {b.bug}, 1, 20000);
-  if (!f.with_rules.found.empty())
+  if (!f.with_rules.found.empty()) {
     f.states_only = explore<P, States>(b.nodes, {b.bug}, f.with_rules.found[0].seed, 1);
+  }
   return f;
 }
 
@@ -126,8 +127,9 @@ TEST_P(SeededBugCaughtAtTheStep, TheRuleReportsItFirst) {
   EXPECT_EQ(found.violation.invariant, b.rule) << found.violation.explanation;
   // Same seed, same schedule: the state invariants alone report it no
   // earlier (or not at all in that run).
-  if (!f.states_only.found.empty())
+  if (!f.states_only.found.empty()) {
     EXPECT_LE(found.events.size(), f.states_only.found[0].events.size()) << describe(f.states_only);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
