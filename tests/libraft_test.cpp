@@ -254,6 +254,25 @@ TEST(LibraftExplore, StableDiskFindsACommitOfAnEarlierTermsEntry) {
   expect_finds("libraft-stable-disk", "commit-current-term-on-majority", 50);
 }
 
+// The rules on libraft's list (docs/rules.md): with stable disks, over many
+// schedules, what fires is only what docs/findings-libraft.md describes
+// (findings 1, 4, 5); term-never-decreases, one-vote-per-term and
+// truncate-only-on-conflict hold.
+TEST(LibraftExplore, StableDiskRulesFireOnlyOnKnownFindings) {
+  ExploreConfig config;
+  config.runs = 1000;
+  config.keep_going = true;
+  const ExploreOutcome outcome = find_protocol("libraft-stable-disk")->explore(config);
+  EXPECT_EQ(outcome.runs, 1000u);
+  EXPECT_FALSE(outcome.found.empty());
+  for (const FoundRun& f : outcome.found) {
+    const std::string& name = f.violation.invariant;
+    EXPECT_TRUE(name == "ack-covers-only-sent" || name == "commit-current-term-on-majority" ||
+                name == "vote-for-up-to-date-log" || name == "committed-is-durable")
+        << "seed " << f.seed << ": " << name << ": " << f.violation.explanation;
+  }
+}
+
 TEST(LibraftExplore, DiskFaultsFindALeaderDeletingItsOwnEntry) {
   expect_finds("libraft", "truncate-only-on-conflict", 500);
 }
