@@ -36,6 +36,7 @@ void Node::arm_election_timer(Fx& fx) {
 
 void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
+  if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
   volatile_ = Volatile{};
 }
 
@@ -288,7 +289,7 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   }
   apply_committed();
   reply.success = true;
-  reply.match_index = last_new;
+  reply.match_index = options_.has(Bug::AckLastLogIndex) ? last_log_index() : last_new;  // seeded: claims it all
   fx.send(from, reply);
 }
 

@@ -23,6 +23,8 @@ enum class Bug : std::uint8_t {
   CommitToLeaderCommit,
   CountDuplicateVotes,
   AcceptStaleVoteReply,
+  ForgetTermOnRestart,
+  AckLastLogIndex,
   CrashOnStaleAppendReply,  // not a broken rule: a crash (SIGSEGV) in protocol code, for node-survives
   Count,
 };
