@@ -1,6 +1,6 @@
 // The invariants the Paxos family is checked against: the safety properties
 // of consensus (Lamport, "Paxos Made Simple", section 2.1), judged from the
-// acceptors' votes. Single-decree Paxos is slot 0 of the same view, so the
+// acceptors' votes, after node-survives (no handler throws). Single-decree Paxos is slot 0 of the same view, so the
 // same invariants serve paxos and multi-paxos. To add one: write it in its own
 // header beside these and add it to a list below (docs/adding-an-invariant.md).
 #pragma once
@@ -9,13 +9,14 @@
 #include "invariants/chosen_prefix.hpp"
 #include "invariants/invariant.hpp"
 #include "invariants/learner_consistency.hpp"
+#include "invariants/node_survives.hpp"
 #include "invariants/validity.hpp"
 
 namespace skiff::invariants {
 
-using PaxosInvariants = InvariantSet<Agreement, Validity, LearnerConsistency>;
+using PaxosInvariants = InvariantSet<NodeSurvives, Agreement, Validity, LearnerConsistency>;
 
 // multi-paxos-serial keeps one more: its leader never pipelines.
-using SerialMultiPaxosInvariants = InvariantSet<Agreement, Validity, LearnerConsistency, ChosenPrefix>;
+using SerialMultiPaxosInvariants = InvariantSet<NodeSurvives, Agreement, Validity, LearnerConsistency, ChosenPrefix>;
 
 }  // namespace skiff::invariants

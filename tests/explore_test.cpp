@@ -130,7 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
                       SeededBug{"truncate-on-stale-append", 3, "leader-completeness"},
                       SeededBug{"commit-to-leader-commit", 3, "state-machine-safety"},
                       SeededBug{"count-duplicate-votes", 5, "election-safety"},
-                      SeededBug{"accept-stale-vote-reply", 3, "election-safety"}),
+                      SeededBug{"accept-stale-vote-reply", 3, "election-safety"},
+                      SeededBug{"throw-on-long-log", 3, "node-survives"}),
     [](const ::testing::TestParamInfo<SeededBug>& info) {
       std::string name = info.param.bug + "_" + std::to_string(info.param.nodes) + "_nodes";
       for (char& c : name)

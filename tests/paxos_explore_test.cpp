@@ -327,11 +327,12 @@ TEST(ChosenPrefix, IsCheckedOnMultiPaxosSerialOnly) {
     for (const InvariantInfo& i : find_protocol(protocol)->info().invariants) out.push_back(i.name);
     return out;
   };
-  const std::vector<std::string_view> base{"agreement", "validity", "learner-consistency"};
+  const std::vector<std::string_view> base{"node-survives", "agreement", "validity", "learner-consistency"};
   EXPECT_EQ(names("paxos"), base);
   EXPECT_EQ(names("multi-paxos"), base);
   EXPECT_EQ(names("multi-paxos-serial"),
-            (std::vector<std::string_view>{"agreement", "validity", "learner-consistency", "chosen-prefix"}));
+            (std::vector<std::string_view>{"node-survives", "agreement", "validity", "learner-consistency",
+                                           "chosen-prefix"}));
 }
 
 // Holds on multi-paxos-serial in every state up to depth 8 (7 under

@@ -19,6 +19,9 @@ constexpr BugInfo kBugs[] = {
      "a follower sets commitIndex to leaderCommit, not min(leaderCommit, index of last new entry)"},
     {"count-duplicate-votes", "a candidate counts vote messages, not distinct voters"},
     {"accept-stale-vote-reply", "a candidate counts a vote granted for an earlier term"},
+    {"throw-on-long-log",
+     "a follower keeps its log in a buffer of 3 entries: AppendEntries that would grow it further throws "
+     "std::length_error (node-survives)"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 

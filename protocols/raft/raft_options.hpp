@@ -23,6 +23,7 @@ enum class Bug : std::uint8_t {
   CommitToLeaderCommit,
   CountDuplicateVotes,
   AcceptStaleVoteReply,
+  ThrowOnLongLog,  // not a rule broken: a handler that throws (node-survives)
   Count,
 };
 
