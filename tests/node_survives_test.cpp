@@ -180,10 +180,15 @@ TEST(NodeSurvives, AThrowAtBootIsAViolationOfTheEmptyRun) {
   EXPECT_EQ(at_boot->invariant, "node-survives");
 
   TraceHeader header{"thrower", 3, {"boot"}, 0, small_budgets()};
-  Executor<Thrower, ThrowerInvariants> executor(header, "");
-  const Execution run = executor.execute({}, ExecuteMode::Strict, /*describe=*/true);
+  const Trace written = make_trace<Thrower, ThrowerInvariants>(header, {});
+  ASSERT_TRUE(written.violation);
+  EXPECT_TRUE(written.events.empty());
+  const Trace read = parse_trace(format_trace(written), "boot.trace");  // a trace with no events
+  Executor<Thrower, ThrowerInvariants> executor(read.header, "");
+  const Execution run = executor.execute(read.events, ExecuteMode::Strict, /*describe=*/true);
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->explanation, at_boot->explanation);
+  EXPECT_EQ(format_trace(Trace{read.header, run.executed, run.violation}), format_trace(written));
 
   CheckConfig config;
   config.bugs = {"boot"};
