@@ -14,6 +14,10 @@
 #   SKIFF_BENCH_EXEC_SECONDS  seconds per target for the inputs/s table [20]; 0 skips it
 #   SKIFF_FUZZ_BUILD   the fuzz build folder [build/fuzz, made by scripts/build fuzz]
 #   SKIFF_BINARY       the skiff that runs explore [build/release/skiff]
+#   SKIFF_BENCH_DEPTH  1: the bug table compares the protocol feedback with and without
+#                      its depth stages (SKIFF_DEPTH_FEEDBACK=1 / 0, fuzz/raft_depth_feedback.hpp)
+#                      instead of protocol feedback, code only and explore [0]
+#   SKIFF_BENCH_TARGET the protocol target of the bug table, with SKIFF_BENCH_DEPTH=1 [raft]
 # Each method runs on one core: libFuzzer's one process (-seed=R for run R),
 # from an empty corpus (the seeds in corpus/raft are runs of explore's seeds,
 # and some of them already violate some bugs) with -max_len=1024
@@ -28,6 +32,8 @@ bugs=(${SKIFF_BENCH_BUGS:-commit-previous-term vote-without-log-check forget-vot
 runs="${SKIFF_BENCH_RUNS:-5}"
 cap="${SKIFF_BENCH_CAP:-60}"
 exec_seconds="${SKIFF_BENCH_EXEC_SECONDS:-20}"
+depth_mode="${SKIFF_BENCH_DEPTH:-0}"
+bench_target="${SKIFF_BENCH_TARGET:-raft}"
 build="${SKIFF_FUZZ_BUILD:-$root/build/fuzz}"
 skiff="${SKIFF_BINARY:-$root/build/release/skiff}"
 [ -x "$build/fuzz/raft" ] || (cd "$root" && SKIFF_FUZZ_BUILD="$build" scripts/build fuzz >&2)
@@ -39,11 +45,11 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # One libFuzzer run: prints its time to the crash, or "-" if none within the cap.
-fuzz_once() {  # TARGET FEEDBACK(0/1) NODES BUGS SEED
+fuzz_once() {  # TARGET FEEDBACK(0/1) NODES BUGS SEED [DEPTH STAGES (0/1), default 1]
   local dir="$scratch/run" start end status=0
   rm -rf "$dir" && mkdir -p "$dir/corpus"
   start="$(now)"
-  SKIFF_STATE_FEEDBACK="$2" SKIFF_NODES="$3" SKIFF_BUGS="$4" \
+  SKIFF_STATE_FEEDBACK="$2" SKIFF_NODES="$3" SKIFF_BUGS="$4" SKIFF_DEPTH_FEEDBACK="${6:-1}" \
     "$build/fuzz/$1" -seed="$5" -max_total_time="$cap" -timeout=10 -max_len=1024 -len_control=0 -artifact_prefix="$dir/" \
     "$dir/corpus" >"$dir/log" 2>&1 || status=$?
   end="$(now)"
@@ -100,6 +106,26 @@ if [ "$exec_seconds" -gt 0 ]; then
 fi
 
 [ "${bugs[*]}" = none ] && exit 0
+if [ "$depth_mode" = 1 ]; then
+  echo "### Time to the first violation of a seeded $bench_target bug, depth stages on and off: median of $runs runs, cap $cap s"
+  echo
+  echo "| bug | nodes | protocol + code feedback, with depth stages | the same without depth stages |"
+  echo "|-----|------:|------:|------:|"
+  for bug in "${bugs[@]}"; do
+    nodes=3
+    [ "$bug" = count-duplicate-votes ] || [ "$bug" = count-duplicate-promises ] && nodes=5
+    with=() without=()
+    for r in $(seq 1 "$runs"); do
+      echo "bug $bug run $r" >&2
+      with+=("$(fuzz_once "$bench_target" 1 "$nodes" "$bug" "$r" 1)")
+      without+=("$(fuzz_once "$bench_target" 1 "$nodes" "$bug" "$r" 0)")
+      echo "  depth stages ${with[-1]}  without ${without[-1]}" >&2
+    done
+    echo "| $bug | $nodes | $(summary "${with[@]}") | $(summary "${without[@]}") |"
+    echo "<!-- $bench_target $bug: with depth stages ${with[*]}; without ${without[*]} -->"
+  done
+  exit 0
+fi
 echo "### Time to the first violation of a seeded Raft bug: median of $runs runs, cap $cap s"
 echo
 echo "| bug | nodes | libFuzzer, protocol + code feedback | libFuzzer, code coverage only | skiff explore --jobs 1 |"

@@ -110,7 +110,15 @@ class ModelChecker {
     } while (config_.symmetry && std::next_permutation(order.begin(), order.begin() + config_.nodes));
   }
 
-  CheckOutcome run() { return config_.depth_first ? run_depth_first() : run_breadth_first(); }
+  CheckOutcome run() {
+    if (auto explanation = invariants::NodeSurvives{}.check(root_.world, World<P>::kNoNode)) {
+      CheckOutcome out;  // a node threw at first boot: the initial state is the counterexample
+      out.distinct_states = out.generated_states = 1;
+      out.violation = Violation{std::string(invariants::NodeSurvives::name), std::move(*explanation)};
+      return out;
+    }
+    return config_.depth_first ? run_depth_first() : run_breadth_first();
+  }
 
  private:
   CheckOutcome run_breadth_first() {

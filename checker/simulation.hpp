@@ -22,6 +22,7 @@
 #include "checker/world.hpp"
 #include "invariants/invariant.hpp"
 #include "invariants/library_survives.hpp"
+#include "invariants/node_survives.hpp"
 
 namespace skiff {
 
@@ -32,9 +33,14 @@ class Simulation {
 
   Simulation(int nodes, const Options& options, const Budgets& budgets) : world_(nodes, options, budgets) {}
 
-  void reset() {
+  // Back to the first boot. A node that threw while booting is the run's
+  // violation (node-survives), returned here: no event can follow.
+  std::optional<Violation> reset() {
     world_.reset();
     invariants_.reset();
+    if (auto explanation = invariants::NodeSurvives{}.check(world_, World<P>::kNoNode)) [[unlikely]]
+      return Violation{std::string(invariants::NodeSurvives::name), std::move(*explanation)};
+    return std::nullopt;
   }
   // Applies an enabled event, then checks every invariant.
   std::optional<Violation> step(const Event& event) {
@@ -195,8 +201,8 @@ struct NoHook {
 template <class P, class Invariants, class Choices, class AfterEvent = NoHook>
 RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::vector<Event>& record,
                        AfterEvent&& after_event = {}) {
-  sim.reset();
   record.clear();
+  if (auto violation = sim.reset()) return RunOutcome{std::move(violation)};
   const Swarm swarm = draw_swarm(choices);
   while (auto event = choose_event(sim.world(), choices, swarm)) {
     if (out_of_choices(choices)) break;
@@ -545,7 +551,8 @@ class Executor {
   Execution execute_here(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                          const Observer& observer) {
     Execution out;
-    sim_->reset();
+    out.violation = sim_->reset();
+    if (out.violation) return out;
     out.executed.reserve(events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
       const TraceEvent& given = events[i];

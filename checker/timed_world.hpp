@@ -18,6 +18,8 @@
 //   the node's leader hint on a refusal, and retry at the next node after a
 //   timeout. A command is committed when some node applies it.
 // - After every event that changes a node, every safety invariant is checked.
+//   A handler that throws (node_fault.hpp) ends the run there, as a
+//   violation of node-survives; so does one that throws at first boot.
 // - With record(), a run also writes down what happened as trace events in
 //   the untimed world's vocabulary (docs/trace-format.md, "Timed traces"):
 //   deliveries, losses, timer firings, client commands, crashes, restarts,
@@ -37,6 +39,7 @@
 #include <fmt/format.h>
 
 #include "checker/liveness.hpp"
+#include "checker/node_fault.hpp"
 #include "checker/scenario.hpp"
 #include "checker/trace.hpp"
 #include "invariants/invariant.hpp"
@@ -125,6 +128,8 @@ class TimedWorld {
     if (!dispatched_) return;
     for (const auto& out : effects_.outbox()) f(out.to, out.message);
   }
+  // The handler that threw, if one did (node_fault.hpp). Null otherwise.
+  const NodeFault* node_fault() const { return fault_ ? &*fault_ : nullptr; }
 
   // Records the events of the next run() into `events` (nullptr: stop).
   void record(std::vector<TraceEvent>* events) { record_ = events; }
@@ -132,7 +137,7 @@ class TimedWorld {
   // Runs the scenario with one seed to its end (or its first violation).
   TimedRunStats run(std::uint64_t seed) {
     reset(seed);
-    while (!queue_.empty()) {
+    while (!queue_.empty() && !stats_.violation) {
       std::pop_heap(queue_.begin(), queue_.end(), Later{});
       Pending event = std::move(queue_.back());
       queue_.pop_back();
@@ -283,9 +288,14 @@ class TimedWorld {
     network_changed();
     record_reachability();  // links that do not exist or are down from the start
     waiting_.clear();
+    fault_.reset();
     for (int i = 0; i < node_count_; ++i) {
       begin(NodeIndex(i));
-      nodes_[i].start(effects_);
+      if (!survive(fault_, NodeIndex(i), [&] { nodes_[i].start(effects_); }, [] { return kBootWhere; })) {
+        stats_.violation = invariants_.check(*this, i);  // node-survives
+        stats_.violation_at = 0;
+        return;
+      }
       dispatch(NodeIndex(i));
       observe(NodeIndex(i));
     }
@@ -397,8 +407,9 @@ class TimedWorld {
         delivered_ = &event.message;
         delivered_from_ = event.from;
         begin(event.to);
-        nodes_[event.to].on_message(event.from, event.message, effects_);
-        dispatch(event.to);
+        if (survive(fault_, event.to, [&] { nodes_[event.to].on_message(event.from, event.message, effects_); },
+                    [&] { return message_handler_where(event.message.type_name(), event.from); }))
+          dispatch(event.to);
         return event.to;
       }
       case Kind::Timer: {
@@ -413,8 +424,9 @@ class TimedWorld {
           record_event(e);
         }
         begin(n);
-        nodes_[n].on_timer(event.timer, effects_);
-        dispatch(n, event.timer);
+        if (survive(fault_, n, [&] { nodes_[n].on_timer(event.timer, effects_); },
+                    [&] { return timer_handler_where(P::timer_name(event.timer)); }))
+          dispatch(n, event.timer);
         return n;
       }
       case Kind::ClientIssue: issue(event.client); return kNoNode;
@@ -492,7 +504,10 @@ class TimedWorld {
       record_event(e);
     }
     begin(n);
-    const bool accepted = nodes_[n].on_client_command(event.command, effects_);
+    bool accepted = false;
+    if (!survive(fault_, n, [&] { accepted = nodes_[n].on_client_command(event.command, effects_); },
+                 [&] { return client_handler_where(event.command); }))
+      return n;
     dispatch(n);
     if (!accepted) {
       Pending reply;
@@ -590,6 +605,7 @@ class TimedWorld {
             if (crashed(NodeIndex(i))) {
               restart(NodeIndex(i));
               after_event(i);
+              if (fault_) break;  // the run is over
             }
         } else {
           const int n = a.node == TimelineAction::kRandom ? pick_node(/*crashed=*/true) : a.node;
@@ -634,7 +650,7 @@ class TimedWorld {
     crashed_ |= std::uint8_t(1u << n);
     armed_[n] = 0;
     for (auto& g : generation_[n]) g += 1;
-    nodes_[n].crash();
+    if (!survive(fault_, n, [&] { nodes_[n].crash(); }, [] { return kCrashWhere; })) return n;
     applied_seen_[n] = nodes_[n].applied().size();
     return n;
   }
@@ -644,8 +660,7 @@ class TimedWorld {
     record_node(EventKind::Restart, n);
     crashed_ &= std::uint8_t(~(1u << n));
     begin(n);
-    nodes_[n].restart(effects_);
-    dispatch(n);
+    if (survive(fault_, n, [&] { nodes_[n].restart(effects_); }, [] { return kRestartWhere; })) dispatch(n);
     return n;
   }
 
@@ -837,6 +852,7 @@ class TimedWorld {
   std::vector<Command> waiting_;
   Effects<Message> effects_;
   Invariants invariants_;
+  std::optional<NodeFault> fault_;  // node_fault()
   std::vector<TraceEvent>* record_ = nullptr;
   std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};  // messages numbered per channel
   std::array<std::array<bool, kMaxNodes>, kMaxNodes> mirrored_down_{};  // as the recorded cuts and heals say

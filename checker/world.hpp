@@ -8,16 +8,22 @@
 // A->B down, what A sends to B is lost at once and what is already in flight
 // from A to B waits, while B->A is unaffected. A message to a crashed node
 // waits in flight until the node restarts or the message is dropped.
+//
+// Every handler of a node runs through survive() (node_fault.hpp): if one
+// throws, the world notes it (node_fault()), sends nothing of what that
+// handler sent, and the run is over (node-survives reports it).
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <optional>
 #include <cassert>
 #include <vector>
 
 #include "checker/budgets.hpp"
 #include "checker/event.hpp"
+#include "checker/node_fault.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -58,9 +64,10 @@ class World {
     armed_.fill(0);
     for (auto& row : link_down_) row.fill(false);
     for (auto& row : sent_) row.fill(0);
+    fault_.reset();
     for (int i = 0; i < node_count_; ++i) {
       fx().begin(&armed_[i]);
-      nodes_[i].start(fx());
+      if (!survive(fault_, NodeIndex(i), [&] { nodes_[i].start(fx()); }, [] { return kBootWhere; })) return;
       dispatch(NodeIndex(i));
     }
   }
@@ -77,6 +84,9 @@ class World {
   std::uint32_t steps() const { return steps_; }
   Command next_command() const { return next_command_; }
   const Options& options() const { return options_; }
+  // The handler that threw, if one did (at first boot, or in the last event
+  // applied): the run is over. Null otherwise.
+  const NodeFault* node_fault() const { return fault_ ? &*fault_ : nullptr; }
 
   // ---- the last event, for rule invariants ---------------------------------
   // What the last apply() did to the node it touched; valid until the world
@@ -309,6 +319,8 @@ class World {
     armed_ = from.armed_;
     link_down_ = from.link_down_;
     sent_ = from.sent_;
+    if (fault_ || from.fault_) [[unlikely]]
+      fault_ = from.fault_;
   }
 
  private:
@@ -327,8 +339,9 @@ class World {
         delivered_ = true;
         delivered_from_ = e.message.from;
         fx().begin(&armed_[to]);
-        nodes_[to].on_message(e.message.from, incoming_.value, fx());
-        dispatch(to);
+        if (survive(fault_, to, [&] { nodes_[to].on_message(e.message.from, incoming_.value, fx()); },
+                    [&] { return message_handler_where(incoming_.value.type_name(), e.message.from); }))
+          dispatch(to);
         return to;
       }
       case EventKind::Drop:
@@ -350,20 +363,21 @@ class World {
       }
       case EventKind::Timer:
         fx().begin(&armed_[e.node]);
-        nodes_[e.node].on_timer(e.timer, fx());
-        dispatch(e.node);
+        if (survive(fault_, e.node, [&] { nodes_[e.node].on_timer(e.timer, fx()); },
+                    [&] { return timer_handler_where(P::timer_name(e.timer)); }))
+          dispatch(e.node);
         return e.node;
       case EventKind::Crash:
         --remaining_.crashes;
         crashed_ |= std::uint8_t(1u << e.node);
         armed_[e.node] = 0;
-        nodes_[e.node].crash();
+        survive(fault_, e.node, [&] { nodes_[e.node].crash(); }, [] { return kCrashWhere; });
         return e.node;
       case EventKind::Restart:
         crashed_ &= std::uint8_t(~(1u << e.node));
         fx().begin(&armed_[e.node]);
-        nodes_[e.node].restart(fx());
-        dispatch(e.node);
+        if (survive(fault_, e.node, [&] { nodes_[e.node].restart(fx()); }, [] { return kRestartWhere; }))
+          dispatch(e.node);
         return e.node;
       case EventKind::Cut:
         --remaining_.link_changes;
@@ -374,7 +388,10 @@ class World {
         return kNoNode;
       case EventKind::Client: {
         fx().begin(&armed_[e.node]);
-        const bool accepted = nodes_[e.node].on_client_command(e.command, fx());
+        bool accepted = false;
+        if (!survive(fault_, e.node, [&] { accepted = nodes_[e.node].on_client_command(e.command, fx()); },
+                     [&] { return client_handler_where(e.command); }))
+          return e.node;
         if (accepted) {  // a rejected command spends neither budget nor a value
           --remaining_.commands;
           next_command_ = std::max(next_command_, e.command + 1);
@@ -435,6 +452,7 @@ class World {
   std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};
   std::vector<Node> nodes_;
   std::vector<InFlight> in_flight_;
+  std::optional<NodeFault> fault_;  // node_fault()
   // Working space of one event, not part of the state: copying a world
   // leaves the copy's own.
   template <class T>

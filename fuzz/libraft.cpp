@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "fuzz/protocol_target.hpp"
+#include "fuzz/raft_depth_feedback.hpp"
 #include "invariants/libraft_invariants.hpp"
 #include "protocols/libraft/libraft.hpp"
 
@@ -23,11 +24,16 @@ namespace skiff::fuzz {
 // crashed, how far its term is behind the highest, its log's length, its
 // commit index, how much of its log is not on its disk yet and how many
 // writes are pending, whether it has broken a promise; for the cluster the highest term, how many leaders, the lowest
-// and highest commit index; message types in flight.
+// and highest commit index; message types in flight; and the stages deep
+// bugs pass through, as for skiff's Raft (fuzz/raft_depth_feedback.hpp).
 template <class P>
 struct LibraftAbstraction {
+  void begin_run() { depth_.begin_run(); }
+  void depth_stages(bool on) { depth_on_ = on; }
+
   template <class Mark>
-  static void features(const World<P>& world, Mark& mark) {
+  void features(const World<P>& world, Mark& mark) {
+    if (depth_on_) depth_.features(world, mark);
     const int n = world.node_count();
     std::uint64_t highest = 0, leaders = 0, lowest_commit = ~0ull, highest_commit = 0;
     for (int i = 0; i < n; ++i) highest = std::max(highest, world.node(NodeIndex(i)).term());
@@ -51,6 +57,10 @@ struct LibraftAbstraction {
     mark(feature(0x11CC, capped(lowest_commit, 5), capped(highest_commit, 5)));
     message_type_features(world, mark);
   }
+
+ private:
+  RaftDepthStages depth_;
+  bool depth_on_ = true;
 };
 
 template <>

@@ -44,6 +44,7 @@ struct TargetConfig {
   Budgets budgets;
   bool state_feedback = true;
   std::vector<std::string> ignored_invariants;  // a violation of one of these is no crash (a known finding)
+  bool depth_feedback = true;  // the depth stages among the state features (raft_depth_feedback.hpp)
 };
 
 // Bad configuration: one line, and the process ends with status 2, before
@@ -56,8 +57,8 @@ struct TargetConfig {
 // Reads SKIFF_NODES, SKIFF_BUGS (comma-separated), SKIFF_VARIANTS
 // (comma-separated, fuzz/variant_list.hpp), SKIFF_STEPS, SKIFF_MAX_DROPS,
 // SKIFF_MAX_DUPLICATES, SKIFF_MAX_CRASHES, SKIFF_MAX_LINK_CHANGES,
-// SKIFF_MAX_COMMANDS, SKIFF_STATE_FEEDBACK (0 or 1) and
-// SKIFF_IGNORE_INVARIANTS (comma-separated invariant names, as
+// SKIFF_MAX_COMMANDS, SKIFF_STATE_FEEDBACK and SKIFF_DEPTH_FEEDBACK (0 or 1;
+// unset: on) and SKIFF_IGNORE_INVARIANTS (comma-separated invariant names, as
 // `explore --ignore-invariant`); unset means the default of `skiff explore`.
 template <class P, class Invariants>
 TargetConfig config_from_environment() {
@@ -85,6 +86,7 @@ TargetConfig config_from_environment() {
   for (const auto& [name, budget] : budgets)
     if (auto value = number(name, 0, kMaxBudget)) *budget = *value;
   if (auto feedback = number("SKIFF_STATE_FEEDBACK", 0, 1)) config.state_feedback = *feedback == 1;
+  if (auto feedback = number("SKIFF_DEPTH_FEEDBACK", 0, 1)) config.depth_feedback = *feedback == 1;
   if (const char* bugs = std::getenv("SKIFF_BUGS")) {
     std::string_view rest(bugs);
     typename P::Options options;
@@ -170,7 +172,11 @@ void message_type_features(const World<P>& world, Mark& mark) {
 
 // What the protocol-level feedback sees of a state: `features(world, mark)`
 // calls mark(hash) for each feature of the world's state after an event
-// (state_feedback.hpp). Features should be coarse (small numbers, roles)
+// (state_feedback.hpp). The target keeps one StateAbstraction for its life,
+// so features may compare a state with the one before it (the stages of
+// fuzz/raft_depth_feedback.hpp); if it has `begin_run()`, that is called
+// before each run, and `depth_stages(bool)`, once, with SKIFF_DEPTH_FEEDBACK
+// (the stages deep bugs pass through: on unless it is 0). Features should be coarse (small numbers, roles)
 // so that a fuzzer can reach them all and each means a situation worth
 // keeping an input for, and symmetric in the nodes' names.
 //
@@ -210,24 +216,27 @@ class ProtocolTarget {
              make_options<P>(config_.bugs, config_.variants, config_.nodes, "SKIFF_BUGS: ", "SKIFF_VARIANTS: "),
              config_.budgets) {
     record_.reserve(std::min<std::uint32_t>(config_.budgets.steps, 4096));
+    if constexpr (requires { abstraction_.depth_stages(true); }) abstraction_.depth_stages(config_.depth_feedback);
     replay_ = replay_command<P>(config_, "CRASH_FILE");
     std::string bugs;
     for (const std::string& bug : config_.bugs) bugs += (bugs.empty() ? "" : ",") + bug;
     std::string variants;
     for (const std::string& variant : config_.variants) variants += (variants.empty() ? "" : " ") + variant;
-    std::fprintf(stderr, "skiff fuzz target %s: %d nodes, bugs %s, variants %s, budgets %s, state feedback %s\n",
+    std::fprintf(stderr,
+                 "skiff fuzz target %s: %d nodes, bugs %s, variants %s, budgets %s, state feedback %s, depth "
+                 "stages %s\n",
                  std::string(P::name).c_str(), config_.nodes, bugs.empty() ? "none" : bugs.c_str(),
-                 variants.empty() ? "none" : variants.c_str(),
-                 format_budgets(config_.budgets).c_str(), config_.state_feedback ? "on" : "off");
+                 variants.empty() ? "none" : variants.c_str(), format_budgets(config_.budgets).c_str(),
+                 config_.state_feedback ? "on" : "off", config_.depth_feedback ? "on" : "off");
   }
 
   int run(const std::uint8_t* data, std::size_t size) {
     ByteChoices choices(std::span<const std::uint8_t>(data, size));
     RunOutcome outcome;
     if (config_.state_feedback) {
-      outcome = run_choices(sim_, choices, record_, [](const World<P>& world) {
-        StateAbstraction<P>::features(world, mark_feature);
-      });
+      if constexpr (requires { abstraction_.begin_run(); }) abstraction_.begin_run();
+      outcome = run_choices(sim_, choices, record_,
+                            [this](const World<P>& world) { abstraction_.features(world, mark_feature); });
     } else {
       outcome = run_choices(sim_, choices, record_);
     }
@@ -256,6 +265,7 @@ class ProtocolTarget {
 
   TargetConfig config_;
   Simulation<P, Invariants> sim_;
+  StateAbstraction<P> abstraction_;
   std::vector<Event> record_;
   std::string replay_;
 };

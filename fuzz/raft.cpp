@@ -1,5 +1,6 @@
 // The libFuzzer target for Raft (docs/fuzzing.md): SKIFF_NODES, SKIFF_BUGS, ...
 #include "fuzz/protocol_target.hpp"
+#include "fuzz/raft_depth_feedback.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
 
@@ -15,11 +16,18 @@ namespace skiff::fuzz {
 //    the lowest and highest commit index, how many different terms the nodes'
 //    last entries have (diverging logs);
 //  - each message type in flight: how many, and how many are stale (older
-//    than their receiver's term).
+//    than their receiver's term);
+//  - the stages deep bugs pass through (fuzz/raft_depth_feedback.hpp):
+//    divergent logs, a leader elected behind another node's log, a commit of
+//    an earlier term's entry, an entry overwritten.
 template <>
 struct StateAbstraction<raft::Protocol> {
+  void begin_run() { depth_.begin_run(); }
+  void depth_stages(bool on) { depth_on_ = on; }
+
   template <class Mark>
-  static void features(const World<raft::Protocol>& world, Mark& mark) {
+  void features(const World<raft::Protocol>& world, Mark& mark) {
+    if (depth_on_) depth_.features(world, mark);
     const int n = world.node_count();
     raft::Term highest = 0;
     for (int i = 0; i < n; ++i) highest = std::max(highest, world.node(NodeIndex(i)).term());
@@ -59,6 +67,10 @@ struct StateAbstraction<raft::Protocol> {
     for (std::size_t t = 0; t < count.size(); ++t)
       if (count[t]) mark(feature(0x3E55, t, capped(count[t], 3), capped(stale[t], 2)));
   }
+
+ private:
+  RaftDepthStages depth_;
+  bool depth_on_ = true;
 };
 
 }  // namespace skiff::fuzz

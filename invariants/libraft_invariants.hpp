@@ -1,7 +1,8 @@
 // The invariants canonical/raft (protocol `libraft`) is checked against:
 // Raft's safety properties, read from the library's real state (role, term,
 // vote, log, commit index, what its FSM applied), and the library's own
-// promises about its disk; first of all, that it does not crash.
+// promises about its disk; first of all, that it does not crash, and that
+// the adapter around it never throws.
 #pragma once
 
 #include "invariants/ack_covers_only_sent.hpp"
@@ -16,6 +17,7 @@
 #include "invariants/library_survives.hpp"
 #include "invariants/log_matching.hpp"
 #include "invariants/one_vote_per_term.hpp"
+#include "invariants/node_survives.hpp"
 #include "invariants/state_machine_safety.hpp"
 #include "invariants/term_never_decreases.hpp"
 #include "invariants/truncate_only_on_conflict.hpp"
@@ -24,8 +26,9 @@
 namespace skiff::invariants {
 
 using LibraftInvariants =
-    InvariantSet<LibrarySurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog, CommitCurrentTermOnMajority,
-                 TruncateOnlyOnConflict, AckCoversOnlySent, ElectionSafety, LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety,
+    InvariantSet<LibrarySurvives, NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog,
+                 CommitCurrentTermOnMajority, TruncateOnlyOnConflict, AckCoversOnlySent, ElectionSafety,
+                 LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety,
                  AckedIsDurable, CommittedIsDurable, CommittedStaysCommitted>;
 
 }  // namespace skiff::invariants

@@ -4,7 +4,9 @@
 // checker/simulation.hpp): what reports a crash is the parent, when the
 // child dies (protocols/library_call.hpp notes the node and the call). A
 // run in skiff's own process has nothing to check here: a crash there ends
-// the process (which is what a fuzz target wants).
+// the process (which is what a fuzz target wants). An exception is another
+// matter, caught in any process: node-survives (node_survives.hpp) reports
+// it in the same words ("node 2: the protocol threw ... in ...").
 #pragma once
 
 #include <fmt/format.h>

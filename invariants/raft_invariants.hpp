@@ -1,8 +1,9 @@
-// The invariants Raft is checked against: first the rules of Figure 2 of the
-// Raft paper, each judged at every step (docs/rules.md), then the safety
-// properties of Figure 3, judged on every state. A rule that fails reports
-// at the step that broke it, before any state property can show it. To add
-// one: write it in its own header beside these and add it to this list.
+// The invariants Raft is checked against: first node-survives (no handler
+// throws or crashes), then the rules of Figure 2 of the Raft paper, each
+// judged at every step (docs/rules.md), then the safety properties of
+// Figure 3, judged on every state. A rule that fails reports at the step
+// that broke it, before any state property can show it. To add one: write it
+// in its own header beside these and add it to this list.
 #pragma once
 
 #include "invariants/ack_covers_only_sent.hpp"
@@ -13,6 +14,7 @@
 #include "invariants/leader_completeness.hpp"
 #include "invariants/log_matching.hpp"
 #include "invariants/one_vote_per_term.hpp"
+#include "invariants/node_survives.hpp"
 #include "invariants/state_machine_safety.hpp"
 #include "invariants/term_never_decreases.hpp"
 #include "invariants/truncate_only_on_conflict.hpp"
@@ -23,7 +25,7 @@ namespace skiff::invariants {
 // The rules come first, term-never-decreases first of them: one-vote-per-term
 // relies on it (see its encode()).
 using RaftInvariants =
-    InvariantSet<TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog, CommitCurrentTermOnMajority,
+    InvariantSet<NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog, CommitCurrentTermOnMajority,
                  TruncateOnlyOnConflict, AckCoversOnlySent, ElectionSafety, LeaderAppendOnly, LogMatching,
                  LeaderCompleteness, StateMachineSafety>;
 

@@ -669,6 +669,38 @@ TEST_F(CliTrace, SingleByteMutationsNeverCrash) {
   EXPECT_GT(by_status[kExitDivergence], 50);
 }
 
+// A protocol whose handler throws is a finding, not a crash of skiff: the
+// shrunk trace is written, and replaying it exits 1 with node-survives.
+TEST(Cli, AThrowingHandlerIsAFindingWithATrace) {
+  const fs::path dir = scratch() / "throw-on-long-log";
+  Result r = skiff({"explore", "raft", "--bug", "throw-on-long-log", "--runs", "20000", "--out", dir.string()});
+  EXPECT_EQ(r.signal, 0) << r;
+  EXPECT_EQ(r.status, kExitViolation) << r;
+  EXPECT_NE(r.out.find("violation of node-survives at seed"), std::string::npos) << r;
+  fs::path shrunk;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().string().find(".full.") == std::string::npos) shrunk = entry.path();
+  ASSERT_FALSE(shrunk.empty()) << r;
+  EXPECT_NE(read_file(shrunk).find("violation node-survives: node "), std::string::npos);
+  Result replay = skiff({"replay", shrunk.string()});
+  EXPECT_EQ(replay.status, kExitViolation) << replay;
+  EXPECT_NE(replay.out.find("violation node-survives: node "), std::string::npos) << replay;
+  EXPECT_NE(replay.out.find("the protocol threw std::length_error"), std::string::npos) << replay;
+}
+
+// Every protocol is checked against node-survives.
+TEST(Cli, ListsNodeSurvivesForEveryProtocol) {
+  Result r = skiff({"list", "--json"});
+  ASSERT_EQ(r.status, kExitOk) << r;
+  const nlohmann::json list = nlohmann::json::parse(r.out);
+  ASSERT_FALSE(list["protocols"].empty());
+  for (const auto& protocol : list["protocols"]) {
+    bool listed = false;
+    for (const auto& invariant : protocol["invariants"]) listed |= invariant["name"] == "node-survives";
+    EXPECT_TRUE(listed) << protocol["name"];
+  }
+}
+
 #ifdef SKIFF_HAVE_LIBRAFT
 // canonical/raft (protocol libraft): the model checker declines it in one
 // line, and a crash of the library is a finding with a trace, not a crash of

@@ -133,7 +133,8 @@ INSTANTIATE_TEST_SUITE_P(
                       SeededBug{"count-duplicate-votes", 5, "election-safety"},
                       SeededBug{"accept-stale-vote-reply", 3, "election-safety"},
                       SeededBug{"forget-term-on-restart", 3, "term-never-decreases"},
-                      SeededBug{"ack-last-log-index", 3, "ack-covers-only-sent"}),
+                      SeededBug{"ack-last-log-index", 3, "ack-covers-only-sent"},
+                      SeededBug{"throw-on-long-log", 3, "node-survives"}),
     [](const ::testing::TestParamInfo<SeededBug>& info) {
       std::string name = info.param.bug + "_" + std::to_string(info.param.nodes) + "_nodes";
       for (char& c : name)

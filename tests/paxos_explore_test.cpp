@@ -339,7 +339,7 @@ TEST(ChosenPrefix, IsCheckedOnMultiPaxosSerialOnly) {
     for (const InvariantInfo& i : find_protocol(protocol)->info().invariants) out.push_back(i.name);
     return out;
   };
-  const std::vector<std::string_view> base{"promise-never-decreases", "accept-at-or-above-promise",
+  const std::vector<std::string_view> base{"node-survives",     "promise-never-decreases", "accept-at-or-above-promise",
                                            "phase2-value-from-promises", "agreement", "validity",
                                            "learner-consistency"};
   EXPECT_EQ(names("paxos"), base);

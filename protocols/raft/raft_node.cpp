@@ -3,9 +3,15 @@
 #include <algorithm>
 #include <csignal>
 #include <bit>
+#include <stdexcept>
 #include <fmt/format.h>
 
 namespace skiff::raft {
+
+namespace {
+// The buffer of the seeded bug throw-on-long-log.
+constexpr std::size_t kSeededLogBuffer = 3;
+}  // namespace
 
 std::string_view role_name(Role role) {
   switch (role) {
@@ -278,6 +284,9 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
         if (log[index - 1].term == request.entries[k].term) continue;
         log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
       }
+      if (options_.has(Bug::ThrowOnLongLog) && log.size() >= kSeededLogBuffer)  // seeded: a buffer that is full
+        throw std::length_error(fmt::format("append of entry {}: the log buffer holds {} entries", index,
+                                            kSeededLogBuffer));
       log.push_back(request.entries[k]);  // 4. append new entries
     }
   }

@@ -24,6 +24,9 @@ constexpr BugInfo kBugs[] = {
      "a follower's success reply to AppendEntries names its last log index, not prevLogIndex + entries"},
     {"crash-on-stale-append-reply",
      "a leader that gets an AppendEntries reply of an earlier term crashes the process (SIGSEGV): node-survives"},
+    {"throw-on-long-log",
+     "a follower keeps its log in a buffer of 3 entries: AppendEntries that would grow it further throws "
+     "std::length_error (node-survives)"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 

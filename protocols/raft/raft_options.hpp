@@ -26,6 +26,7 @@ enum class Bug : std::uint8_t {
   ForgetTermOnRestart,
   AckLastLogIndex,
   CrashOnStaleAppendReply,  // not a broken rule: a crash (SIGSEGV) in protocol code, for node-survives
+  ThrowOnLongLog,  // not a rule broken: a handler that throws (node-survives)
   Count,
 };
 
