@@ -240,6 +240,75 @@ TEST(CliUsage, BudgetsAndJobsOutOfRange) {
   expect_bad_usage({"explore", "raft", "--jobs", "100000", "--runs", "1"}, "--jobs");
 }
 
+// A mistyped command is named, with the nearest one (CLI11 alone said "A
+// subcommand is required").
+TEST(CliUsage, MistypedCommandSuggestsTheNearest) {
+  expect_bad_usage({"explor", "raft"}, "unknown command 'explor'; did you mean 'explore'?");
+  expect_bad_usage({"chek", "raft"}, "did you mean 'check'?");
+  expect_bad_usage({"simulat", "x.json"}, "did you mean 'simulate'?");
+  expect_bad_usage({"zzzzzzzzzz"}, "unknown command 'zzzzzzzzzz' (commands: ");
+  expect_bad_usage({"bad\x1b[31m"}, "unknown command 'bad\\x1b[31m'");
+}
+
+// Every numeric flag of every command says the same thing about a value it
+// cannot take: out of range, too large for 64 bits, not a number, negative.
+TEST(CliUsage, EveryNumericFlagHasOneMessage) {
+  const std::string huge = "99999999999999999999999";
+  struct Flag {
+    std::vector<std::string> command;  // the command up to the flag
+    std::string flag;
+    std::string range;                 // "from MIN to MAX"
+  };
+  const std::vector<std::string> explore{"explore", "raft"}, check{"check", "raft"},
+      simulate{"simulate", "corpus/scenarios/deaf-node.json"}, fuzz{"replay", "--fuzz-input", "x", "--protocol", "raft"};
+  const std::vector<Flag> flags{
+      {explore, "--runs", "from 1 to 18446744073709551615"},
+      {explore, "--seed", "from 0 to 18446744073709551615"},
+      {explore, "--nodes", "from 1 to 7"},
+      {explore, "--jobs", "from 1 to 1024"},
+      {explore, "--steps", "from 1 to 1073741824"},
+      {explore, "--max-drops", "from 0 to 1073741824"},
+      {explore, "--max-duplicates", "from 0 to 1073741824"},
+      {explore, "--max-crashes", "from 0 to 1073741824"},
+      {explore, "--max-link-changes", "from 0 to 1073741824"},
+      {explore, "--max-commands", "from 0 to 1073741824"},
+      {check, "--nodes", "from 1 to 7"},
+      {check, "--max-depth", "from 0 to 60000"},
+      {check, "--max-term", "from 0 to 4294967295"},
+      {check, "--max-commands", "from 0 to 1073741824"},
+      {check, "--max-in-flight", "from 0 to 4294967295"},
+      {check, "--threads", "from 1 to 256"},
+      {simulate, "--runs", "from 1 to 18446744073709551615"},
+      {simulate, "--seed", "from 0 to 18446744073709551615"},
+      {fuzz, "--nodes", "from 1 to 7"},
+      {fuzz, "--steps", "from 1 to 1073741824"},
+      {fuzz, "--max-crashes", "from 0 to 1073741824"},
+  };
+  for (const Flag& f : flags) {
+    for (const std::string& value : {huge, std::string("99999999999"), std::string("-1"), std::string("1.5"),
+                                      std::string("abc"), std::string("")}) {
+      std::vector<std::string> args = f.command;
+      args.push_back(f.flag);
+      args.push_back(value);
+      const std::string expected = f.flag + ": expected a whole number " + f.range + ", not '" + value + "'";
+      if (value == "99999999999" && f.range.find("18446744073709551615") != std::string::npos) continue;  // fits
+      expect_bad_usage(args, expected);
+    }
+  }
+}
+
+// --time-limit and --memory-limit take a number greater than 0; leaving the
+// flag out means no limit. nan once ran nothing and exited 0; 0 and -1
+// silently meant no limit.
+TEST(CliUsage, LimitsArePositiveNumbers) {
+  for (const std::string value : {"nan", "inf", "-1", "0", "0.0", "abc", "1s", ""}) {
+    expect_bad_usage({"explore", "raft", "--time-limit", value},
+                     "--time-limit: expected a number of seconds greater than 0, not '" + value + "'");
+    expect_bad_usage({"check", "raft", "--memory-limit", value},
+                     "--memory-limit: expected a number of GiB greater than 0, not '" + value + "'");
+  }
+}
+
 TEST(CliUsage, ReplayAndShrinkNeedATrace) {
   expect_bad_usage({"replay"}, "trace");
   expect_bad_usage({"shrink"}, "trace");
