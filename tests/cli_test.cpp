@@ -23,6 +23,7 @@
 #include <optional>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -452,6 +453,51 @@ class CliTrace : public ::testing::Test {
   static inline std::optional<Found> found_;
 };
 
+// A space at the start or the end of any line, of any kind (header, every
+// event, footer, timed or not), is malformed input: exit 2 naming the line.
+// (A trailing space once made a deliver or timer line "not replay", exit 3,
+// and was accepted on a client line.) The traces need not replay: each
+// unedited one is read, then stops replaying (exit 3).
+TEST(CliTraceText, SpaceAtEitherEndOfAnyLineIsMalformed) {
+  const std::vector<std::string> untimed{
+      "skiff-trace 1", "protocol raft", "nodes 3", "bugs -", "variants pre-vote", "seed 7",
+      "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6", "events",
+      "timer 3 election", "deliver 3->1#1 RequestVote t1 last=0/0", "drop 3->2#1 RequestVote t1 last=0/0",
+      "duplicate 3->2#1 RequestVote t1 last=0/0", "crash 2", "restart 2", "cut 1->2", "heal 1->2", "client 3 2",
+      "violation election-safety: two leaders", "end"};
+  const std::vector<std::string> timed{
+      "skiff-trace 1", "protocol raft", "nodes 3", "bugs -", "seed 1",
+      "timed scenario=deaf-node stable-for=2000 within=3000", "events", "215.3 timer 3 election",
+      "218.654 deliver 3->1#1 RequestVote t1 last=0/0", "2000 cut 1->3", "4028 client 1 31", "7000 liveness-check",
+      "no-violation", "end"};
+  std::set<std::string> kinds;
+  for (const auto* trace : {&untimed, &timed}) {
+    const fs::path path = scratch() / "spaces.trace";
+    write_file(path, text_of(*trace));
+    const Result unedited = skiff({"replay", path.string()});
+    EXPECT_EQ(unedited.status, kExitDivergence) << unedited;
+    for (std::size_t i = 0; i < trace->size(); ++i) {
+      std::istringstream words((*trace)[i]);
+      std::string first, second;
+      words >> first >> second;
+      kinds.insert(trace == &timed && i > 6 && i + 2 < trace->size() ? second : first);
+      for (const bool at_end : {true, false}) {
+        std::vector<std::string> edited = *trace;
+        edited[i] = at_end ? edited[i] + " " : " " + edited[i];
+        write_file(path, text_of(edited));
+        SCOPED_TRACE("'" + edited[i] + "'");
+        expect_error(skiff({"replay", path.string()}), kExitBadInput,
+                     "skiff: " + path.string() + ":" + std::to_string(i + 1) + ": ",
+                     at_end ? "space at the end of the line" : "space at the start of the line");
+      }
+    }
+  }
+  for (const char* kind : {"skiff-trace", "protocol", "nodes", "bugs", "variants", "seed", "budgets", "timed", "events",
+                           "deliver", "drop", "duplicate", "timer", "crash", "restart", "cut", "heal", "client",
+                           "liveness-check", "violation", "no-violation", "end"})
+    EXPECT_EQ(kinds.count(kind), 1u) << kind << " lines are not tested";
+}
+
 TEST_F(CliTrace, ReplayReproducesTheViolation) {
   EXPECT_EQ(lines()[lines().size() - 2], "violation " + found().invariant + ": " + found().explanation);
   for (const fs::path& trace : {found().trace, found().full_trace}) {
@@ -556,7 +602,9 @@ TEST_F(CliTrace, GarbledEventLines) {
       {"deliver 2->3#x RequestVote t1 last=0/0", "bad message number 'x'"},
       {"deliver 2->3#1.0 RequestVote t1 last=0/0", "copy number 0 is out of range"},
       {"deliver 2->3#1", "'deliver' needs the message's text after its id"},
-      {"drop 2->3#1 ", "'drop' needs the message's text after its id"},
+      {"drop 2->3#1", "'drop' needs the message's text after its id"},
+      {"drop 2->3#1 ", "space at the end of the line"},
+      {"timer 1 election ", "space at the end of the line"},
       {"timer 4 election", "node 4 is out of range (1 to 3)"},
       {"timer 0 election", "node 0 is out of range (1 to 3)"},
       {"timer 1", "'timer' needs a node and a timer name"},
