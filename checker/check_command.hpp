@@ -5,13 +5,14 @@
 #include <string>
 
 #include "checker/model_checker.hpp"
+#include "checker/output_dir.hpp"
 
 namespace skiff {
 
 struct CheckRequest {
   std::string protocol;
   CheckConfig config;
-  std::string out_dir = ".";
+  std::string out_dir = kDefaultOutDir;
   bool json = false;
   bool show_progress = false;
 };

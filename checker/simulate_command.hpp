@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "checker/output_dir.hpp"
+
 namespace skiff {
 
 struct SimulateRequest {
@@ -23,7 +25,7 @@ struct SimulateRequest {
   std::vector<std::string> bugs;              // seeded bugs (skiff list), for every run
   // Where the trace of the first run violating each invariant goes, per
   // scenario and variant set: DIR/SCENARIO[+VARIANT...]-SEED-INVARIANT.trace.
-  std::string out_dir = ".";
+  std::string out_dir = kDefaultOutDir;
 };
 
 int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream& err);

@@ -851,6 +851,37 @@ TEST_F(CliTrace, SingleByteMutationsNeverCrash) {
 }
 
 #ifdef SKIFF_HAVE_LIBRAFT
+// Without --out, explore, check and simulate write into skiff-out/ in the
+// working directory (nothing else there), and what they print names it.
+TEST(CliOutput, DefaultFolderIsSkiffOut) {
+  const std::vector<std::pair<std::string, std::string>> commands{
+      {"explore raft --bug commit-previous-term --seed 1735 --runs 20000", "skiff-out/raft-"},
+      {"check raft --bug vote-without-log-check --max-depth 12 --max-commands 1", "skiff-out/raft-check.trace"},
+      {"simulate '" + std::string(SKIFF_SOURCE_DIR) + "/corpus/scenarios/deaf-node.json' --runs 4",
+       "skiff-out/deaf-node-1-bounded-liveness.trace"},
+  };
+  int n = 0;
+  for (const auto& [command, path] : commands) {
+    SCOPED_TRACE(command);
+    const fs::path dir = scratch() / ("default-out-" + std::to_string(n++));
+    fs::create_directories(dir);
+    const std::string script = "cd '" + dir.string() + "' && '" + SKIFF_BINARY + "' " + command + " > ../stdout-" +
+                               std::to_string(n) + " 2>&1";
+    const int status = std::system(script.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << script;
+    EXPECT_EQ(WEXITSTATUS(status), kExitViolation) << script;
+    std::vector<std::string> entries;
+    for (const auto& entry : fs::directory_iterator(dir)) entries.push_back(entry.path().filename().string());
+    EXPECT_EQ(entries, std::vector<std::string>{"skiff-out"});
+    std::size_t traces = 0;
+    for (const auto& entry : fs::directory_iterator(dir / "skiff-out"))
+      traces += entry.path().extension() == ".trace";
+    EXPECT_GE(traces, 1u);
+    const std::string printed = read_file(scratch() / ("stdout-" + std::to_string(n)));
+    EXPECT_NE(printed.find(path), std::string::npos) << printed;
+  }
+}
+
 // canonical/raft (protocol libraft): the model checker declines it in one
 // line, and a crash of the library is a finding with a trace, not a crash of
 // skiff.
