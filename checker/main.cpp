@@ -120,7 +120,8 @@ void check_command_name(const CLI::App& app, int argc, char** argv) {
   std::string names;
   for (const CLI::App* command : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + command->get_name();
   if (best <= std::max<std::size_t>(2, word.size() / 3))
-    throw skiff::InputError(fmt::format("unknown command '{}'; did you mean '{}'? (commands: {})", shown(word), nearest, names));
+    throw skiff::InputError(
+        fmt::format("unknown command '{}'; did you mean '{}'? (commands: {})", shown(word), nearest, names));
   throw skiff::InputError(fmt::format("unknown command '{}' (commands: {})", shown(word), names));
 }
 
@@ -219,7 +220,8 @@ int run(int argc, char** argv) {
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(whole_number(1, 256));
-    check_command->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB (default: no limit)")
+    check_command
+        ->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB (default: no limit)")
         ->transform(positive_number("GiB"));
     check_command->add_option("--out", check.out_dir, "where a counterexample is written")->capture_default_str();
     check_command->add_flag("--json", check.json, "one JSON object on stdout");

@@ -261,7 +261,8 @@ TEST(CliUsage, EveryNumericFlagHasOneMessage) {
     std::string range;                 // "from MIN to MAX"
   };
   const std::vector<std::string> explore{"explore", "raft"}, check{"check", "raft"},
-      simulate{"simulate", "corpus/scenarios/deaf-node.json"}, fuzz{"replay", "--fuzz-input", "x", "--protocol", "raft"};
+      simulate{"simulate", "corpus/scenarios/deaf-node.json"},
+      fuzz{"replay", "--fuzz-input", "x", "--protocol", "raft"};
   const std::vector<Flag> flags{
       {explore, "--runs", "from 1 to 18446744073709551615"},
       {explore, "--seed", "from 0 to 18446744073709551615"},

@@ -110,7 +110,8 @@ TEST_P(DocExamples, AreWhatSkiffWrites) {
                 "' 2>/dev/null; [ $? -le 1 ]; }";
     }
     ASSERT_EQ(std::system(script.c_str()), 0) << script;
-    const fs::path output = e.output == "stdout" ? dir / "stdout" : fs::path(replace_all(e.output, "DIR", dir.string()));
+    const fs::path output =
+        e.output == "stdout" ? dir / "stdout" : fs::path(replace_all(e.output, "DIR", dir.string()));
     const std::string actual = read_text(output);
     EXPECT_TRUE(matches(e.block, 0, split_lines(actual), 0))
         << e.doc << ":" << e.line << ": the example is not what `" << e.commands << "` writes to " << e.output
