@@ -68,6 +68,8 @@ svg text { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-siz
 .gutter { fill: #444; }
 .gutter.num { fill: var(--muted); }
 .gutter.fold { fill: #1f4e79; font-style: italic; }
+.time-gap { stroke: #9e9e9e; stroke-width: 1; stroke-dasharray: 2 3; pointer-events: none; }
+.time-gap-label { fill: #757575; font-size: 10px; pointer-events: none; }
 .lane-title { font-weight: bold; font-size: 13px; text-anchor: middle; }
 .lane { stroke-width: 3; }
 .lane.crashed { stroke: #bbb !important; stroke-dasharray: 2 4; }
@@ -210,6 +212,7 @@ function hidden(r) { return groupOf[r] >= 0 && groups[groupOf[r]].folded; }
 
 // ---- layout ------------------------------------------------------------------------
 const ROW_H = 30, TOP = 8, GUTTER = 226;
+const TIME_GAP_MS = 100;  // a timed trace marks jumps of virtual time this long or longer
 const LANE_W = N <= 3 ? 205 : N <= 5 ? 160 : 130;
 const LANE0 = GUTTER + 56;
 const WIDTH = LANE0 + (N - 1) * LANE_W + 140;
@@ -303,6 +306,21 @@ function render() {
     tip(band, r === 0 ? 'the nodes as they boot' : timed(r) + STEPS[r].text);
     lbl(rows, 30, top + 19, String(r), 'gutter num', 'end');
     lbl(rows, 38, top + 19, shorten(timed(r) + STEPS[r].text, 29), 'gutter');
+  }
+
+  // A timed trace: where virtual time jumps between two shown rows, a dashed
+  // line and the time that passed, so that quiet stretches show.
+  if (DATA.timed) {
+    let previous = 0;
+    for (let r = 1; r <= LAST; r++) {
+      if (hidden(r) && r !== groups[groupOf[r]].first) continue;
+      const gap = Number(STEPS[r].at) - Number(STEPS[previous].at || 0);
+      previous = groupOf[r] >= 0 && hidden(r) ? groups[groupOf[r]].last : r;
+      if (!(gap >= TIME_GAP_MS)) continue;
+      const top = TOP + slotOf[r] * ROW_H;
+      el('line', { x1: 0, y1: top, x2: WIDTH, y2: top, class: 'time-gap' }, labels);
+      lbl(labels, WIDTH - 4, top + 10, '+' + Math.round(gap) + ' ms', 'time-gap-label', 'end');
+    }
   }
 
   // The lanes' names, above the diagram as it scrolls, with each node's head
