@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
-#include <string_view>
 #include <cstdint>
 #include <fmt/format.h>
 #include <iostream>
+#include <limits>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "checker/check_command.hpp"
 #include "checker/commands.hpp"
@@ -19,13 +20,6 @@
 
 namespace {
 
-// Every numeric flag reads its value through whole_number() or
-// positive_number(), so every bad number gets the same one line, e.g.
-//   skiff: --steps: expected a whole number from 1 to 1073741824, not '0'
-// CLI11 alone reads numbers with strtoull(..., 0) ("-5" as 2^64-5, "010" as
-// 8) and says "Could not convert" when a number does not fit the variable.
-// Ranges here are what the value's type or a trace can hold; limits that
-// depend on the protocol (--nodes) are checked by the command.
 // Text from the command line shown on one line: control bytes as \xNN.
 std::string shown(std::string_view text) {
   std::string out;
@@ -38,6 +32,13 @@ std::string shown(std::string_view text) {
   return out;
 }
 
+// Every numeric flag reads its value through whole_number() or
+// positive_number(), so every bad number gets the same one line, e.g.
+//   skiff: --steps: expected a whole number from 1 to 1073741824, not '0'
+// CLI11 alone reads numbers with strtoull(..., 0) ("-5" as 2^64-5, "010" as
+// 8) and says "Could not convert" when a number does not fit the variable.
+// Ranges here are what the value's type or a trace can hold; limits that
+// depend on the protocol (--nodes) are checked by the command.
 CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
   return CLI::Validator(
       [min, max](std::string& text) -> std::string {
