@@ -6,6 +6,7 @@
 
 #include "checker/model_checker.hpp"
 #include "checker/output_dir.hpp"
+#include "checker/progress.hpp"
 
 namespace skiff {
 
@@ -14,7 +15,7 @@ struct CheckRequest {
   CheckConfig config;
   std::string out_dir = kDefaultOutDir;
   bool json = false;
-  bool show_progress = false;
+  ProgressMode progress = ProgressMode::Off;  // on stderr
 };
 
 // Exit status 0 when nothing is violated within the bounds, 1 with a

@@ -11,6 +11,7 @@
 
 #include "checker/explore.hpp"
 #include "checker/output_dir.hpp"
+#include "checker/progress.hpp"
 
 namespace skiff {
 
@@ -22,7 +23,7 @@ struct ExploreRequest {
   std::string out_dir = kDefaultOutDir;
   bool shrink = true;
   bool json = false;
-  bool show_progress = false;  // a progress line on stderr
+  ProgressMode progress = ProgressMode::Off;  // on stderr
   std::string html_dir;        // if set: a page of each reported trace here (html_view.hpp)
 };
 int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checker/output_dir.hpp"
+#include "checker/progress.hpp"
 
 namespace skiff {
 
@@ -26,6 +27,7 @@ struct SimulateRequest {
   // Where the trace of the first run violating each invariant goes, per
   // scenario and variant set: DIR/SCENARIO[+VARIANT...]-SEED-INVARIANT.trace.
   std::string out_dir = kDefaultOutDir;
+  ProgressMode progress = ProgressMode::Off;  // on stderr
 };
 
 int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream& err);
