@@ -5,6 +5,7 @@
 #include <string>
 
 #include "checker/model_checker.hpp"
+#include "checker/output_dir.hpp"
 #include "checker/progress.hpp"
 
 namespace skiff {
@@ -12,7 +13,7 @@ namespace skiff {
 struct CheckRequest {
   std::string protocol;
   CheckConfig config;
-  std::string out_dir = ".";
+  std::string out_dir = kDefaultOutDir;
   bool json = false;
   ProgressMode progress = ProgressMode::Off;  // on stderr
 };

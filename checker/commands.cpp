@@ -308,9 +308,6 @@ int run_replay(const std::string& path, bool verbose, std::ostream& out, std::os
   Trace trace = read_trace_file(path);
   const ProtocolDriver& driver = protocol_of(trace, path);
   const ProtocolInfo& info = driver.info();
-  if (!html_path.empty() && trace.header.timed)
-    throw InputError(fmt::format("{}--html does not show timed traces (replay without it)",
-                                 trace_location(path, trace.header.timed_line)));
   fmt::print(out, "replay {}: {}, {} nodes, bugs {}, {} events{}\n", path, info.name, trace.header.nodes,
              trace.header.bugs.empty() ? "none" : fmt::format("{}", fmt::join(trace.header.bugs, ",")) +
                  (trace.header.variants.empty()

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checker/explore.hpp"
+#include "checker/output_dir.hpp"
 #include "checker/progress.hpp"
 
 namespace skiff {
@@ -19,7 +20,7 @@ int run_list(bool json, std::ostream& out);
 struct ExploreRequest {
   std::string protocol;
   ExploreConfig config;
-  std::string out_dir = ".";
+  std::string out_dir = kDefaultOutDir;
   bool shrink = true;
   bool json = false;
   ProgressMode progress = ProgressMode::Off;  // on stderr

@@ -215,9 +215,6 @@ class ProtocolDriverFor final : public ProtocolDriver {
 
   ReplayReport replay_steps(const Trace& trace, const std::string& file,
                             const ReplayStepObserver& observer) const override {
-    if (trace.header.timed)
-      throw InputError(fmt::format("{}the trace viewer does not show timed traces", trace_location(file, trace.header.timed_line)));
-    Executor<P, Invariants> executor(trace.header, trace_location(file, trace.header.bugs_line));
     auto step_of = [](const World<P>& world) {
       ReplayStep step;
       for (int i = 0; i < world.node_count(); ++i) {
@@ -236,12 +233,32 @@ class ProtocolDriverFor final : public ProtocolDriver {
       }
       return step;
     };
-    observer(step_of(executor.world()));  // the world is booted when it is made
-    Execution run = executor.template execute_observed<ReplayStep>(
-        trace.events, ExecuteMode::Strict, /*describe=*/true, step_of, [&](const TraceEvent& event, ReplayStep step) {
-          step.event = &event;
-          observer(step);
-        });
+    const std::string where = trace_location(file, trace.header.bugs_line);
+    Execution run;
+    if (trace.header.timed) {
+      // The same steps, each at its written time; a liveness check after the last.
+      if constexpr (kTimed) {
+        TimedExecutor<P, Invariants> executor(trace.header, trace.liveness_check_at, where,
+                                              trace_location(file, trace.header.variants_line));
+        observer(step_of(executor.world()));  // the world is booted when it is made
+        run = executor.execute(trace.events, ExecuteMode::Strict, /*describe=*/true,
+                               [&](const TraceEvent& event, const World<P>& world) {
+                                 ReplayStep step = step_of(world);
+                                 step.event = &event;
+                                 observer(step);
+                               });
+      } else {
+        throw InputError(not_timed_message(trace, file));
+      }
+    } else {
+      Executor<P, Invariants> executor(trace.header, where);
+      observer(step_of(executor.world()));  // the world is booted when it is made
+      run = executor.template execute_observed<ReplayStep>(
+          trace.events, ExecuteMode::Strict, /*describe=*/true, step_of, [&](const TraceEvent& event, ReplayStep step) {
+            step.event = &event;
+            observer(step);
+          });
+    }
     return ReplayReport{run.executed.size(), std::move(run.violation), std::move(run.divergence)};
   }
 

@@ -68,6 +68,8 @@ svg text { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-siz
 .gutter { fill: #444; }
 .gutter.num { fill: var(--muted); }
 .gutter.fold { fill: #1f4e79; font-style: italic; }
+.time-gap { stroke: #9e9e9e; stroke-width: 1; stroke-dasharray: 2 3; pointer-events: none; }
+.time-gap-label { fill: #757575; font-size: 10px; pointer-events: none; }
 .lane-title { font-weight: bold; font-size: 13px; text-anchor: middle; }
 .lane { stroke-width: 3; }
 .lane.crashed { stroke: #bbb !important; stroke-dasharray: 2 4; }
@@ -210,6 +212,7 @@ function hidden(r) { return groupOf[r] >= 0 && groups[groupOf[r]].folded; }
 
 // ---- layout ------------------------------------------------------------------------
 const ROW_H = 30, TOP = 8, GUTTER = 226;
+const TIME_GAP_MS = 100;  // a timed trace marks jumps of virtual time this long or longer
 const LANE_W = N <= 3 ? 205 : N <= 5 ? 160 : 130;
 const LANE0 = GUTTER + 56;
 const WIDTH = LANE0 + (N - 1) * LANE_W + 140;
@@ -224,6 +227,8 @@ function layout() {
   }
 }
 function y(r) { return TOP + slotOf[r] * ROW_H + ROW_H / 2; }
+// A timed trace's event time, as a prefix of its text ("215.3 "), else "".
+function timed(r) { return STEPS[r].at ? STEPS[r].at + ' ' : ''; }
 
 // ---- drawing -------------------------------------------------------------------------
 function el(name, attrs, parent, text) {
@@ -298,9 +303,24 @@ function render() {
     if (r === VIOLATION_ROW) cls += ' violation';
     if (r === selected) cls += ' selected';
     const band = el('rect', { x: 0, y: top, width: WIDTH, height: ROW_H, class: cls, 'data-row': r }, rows);
-    tip(band, r === 0 ? 'the nodes as they boot' : STEPS[r].text);
+    tip(band, r === 0 ? 'the nodes as they boot' : timed(r) + STEPS[r].text);
     lbl(rows, 30, top + 19, String(r), 'gutter num', 'end');
-    lbl(rows, 38, top + 19, shorten(STEPS[r].text, 29), 'gutter');
+    lbl(rows, 38, top + 19, shorten(timed(r) + STEPS[r].text, 29), 'gutter');
+  }
+
+  // A timed trace: where virtual time jumps between two shown rows, a dashed
+  // line and the time that passed, so that quiet stretches show.
+  if (DATA.timed) {
+    let previous = 0;
+    for (let r = 1; r <= LAST; r++) {
+      if (hidden(r) && r !== groups[groupOf[r]].first) continue;
+      const gap = Number(STEPS[r].at) - Number(STEPS[previous].at || 0);
+      previous = groupOf[r] >= 0 && hidden(r) ? groups[groupOf[r]].last : r;
+      if (!(gap >= TIME_GAP_MS)) continue;
+      const top = TOP + slotOf[r] * ROW_H;
+      el('line', { x1: 0, y1: top, x2: WIDTH, y2: top, class: 'time-gap' }, labels);
+      lbl(labels, WIDTH - 4, top + 10, '+' + Math.round(gap) + ' ms', 'time-gap-label', 'end');
+    }
   }
 
   // The lanes' names, above the diagram as it scrolls, with each node's head
@@ -309,7 +329,7 @@ function render() {
   while (heads.firstChild) heads.removeChild(heads.firstChild);
   heads.setAttribute('width', WIDTH);
   heads.setAttribute('height', 40);
-  lbl(heads, 8, 16, 'event', 'gutter num');
+  lbl(heads, 8, 16, DATA.timed ? 'event, at ms' : 'event', 'gutter num');
   lbl(heads, GUTTER + 20, 32, 'after ' + selected + ':', 'gutter num', 'end');
   for (let i = 0; i < N; i++) {
     lbl(heads, laneX(i), 16, 'n' + (i + 1), 'lane-title', 'middle');
@@ -443,7 +463,7 @@ function esc(text) {
 }
 function showPanel(r) {
   const s = STEPS[r];
-  let html = '<h2>' + (r === 0 ? 'First boot' : 'Event ' + r + ' of ' + LAST) +
+  let html = '<h2>' + (r === 0 ? 'First boot' : 'Event ' + r + ' of ' + LAST) + (s.at ? ' at ' + s.at + ' ms' : '') +
              (s.line ? ' <small>(trace line ' + s.line + ')</small>' : '') + '</h2>';
   html += '<div class="event-text">' + esc(s.text) + '</div>';
   if (r === VIOLATION_ROW)
@@ -475,14 +495,16 @@ function showPanel(r) {
   panel.innerHTML = html;
 }
 
-function select(r) {
+// `scroll`: bring the row into view (not when the page opens: it opens at
+// the first events, with the violation in the side panel).
+function select(r, scroll = true) {
   r = Math.max(0, Math.min(LAST, r));
   if (hidden(r)) groups[groupOf[r]].folded = false;
   selected = r;
   render();
   showPanel(r);
   const band = svg.querySelector('.row[data-row="' + r + '"]');
-  if (band && band.scrollIntoView) band.scrollIntoView({ block: 'nearest' });
+  if (scroll && band && band.scrollIntoView) band.scrollIntoView({ block: 'nearest' });
 }
 
 svg.addEventListener('click', function (e) {
@@ -509,11 +531,15 @@ document.getElementById('unfold-all').disabled = groups.length === 0;
 // ---- header: what the run is and how it ends ------------------------------------------
 document.getElementById('title').textContent = document.title;
 document.getElementById('meta').textContent = DATA.protocol + ', ' + N + ' nodes, bugs ' +
-    (DATA.bugs.length ? DATA.bugs.join(',') : 'none') + ', seed ' + DATA.seed + ', ' + LAST + ' events; budgets ' + DATA.budgets;
+    (DATA.bugs.length ? DATA.bugs.join(',') : 'none') + ', seed ' + DATA.seed + ', ' + LAST + ' events; ' +
+    (DATA.timed ? 'timed run of scenario ' + DATA.timed.scenario + ': each event at its virtual time in ms (one row per event, not to scale)'
+                : 'budgets ' + DATA.budgets);
 const verdict = document.getElementById('verdict');
 if (DATA.violation) {
   verdict.className = 'violation';
-  verdict.textContent = 'violation of ' + DATA.violation.invariant + ' at event ' + VIOLATION_ROW + ': ' + DATA.violation.explanation;
+  verdict.textContent = 'violation of ' + DATA.violation.invariant +
+      (DATA.timed && DATA.timed.liveness_check ? ' at the liveness check, ' + DATA.timed.liveness_check + ' ms, after event '
+                                               : ' at event ') + VIOLATION_ROW + ': ' + DATA.violation.explanation;
   verdict.addEventListener('click', () => select(VIOLATION_ROW));
 } else if (DATA.divergence) {
   verdict.className = 'diverged';
@@ -544,11 +570,15 @@ if (DATA.violation) {
   g.setAttribute('width', Math.ceil(x));
 })();
 
-select(selected);
+select(selected, false);
 
 // ---- #selftest: the page checks itself (tests/browser_test.py reads the result) -------
 if (location.hash === '#selftest') {
   const result = {};
+  // The page opens at its first events: the first row is in the window.
+  const first = svg.querySelector('.row[data-row="0"]').getBoundingClientRect();
+  const wrap = document.getElementById('diagram-wrap'), view = wrap.getBoundingClientRect();
+  result.firstRowInView = wrap.scrollTop === 0 && window.scrollY === 0 && first.top >= view.top && first.bottom <= view.bottom;
   function click(node) { node.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window })); }
   function key(name) { document.dispatchEvent(new KeyboardEvent('keydown', { key: name, bubbles: true, cancelable: true })); }
   function clickRow(r) {

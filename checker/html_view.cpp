@@ -72,7 +72,9 @@ class MessageBook {
 // The data: 0-based node numbers (the page prints them 1-based), one step per
 // row, row 0 the first boot.
 //   protocol, nodes, bugs, seed (a string: JSON numbers are doubles), budgets
-//   steps[r]: kind ("boot", or the trace's event word), text (the trace line),
+//   timed: for a timed trace {scenario, liveness_check (ms, if it has one)}, else null
+//   steps[r]: kind ("boot", or the trace's event word), text (the event, without
+//             its time), at (a timed trace's event time in ms, a string),
 //             line (in the trace file), node / peer (the lane(s) it is on),
 //             msg (the message's record, for deliver/drop/duplicate), copy (the
 //             record a duplicate made), states (each node's print), crashed
@@ -92,6 +94,11 @@ nlohmann::json view_data(const ProtocolDriver& driver, const Trace& trace, const
   data["bugs"] = trace.header.bugs;
   data["seed"] = std::to_string(trace.header.seed);
   data["budgets"] = format_budgets(trace.header.budgets);
+  data["timed"] = nullptr;
+  if (const auto& timed = trace.header.timed) {
+    data["timed"] = {{"scenario", timed->scenario}};
+    if (trace.liveness_check_at >= 0) data["timed"]["liveness_check"] = format_millis(trace.liveness_check_at);
+  }
   nlohmann::json steps = nlohmann::json::array();
   nlohmann::json messages = nlohmann::json::array();
   MessageBook book(messages);
@@ -109,6 +116,7 @@ nlohmann::json view_data(const ProtocolDriver& driver, const Trace& trace, const
       const Event& e = te.event;
       s["kind"] = std::string(event_kind_name(e.kind));
       s["text"] = format_event(e, te.detail);
+      if (te.at >= 0) s["at"] = format_millis(te.at);
       s["line"] = te.line;
       if (is_message_event(e.kind)) {
         const int record = book.live(e.message);

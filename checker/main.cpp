@@ -2,11 +2,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
 #include <iostream>
+#include <limits>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "checker/check_command.hpp"
 #include "checker/commands.hpp"
@@ -17,30 +22,110 @@
 
 namespace {
 
-// CLI11 reads numbers with strtoull(..., 0): "-5" as 2^64-5, "010" as 8.
-// skiff's numeric flags take decimal digits only, whose value fits in 64
-// bits; this check hands CLI11 the number without leading zeros.
-const CLI::Validator kDecimal(
-    [](std::string& text) -> std::string {
-      std::uint64_t value = 0;
-      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (text.empty() || error != std::errc() || end != text.data() + text.size())
-        return "expected a decimal number, not '" + text + "'";
-      text = std::to_string(value);  // "010" is ten
-      return {};
-    },
-    "");
+// Text from the command line shown on one line: control bytes as \xNN.
+std::string shown(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += char(c);
+  }
+  return out;
+}
+
+// Every numeric flag reads its value through whole_number() or
+// positive_number(), so every bad number gets the same one line, e.g.
+//   skiff: --steps: expected a whole number from 1 to 1073741824, not '0'
+// CLI11 alone reads numbers with strtoull(..., 0) ("-5" as 2^64-5, "010" as
+// 8) and says "Could not convert" when a number does not fit the variable.
+// Ranges here are what the value's type or a trace can hold; limits that
+// depend on the protocol (--nodes) are checked by the command.
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min || value > max)
+          return fmt::format("expected a whole number from {} to {}, not '{}'", min, max, shown(text));
+        text = std::to_string(value);  // "010" is ten
+        return {};
+      },
+      "");
+}
+
+// A number of seconds (or GiB) greater than zero: not 0, not negative, not
+// nan or inf, nothing after the number. Leaving the flag out means no limit.
+CLI::Validator positive_number(const char* unit) {
+  return CLI::Validator(
+      [unit](std::string& text) -> std::string {
+        double value = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+            value <= 0)
+          return fmt::format("expected a number of {} greater than 0, not '{}'", unit, shown(text));
+        return {};
+      },
+      "");
+}
+
+template <class T>
+CLI::Option* add_whole(CLI::App& command, const char* flag, T& value, const char* help, std::uint64_t min = 0,
+                       std::uint64_t max = std::numeric_limits<T>::max()) {
+  return command.add_option(flag, value, help)->transform(whole_number(min, max))->capture_default_str();
+}
+
+// Options of several values (--bug a,b or --bug a --bug b).
+CLI::Option* add_list(CLI::App& command, const char* flag, std::vector<std::string>& values, const char* help) {
+  return command.add_option(flag, values, help)
+      ->expected(1)
+      ->allow_extra_args(false)  // one name (or comma list) per flag
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
 
 void add_budget_flags(CLI::App& command, skiff::Budgets& b) {
-  auto add = [&](const char* flag, std::uint32_t& budget, const char* help) {
-    command.add_option(flag, budget, help)->transform(kDecimal)->capture_default_str();
-  };
-  add("--steps", b.steps, "events per run");
-  add("--max-drops", b.drops, "messages a run may lose");
-  add("--max-duplicates", b.duplicates, "messages a run may duplicate");
-  add("--max-crashes", b.crashes, "node crashes per run");
-  add("--max-link-changes", b.link_changes, "one-way link cuts per run");
-  add("--max-commands", b.commands, "client commands a run may submit");
+  add_whole(command, "--steps", b.steps, "events per run", 1, skiff::kMaxBudget);
+  add_whole(command, "--max-drops", b.drops, "messages a run may lose", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-duplicates", b.duplicates, "messages a run may duplicate", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-crashes", b.crashes, "node crashes per run", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-link-changes", b.link_changes, "one-way link cuts per run", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-commands", b.commands, "client commands a run may submit", 0, skiff::kMaxBudget);
+}
+
+// The edit distance of two words (for "did you mean").
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "skiff explor raft": CLI11 would say "A subcommand is required". The first
+// word that is not a flag must name a command; say so, with the nearest one.
+void check_command_name(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  const std::string_view word = argv[1];
+  std::string nearest;
+  std::size_t best = std::numeric_limits<std::size_t>::max();
+  for (const CLI::App* command : app.get_subcommands({})) {
+    if (command->get_name() == word) return;
+    const std::size_t d = distance(word, command->get_name());
+    if (d < best) best = d, nearest = command->get_name();
+  }
+  std::string names;
+  for (const CLI::App* command : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + command->get_name();
+  if (best <= std::max<std::size_t>(2, word.size() / 3))
+    throw skiff::InputError(
+        fmt::format("unknown command '{}'; did you mean '{}'? (commands: {})", shown(word), nearest, names));
+  throw skiff::InputError(fmt::format("unknown command '{}' (commands: {})", shown(word), names));
 }
 
 int run(int argc, char** argv) {
@@ -56,37 +141,22 @@ int run(int argc, char** argv) {
   bool no_shrink = false;
   auto* explore_command = app.add_subcommand("explore", "random runs over consecutive seeds");
   explore_command->add_option("protocol", explore.protocol, "protocol name (see 'skiff list')")->required();
-  explore_command->add_option("--nodes", explore.config.nodes, "nodes in the cluster")
-      ->transform(kDecimal)
-      ->capture_default_str();
-  explore_command->add_option("--bug", explore.config.bugs, "seed this bug (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)  // one name (or comma list) per --bug
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-      ->delimiter(',');
-  explore_command->add_option("--variant", explore.config.variants,
-                              "turn on this protocol variant, e.g. pre-vote or passive=3,4 (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  explore_command->add_option("--seed", explore.config.seed, "run r uses seed SEED+r")
-      ->transform(kDecimal)
-      ->capture_default_str();
-  explore_command->add_option("--runs", explore.config.runs, "how many runs")
-      ->transform(kDecimal)
-      ->capture_default_str();
+  add_whole(*explore_command, "--nodes", explore.config.nodes, "nodes in the cluster", 1, skiff::kMaxNodes);
+  add_list(*explore_command, "--bug", explore.config.bugs, "seed this bug (repeatable)")->delimiter(',');
+  add_list(*explore_command, "--variant", explore.config.variants,
+           "turn on this protocol variant, e.g. pre-vote or passive=3,4 (repeatable)");
+  add_whole(*explore_command, "--seed", explore.config.seed, "run r uses seed SEED+r");
+  add_whole(*explore_command, "--runs", explore.config.runs, "how many runs", 1);
   add_budget_flags(*explore_command, explore.config.budgets);
-  explore_command->add_option("--jobs", explore.config.jobs, "threads")->transform(kDecimal)->capture_default_str();
-  explore_command->add_option("--time-limit", explore.config.time_limit_s, "stop after SEC seconds");
+  add_whole(*explore_command, "--jobs", explore.config.jobs, "threads", 1, skiff::kMaxJobs);
+  explore_command->add_option("--time-limit", explore.config.time_limit_s, "stop after SEC seconds (default: no limit)")
+      ->transform(positive_number("seconds"));
   explore_command->add_option("--out", explore.out_dir, "where traces are written")->capture_default_str();
   explore_command->add_flag("--no-shrink", no_shrink, "report the full trace only");
   explore_command->add_flag("--keep-going", explore.config.keep_going,
                             "do not stop at the first violation: one trace per distinct invariant, a summary of all");
-  explore_command->add_option("--ignore-invariant", explore.config.ignored_invariants,
-                              "a run violating this invariant ends uncounted as a finding (a known one; repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_list(*explore_command, "--ignore-invariant", explore.config.ignored_invariants,
+           "a run violating this invariant ends uncounted as a finding (a known one; repeatable)");
   bool quiet = false;
   explore_command->add_flag("--quiet", quiet, "no progress on stderr");
   explore_command->add_flag("--json", explore.json, "one JSON object on stdout");
@@ -108,20 +178,12 @@ int run(int argc, char** argv) {
                         ->excludes(html_flag);
   fuzz_flag->needs(replay->add_option("--protocol", fuzz_input.protocol, "with --fuzz-input: the target's protocol")
                        ->needs(fuzz_flag));
-  replay->add_option("--nodes", fuzz_input.nodes, "with --fuzz-input: SKIFF_NODES")
-      ->transform(kDecimal)
-      ->capture_default_str()
+  add_whole(*replay, "--nodes", fuzz_input.nodes, "with --fuzz-input: SKIFF_NODES", 1, skiff::kMaxNodes)
       ->needs(fuzz_flag);
-  replay->add_option("--bug", fuzz_input.bugs, "with --fuzz-input: SKIFF_BUGS (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  add_list(*replay, "--bug", fuzz_input.bugs, "with --fuzz-input: SKIFF_BUGS (repeatable)")
       ->delimiter(',')
       ->needs(fuzz_flag);
-  replay->add_option("--variant", fuzz_input.variants, "with --fuzz-input: a spec of SKIFF_VARIANTS (repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  add_list(*replay, "--variant", fuzz_input.variants, "with --fuzz-input: a spec of SKIFF_VARIANTS (repeatable)")
       ->needs(fuzz_flag);
   add_budget_flags(*replay, fuzz_input.budgets);
   for (const char* flag : {"--steps", "--max-drops", "--max-duplicates", "--max-crashes", "--max-link-changes",
@@ -147,37 +209,28 @@ int run(int argc, char** argv) {
     c.max_epoch = 2;
     c.budgets = skiff::Budgets{0, 0, 0, 0, 0, 1};
     check_command->add_option("protocol", check.protocol, "protocol name (see 'skiff list')")->required();
-    check_command->add_option("--nodes", c.nodes, "nodes in the cluster")->transform(kDecimal)->capture_default_str();
-    check_command->add_option("--bug", c.bugs, "seed this bug (repeatable)")
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->delimiter(',');
-    check_command->add_option("--variant", c.variants, "turn on this protocol variant (repeatable)")
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    check_command->add_option("--max-depth", c.max_depth, "events from the initial state")
-        ->transform(kDecimal)
-        ->capture_default_str();
-    check_command->add_option("--max-term", c.max_epoch, "highest term (ballot round) explored; 0: none")
-        ->transform(kDecimal)
-        ->capture_default_str();
+    add_whole(*check_command, "--nodes", c.nodes, "nodes in the cluster", 1, skiff::kMaxNodes);
+    add_list(*check_command, "--bug", c.bugs, "seed this bug (repeatable)")->delimiter(',');
+    add_list(*check_command, "--variant", c.variants, "turn on this protocol variant (repeatable)");
+    add_whole(*check_command, "--max-depth", c.max_depth, "events from the initial state", 0, 60000);
+    add_whole(*check_command, "--max-term", c.max_epoch, "highest term (ballot round) explored; 0: none");
     auto add = [&](const char* flag, std::uint32_t& budget, const char* help) {
-      check_command->add_option(flag, budget, help)->transform(kDecimal)->capture_default_str();
+      add_whole(*check_command, flag, budget, help, 0, skiff::kMaxBudget);
     };
     add("--max-commands", c.budgets.commands, "client commands accepted");
     add("--max-crashes", c.budgets.crashes, "node crashes");
     add("--max-drops", c.budgets.drops, "messages lost");
     add("--max-duplicates", c.budgets.duplicates, "messages duplicated");
     add("--max-link-changes", c.budgets.link_changes, "one-way link cuts");
-    add("--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
+    add_whole(*check_command, "--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
     check_command->add_flag("--depth-first", c.depth_first,
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
-    check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(kDecimal);
-    check_command->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB");
+    check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(whole_number(1, 256));
+    check_command
+        ->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB (default: no limit)")
+        ->transform(positive_number("GiB"));
     check_command->add_option("--out", check.out_dir, "where a counterexample is written")->capture_default_str();
     check_command->add_flag("--json", check.json, "one JSON object on stdout");
   }
@@ -187,31 +240,21 @@ int run(int argc, char** argv) {
   {
     simulate_command->add_option("scenario", simulate.scenarios, "scenario files (docs/scenarios.md)")->required();
     simulate_command->add_option("--protocol", simulate.protocol, "protocol")->capture_default_str();
-    simulate_command->add_option("--variant", simulate.variants, "turn on a protocol variant (repeatable)")
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    simulate_command->add_option("--compare", simulate.compare,
-                                 "a variant set, e.g. pre-vote+check-quorum ('-': none); one result each (repeatable)")
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    simulate_command->add_option("--runs", simulate.runs, "runs per scenario")->transform(kDecimal)->capture_default_str();
-    simulate_command->add_option("--seed", simulate.seed, "run r uses seed SEED+r")
-        ->transform(kDecimal)
-        ->capture_default_str();
+    add_list(*simulate_command, "--variant", simulate.variants, "turn on a protocol variant (repeatable)");
+    add_list(*simulate_command, "--compare", simulate.compare,
+             "a variant set, e.g. pre-vote+check-quorum ('-': none); one result each (repeatable)");
+    add_whole(*simulate_command, "--runs", simulate.runs, "runs per scenario", 1);
+    add_whole(*simulate_command, "--seed", simulate.seed, "run r uses seed SEED+r");
     simulate_command->add_flag("--json", simulate.json, "one JSON object on stdout");
     simulate_command->add_flag("--markdown", simulate.markdown, "one Markdown table row per scenario and variant set");
     simulate_command->add_option("--svg", simulate.svg_path, "draw the first run: roles, terms and commits over time");
-    simulate_command->add_option("--bug", simulate.bugs, "seed this bug (repeatable)")
-        ->expected(1)
-        ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add_list(*simulate_command, "--bug", simulate.bugs, "seed this bug (repeatable)");
     simulate_command->add_option("--out", simulate.out_dir, "where the traces of violations go")
         ->capture_default_str();
   }
 
   try {
+    check_command_name(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::cout << app.help();

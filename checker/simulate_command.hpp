@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/output_dir.hpp"
 #include "checker/progress.hpp"
 
 namespace skiff {
@@ -25,7 +26,7 @@ struct SimulateRequest {
   std::vector<std::string> bugs;              // seeded bugs (skiff list), for every run
   // Where the trace of the first run violating each invariant goes, per
   // scenario and variant set: DIR/SCENARIO[+VARIANT...]-SEED-INVARIANT.trace.
-  std::string out_dir = ".";
+  std::string out_dir = kDefaultOutDir;
   ProgressMode progress = ProgressMode::Off;  // on stderr
 };
 

@@ -214,6 +214,11 @@ class Parser {
           if (c == '\0') fail("NUL byte in trace");
           if ((c < 0x20 && c != '\t') || c == 0x7f) fail(fmt::format("control character 0x{:02x} in trace", c));
         }
+        // The same for every kind of line, header, event and footer alike:
+        // a line a person can mistype this way is malformed, not a line that
+        // "does not replay" (a message's text would no longer match).
+        if (line.front() == ' ' || line.front() == '\t') fail("space at the start of the line");
+        if (line.back() == ' ' || line.back() == '\t') fail("space at the end of the line");
         return line;
       }
     }

@@ -3,15 +3,17 @@
 
 Usage: browser_test.py SKIFF TRACE SCREENSHOT.png
 
-Writes TRACE's page with `skiff replay TRACE --html`, and a second page with
+Writes TRACE's page with `skiff replay TRACE --html`, a second page with
 `skiff explore multi-paxos ... --html` (a longer run, with faults and folded
-runs), loads each in headless Chromium opened at #selftest, where the page
-clicks through itself and writes what it saw into <pre id="selftest-result">,
-and checks: no error reached the console or window.onerror; the diagram has
-one arrow (`.arrow`) per `deliver` line of the trace file; clicking the
-first boot does not show the violation, clicking the violating event shows
-the invariant and the explanation the trace's footer gives; the arrow keys
-step back and forward. TRACE's page is also saved as SCREENSHOT.png
+runs) and a third of a timed trace (`skiff simulate`), loads each in
+headless Chromium opened at #selftest, where the page clicks through itself
+and writes what it saw into <pre id="selftest-result">, and checks: the
+page opens at its first events; no error reached the console or
+window.onerror; the diagram has one arrow (`.arrow`) per `deliver` line of
+the trace file; clicking the first boot does not show the violation,
+clicking the violating event shows the invariant and the explanation the
+trace's footer gives; the arrow keys step back and forward. TRACE's page is
+also saved as SCREENSHOT.png
 (docs/figure-8.png is made this way).
 
 Exit status 77 (ctest's SKIP_RETURN_CODE) when no Chromium is installed;
@@ -46,12 +48,15 @@ def trace_facts(path):
     with open(path, encoding="utf-8") as f:
         lines = [line.rstrip("\r\n") for line in f]
     events = lines[lines.index("events") + 1:]
-    delivers = sum(1 for line in events if line.startswith("deliver "))
     footer = next(line for line in events if line.startswith("violation ") or line == "no-violation")
+    events = events[:events.index(footer)]
+    if any(line.startswith("timed ") for line in lines):  # "TIME EVENT", and "TIME liveness-check" last
+        events = [line.split(" ", 1)[1] for line in events if not line.endswith(" liveness-check")]
+    delivers = sum(1 for line in events if line.startswith("deliver "))
     invariant = explanation = None
     if footer.startswith("violation "):
         invariant, explanation = footer[len("violation "):].split(": ", 1)
-    event_count = events.index(footer)
+    event_count = len(events)
     return delivers, invariant, explanation, event_count
 
 
@@ -83,6 +88,7 @@ def check_page(chromium, page, trace, profile, screenshot=None):
     expect(result["errors"] == [], f"errors in the page: {result['errors']}")
     expect(result["arrows"] == delivers, f"{result['arrows']} arrows, but the trace delivers {delivers} messages")
     expect(result["events"] == event_count, f"{result['events']} events drawn, the trace has {event_count}")
+    expect(result["firstRowInView"], "the page did not open at its first events (scrolled down)")
     expect(result["clickedBoot"], "no row to click for the first boot")
     if invariant:
         expect(result["violationRow"] == event_count, f"violation at row {result['violationRow']}")
@@ -137,6 +143,22 @@ def main():
         result = check_page(chromium, found["html"], found["trace"], os.path.join(tmp, "profile-2"))
         print(f"{found['trace']}: {result['events']} events, {result['arrows']} arrows, "
               f"{result['folds']} foldable runs, violation shown on click")
+
+        # A timed trace (skiff simulate): the same page, each event with its time.
+        out = os.path.join(tmp, "simulate")
+        scenario = os.path.join(os.path.dirname(os.path.abspath(trace)), "..", "scenarios", "deaf-node.json")
+        simulate = subprocess.run([skiff, "simulate", scenario, "--runs", "4", "--out", out],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        timed = os.path.join(out, "deaf-node-1-bounded-liveness.trace")
+        if simulate.returncode != 1 or not os.path.exists(timed):
+            raise AssertionError(f"skiff simulate: exit {simulate.returncode}: {simulate.stderr.decode()}")
+        page = os.path.join(tmp, "timed.html")
+        replay = subprocess.run([skiff, "replay", timed, "--html", page], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, check=False)
+        if replay.returncode != 1:
+            raise AssertionError(f"skiff replay --html (timed): exit {replay.returncode}: {replay.stderr.decode()}")
+        result = check_page(chromium, page, timed, os.path.join(tmp, "profile-3"))
+        print(f"{timed}: {result['events']} timed events, {result['arrows']} arrows, violation shown on click")
     return 0
 
 

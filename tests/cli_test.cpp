@@ -23,6 +23,7 @@
 #include <optional>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -176,6 +177,79 @@ TEST(CliUsage, BudgetsAndJobsOutOfRange) {
   expect_bad_usage({"explore", "raft", "--jobs", "100000", "--runs", "1"}, "--jobs");
 }
 
+// A mistyped command is named, with the nearest one (CLI11 alone said "A
+// subcommand is required").
+TEST(CliUsage, MistypedCommandSuggestsTheNearest) {
+  expect_bad_usage({"explor", "raft"}, "unknown command 'explor'; did you mean 'explore'?");
+  expect_bad_usage({"chek", "raft"}, "did you mean 'check'?");
+  expect_bad_usage({"simulat", "x.json"}, "did you mean 'simulate'?");
+  expect_bad_usage({"zzzzzzzzzz"}, "unknown command 'zzzzzzzzzz' (commands: ");
+  expect_bad_usage({"bad\x1b[31m"}, "unknown command 'bad\\x1b[31m'");
+}
+
+// Every numeric flag of every command says the same thing about a value it
+// cannot take: out of range, too large for 64 bits, not a number, negative.
+TEST(CliUsage, EveryNumericFlagHasOneMessage) {
+  const std::string huge = "99999999999999999999999";
+  struct Flag {
+    std::vector<std::string> command;  // the command up to the flag
+    std::string flag;
+    std::string range;                 // "from MIN to MAX"
+  };
+  const std::vector<std::string> explore{"explore", "raft"}, check{"check", "raft"},
+      simulate{"simulate", "corpus/scenarios/deaf-node.json"},
+      fuzz{"replay", "--fuzz-input", "x", "--protocol", "raft"};
+  const std::vector<Flag> flags{
+      {explore, "--runs", "from 1 to 18446744073709551615"},
+      {explore, "--seed", "from 0 to 18446744073709551615"},
+      {explore, "--nodes", "from 1 to 7"},
+      {explore, "--jobs", "from 1 to 1024"},
+      {explore, "--steps", "from 1 to 1073741824"},
+      {explore, "--max-drops", "from 0 to 1073741824"},
+      {explore, "--max-duplicates", "from 0 to 1073741824"},
+      {explore, "--max-crashes", "from 0 to 1073741824"},
+      {explore, "--max-link-changes", "from 0 to 1073741824"},
+      {explore, "--max-commands", "from 0 to 1073741824"},
+      {check, "--nodes", "from 1 to 7"},
+      {check, "--max-depth", "from 0 to 60000"},
+      {check, "--max-term", "from 0 to 4294967295"},
+      {check, "--max-commands", "from 0 to 1073741824"},
+      {check, "--max-in-flight", "from 0 to 4294967295"},
+      {check, "--threads", "from 1 to 256"},
+      {simulate, "--runs", "from 1 to 18446744073709551615"},
+      {simulate, "--seed", "from 0 to 18446744073709551615"},
+      {fuzz, "--nodes", "from 1 to 7"},
+      {fuzz, "--steps", "from 1 to 1073741824"},
+      {fuzz, "--max-crashes", "from 0 to 1073741824"},
+  };
+  auto expect_refused = [](const Flag& f, const std::string& value) {
+    std::vector<std::string> args = f.command;
+    args.push_back(f.flag);
+    args.push_back(value);
+    expect_bad_usage(args, f.flag + ": expected a whole number " + f.range + ", not '" + value + "'");
+  };
+  for (const Flag& f : flags) {
+    expect_refused(f, huge);  // more than 64 bits
+    expect_refused(f, "-1");
+    expect_refused(f, "abc");
+  }
+  // More than the flag's type or a trace holds, though it fits in 64 bits; other non-numbers.
+  for (const Flag& f : {flags[4], flags[12], flags[15], flags[19]}) expect_refused(f, "99999999999");
+  for (const std::string value : {"1.5", "", "0x10", "1e3", "+3", " 3"}) expect_refused(flags[0], value);
+}
+
+// --time-limit and --memory-limit take a number greater than 0; leaving the
+// flag out means no limit. nan once ran nothing and exited 0; 0 and -1
+// silently meant no limit.
+TEST(CliUsage, LimitsArePositiveNumbers) {
+  for (const std::string value : {"nan", "inf", "-1", "0", "0.0", "abc", "1s", ""}) {
+    expect_bad_usage({"explore", "raft", "--time-limit", value},
+                     "--time-limit: expected a number of seconds greater than 0, not '" + value + "'");
+    expect_bad_usage({"check", "raft", "--memory-limit", value},
+                     "--memory-limit: expected a number of GiB greater than 0, not '" + value + "'");
+  }
+}
+
 TEST(CliUsage, ReplayAndShrinkNeedATrace) {
   expect_bad_usage({"replay"}, "trace");
   expect_bad_usage({"shrink"}, "trace");
@@ -319,6 +393,51 @@ class CliTrace : public ::testing::Test {
   static inline std::optional<Found> found_;
 };
 
+// A space at the start or the end of any line, of any kind (header, every
+// event, footer, timed or not), is malformed input: exit 2 naming the line.
+// (A trailing space once made a deliver or timer line "not replay", exit 3,
+// and was accepted on a client line.) The traces need not replay: each
+// unedited one is read, then stops replaying (exit 3).
+TEST(CliTraceText, SpaceAtEitherEndOfAnyLineIsMalformed) {
+  const std::vector<std::string> untimed{
+      "skiff-trace 1", "protocol raft", "nodes 3", "bugs -", "variants pre-vote", "seed 7",
+      "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6", "events",
+      "timer 3 election", "deliver 3->1#1 RequestVote t1 last=0/0", "drop 3->2#1 RequestVote t1 last=0/0",
+      "duplicate 3->2#1 RequestVote t1 last=0/0", "crash 2", "restart 2", "cut 1->2", "heal 1->2", "client 3 2",
+      "violation election-safety: two leaders", "end"};
+  const std::vector<std::string> timed{
+      "skiff-trace 1", "protocol raft", "nodes 3", "bugs -", "seed 1",
+      "timed scenario=deaf-node stable-for=2000 within=3000", "events", "215.3 timer 3 election",
+      "218.654 deliver 3->1#1 RequestVote t1 last=0/0", "2000 cut 1->3", "4028 client 1 31", "7000 liveness-check",
+      "no-violation", "end"};
+  std::set<std::string> kinds;
+  for (const auto* trace : {&untimed, &timed}) {
+    const fs::path path = scratch() / "spaces.trace";
+    write_file(path, text_of(*trace));
+    const Result unedited = skiff({"replay", path.string()});
+    EXPECT_EQ(unedited.status, kExitDivergence) << unedited;
+    for (std::size_t i = 0; i < trace->size(); ++i) {
+      std::istringstream words((*trace)[i]);
+      std::string first, second;
+      words >> first >> second;
+      kinds.insert(trace == &timed && i > 6 && i + 2 < trace->size() ? second : first);
+      for (const bool at_end : {true, false}) {
+        std::vector<std::string> edited = *trace;
+        edited[i] = at_end ? edited[i] + " " : " " + edited[i];
+        write_file(path, text_of(edited));
+        SCOPED_TRACE("'" + edited[i] + "'");
+        expect_error(skiff({"replay", path.string()}), kExitBadInput,
+                     "skiff: " + path.string() + ":" + std::to_string(i + 1) + ": ",
+                     at_end ? "space at the end of the line" : "space at the start of the line");
+      }
+    }
+  }
+  for (const char* kind : {"skiff-trace", "protocol", "nodes", "bugs", "variants", "seed", "budgets", "timed", "events",
+                           "deliver", "drop", "duplicate", "timer", "crash", "restart", "cut", "heal", "client",
+                           "liveness-check", "violation", "no-violation", "end"})
+    EXPECT_EQ(kinds.count(kind), 1u) << kind << " lines are not tested";
+}
+
 TEST_F(CliTrace, ReplayReproducesTheViolation) {
   EXPECT_EQ(lines()[lines().size() - 2], "violation " + found().invariant + ": " + found().explanation);
   for (const fs::path& trace : {found().trace, found().full_trace}) {
@@ -423,7 +542,9 @@ TEST_F(CliTrace, GarbledEventLines) {
       {"deliver 2->3#x RequestVote t1 last=0/0", "bad message number 'x'"},
       {"deliver 2->3#1.0 RequestVote t1 last=0/0", "copy number 0 is out of range"},
       {"deliver 2->3#1", "'deliver' needs the message's text after its id"},
-      {"drop 2->3#1 ", "'drop' needs the message's text after its id"},
+      {"drop 2->3#1", "'drop' needs the message's text after its id"},
+      {"drop 2->3#1 ", "space at the end of the line"},
+      {"timer 1 election ", "space at the end of the line"},
       {"timer 4 election", "node 4 is out of range (1 to 3)"},
       {"timer 0 election", "node 0 is out of range (1 to 3)"},
       {"timer 1", "'timer' needs a node and a timer name"},
@@ -702,6 +823,37 @@ TEST(Cli, ListsNodeSurvivesForEveryProtocol) {
 }
 
 #ifdef SKIFF_HAVE_LIBRAFT
+// Without --out, explore, check and simulate write into skiff-out/ in the
+// working directory (nothing else there), and what they print names it.
+TEST(CliOutput, DefaultFolderIsSkiffOut) {
+  const std::vector<std::pair<std::string, std::string>> commands{
+      {"explore raft --bug commit-previous-term --seed 1735 --runs 20000", "skiff-out/raft-"},
+      {"check raft --bug vote-without-log-check --max-depth 12 --max-commands 1", "skiff-out/raft-check.trace"},
+      {"simulate '" + std::string(SKIFF_SOURCE_DIR) + "/corpus/scenarios/deaf-node.json' --runs 4",
+       "skiff-out/deaf-node-1-bounded-liveness.trace"},
+  };
+  int n = 0;
+  for (const auto& [command, path] : commands) {
+    SCOPED_TRACE(command);
+    const fs::path dir = scratch() / ("default-out-" + std::to_string(n++));
+    fs::create_directories(dir);
+    const std::string script = "cd '" + dir.string() + "' && '" + SKIFF_BINARY + "' " + command + " > ../stdout-" +
+                               std::to_string(n) + " 2>&1";
+    const int status = std::system(script.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << script;
+    EXPECT_EQ(WEXITSTATUS(status), kExitViolation) << script;
+    std::vector<std::string> entries;
+    for (const auto& entry : fs::directory_iterator(dir)) entries.push_back(entry.path().filename().string());
+    EXPECT_EQ(entries, std::vector<std::string>{"skiff-out"});
+    std::size_t traces = 0;
+    for (const auto& entry : fs::directory_iterator(dir / "skiff-out"))
+      traces += entry.path().extension() == ".trace";
+    EXPECT_GE(traces, 1u);
+    const std::string printed = read_file(scratch() / ("stdout-" + std::to_string(n)));
+    EXPECT_NE(printed.find(path), std::string::npos) << printed;
+  }
+}
+
 // canonical/raft (protocol libraft): the model checker declines it in one
 // line, and a crash of the library is a finding with a trace, not a crash of
 // skiff.

@@ -86,8 +86,9 @@ RC_GTEST_PROP(TraceProperties, PrintingAndParsingRoundTrips, ()) {
     if (!te.detail.empty() && te.detail.back() == ' ') te.detail.back() = 'x';
     trace.events.push_back(std::move(te));
   }
+  // An explanation is a sentence: never empty, no space at its end (a trace line has none).
   if (*rc::gen::arbitrary<bool>())
-    trace.violation = Violation{*word("abcdefghijklmnopqrstuvwxyz-"), *word("abc xyz 0123456789:,()")};
+    trace.violation = Violation{*word("abcdefghijklmnopqrstuvwxyz-"), *word("abc xyz 0123456789:,()") + "."};
 
   const std::string text = format_trace(trace);
   Trace parsed = parse_trace(text, "roundtrip.trace");

@@ -5,6 +5,8 @@
 set -euo pipefail
 skiff="$1"
 corpus="$2"
+err=$(mktemp)  # not beside the traces: the corpus is the source tree
+trap 'rm -f "$err"' EXIT
 count=0
 failed=0
 skipped=0
@@ -19,12 +21,11 @@ for trace in "$corpus"/*.trace; do
   expected=0
   grep -q '^violation ' "$trace" && expected=1
   status=0
-  "$skiff" replay "$trace" >/dev/null 2>"$trace.err.$$" || status=$?
+  "$skiff" replay "$trace" >/dev/null 2>"$err" || status=$?
   if [ "$status" -ne "$expected" ]; then
-    echo "FAIL $trace: exit $status, expected $expected: $(cat "$trace.err.$$")" >&2
+    echo "FAIL $trace: exit $status, expected $expected: $(cat "$err")" >&2
     failed=$((failed + 1))
   fi
-  rm -f "$trace.err.$$"
   count=$((count + 1))
 done
 [ "$count" -gt 0 ] || { echo "no traces in $corpus" >&2; exit 1; }

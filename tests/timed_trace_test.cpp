@@ -147,10 +147,18 @@ TEST_F(TimedTrace, ALivenessViolationIsATraceThatReplaysAndShrinks) {
   EXPECT_NE(replay.out.find("violation bounded-liveness: "), std::string::npos);
   expect_one_minimal(small);
 
-  // The viewer does not draw timed traces: one line, exit 2.
-  replay = skiff("replay " + small + " --html " + (dir_ / "x.html").string());
-  EXPECT_EQ(replay.status, 2);
-  EXPECT_NE(replay.err.find(small + ":6: --html does not show timed traces"), std::string::npos) << replay.err;
+  // The viewer draws timed traces too: one row per event, each with its time,
+  // and the liveness check in the verdict (tests/browser_test.py draws one).
+  const std::string page_path = (dir_ / "x.html").string();
+  replay = skiff("replay " + small + " --html " + page_path);
+  EXPECT_EQ(replay.status, 1) << replay.err;
+  const std::string page = slurp(page_path);
+  EXPECT_NE(page.find("\"timed\":{\"liveness_check\":\"7000\",\"scenario\":\"deaf-node\"}"), std::string::npos)
+      << page.substr(0, 2000);
+  const std::size_t first_time = shrunk.find("\nevents\n") + 8;
+  const std::string at = shrunk.substr(first_time, shrunk.find(' ', first_time) - first_time);  // e.g. 215.300
+  EXPECT_NE(page.find("\"at\":\"" + at + "\""), std::string::npos) << at;
+  EXPECT_NE(page.find("\"invariant\":\"bounded-liveness\""), std::string::npos);
 }
 
 TEST_F(TimedTrace, ASeededBugsSafetyViolationIsATraceThatReplaysAndShrinks) {
