@@ -23,6 +23,7 @@ struct ExploreRequest {
   bool json = false;
   bool show_progress = false;  // a progress line on stderr
   std::string html_dir;        // if set: a page of each reported trace here (html_view.hpp)
+  std::string profile = std::string(profile_name(AimConfig{}.profile));  // --profile (aim.hpp)
 };
 int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err);
 

@@ -33,6 +33,7 @@ struct ExploreConfig {
   // Called now and then from the calling thread (runs done, events so far).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   std::vector<std::string> variants = {};  // the protocol's variants ("pre-vote", "passive=3,4")
+  AimConfig aim = {};                      // the fault profile (--profile, --pct-depth; aim.hpp)
 };
 
 struct FoundRun {
@@ -75,7 +76,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
 
   auto worker = [&] {
     Simulation<P, Invariants> sim(config.nodes, options, config.budgets);
-    SeedRuns<P, Invariants> seed_runs(sim, !config.keep_going);
+    SeedRuns<P, Invariants> seed_runs(sim, !config.keep_going, config.aim);
     std::vector<Event> record;
     record.reserve(std::min<std::uint32_t>(config.budgets.steps, 4096));  // a budget may be huge
     for (;;) {

@@ -165,7 +165,9 @@ void Node::handle_promise(NodeIndex from, const Message& promise, Fx& fx) {
       if (v.reported.size() <= entry.slot) v.reported.resize(entry.slot + 1);
       Reported& reported = v.reported[entry.slot];
       if (reported.first == kNoValue) reported.first = entry.value;
-      if (entry.ballot > reported.ballot) {
+      const bool higher = options_.has(Bug::CompareRoundsOnly) ? entry.ballot.round > reported.ballot.round
+                                                                : entry.ballot > reported.ballot;  // seeded: round only
+      if (higher) {
         reported.ballot = entry.ballot;
         reported.value = entry.value;
       }
@@ -198,7 +200,8 @@ void Node::start_phase2(Fx& fx) {
     return;
   }
   fx.cancel(kPrepareTimer);
-  const Slot recovered = Slot(v.reported.size());
+  Slot recovered = Slot(v.reported.size());
+  if (options_.has(Bug::RecoverOwnSlotsOnly)) recovered = std::min(recovered, accepted_end());  // seeded
   for (Slot slot = 0; slot < recovered; ++slot) {
     const Value adopted = adopted_value(slot);
     request.entries.push_back(SlotVote{slot, Ballot{}, adopted != kNoValue ? adopted : kNoOp});

@@ -13,6 +13,12 @@ constexpr BugInfo kBugs[] = {
      "the accepted ballot and value are not durable: a restarted acceptor forgets them"},
     {"accept-below-promise", "an acceptor accepts without checking ballot >= promised ballot"},
     {"count-duplicate-promises", "a proposer counts promise messages, not distinct acceptors"},
+    {"compare-rounds-only",
+     "(deep) a proposer ranks the votes reported in promises by ballot round only, not (round, proposer): of "
+     "two votes of one round it keeps the first"},
+    {"recover-own-slots-only",
+     "(deep) a new Multi-Paxos leader recovers only the slots its own acceptor voted in; later slots reported "
+     "by promises get new commands"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 }  // namespace

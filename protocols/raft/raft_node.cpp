@@ -35,6 +35,8 @@ void Node::arm_election_timer(Fx& fx) {
 
 void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
+  if (options_.has(Bug::AckBeforePersist))  // seeded: acknowledged, never written
+    durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
   volatile_ = Volatile{};
 }
 
@@ -179,7 +181,7 @@ void Node::become_leader(Fx& fx) {
   volatile_.leader = std::int8_t(self_);
   for (NodeIndex peer = 0; peer < node_count_; ++peer) {
     volatile_.next_index[peer] = last_log_index() + 1;
-    volatile_.match_index[peer] = 0;
+    if (!options_.has(Bug::KeepMatchOnReelection)) volatile_.match_index[peer] = 0;  // seeded: kept
   }
   volatile_.match_index[self_] = last_log_index();
   volatile_.failed_elections = 0;
@@ -266,6 +268,7 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
     return;
   }
   Log& log = durable_.log;
+  const std::size_t length_before = log.size();
   if (options_.has(Bug::TruncateOnStaleAppend)) {
     log.resize(prev);  // seeded: truncates even entries that match
     log.insert(log.end(), request.entries.begin(), request.entries.end());
@@ -274,12 +277,18 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
       LogIndex index = prev + 1 + LogIndex(k);
       if (index <= last_log_index()) {
         if (log[index - 1].term == request.entries[k].term) continue;
+        if (options_.has(Bug::KeepSuffixOnConflict)) {  // seeded: overwritten in place, the rest kept
+          log[index - 1] = request.entries[k];
+          continue;
+        }
         log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
       }
       log.push_back(request.entries[k]);  // 4. append new entries
     }
   }
   LogIndex last_new = prev + LogIndex(request.entries.size());
+  if (options_.has(Bug::AckBeforePersist))  // the entries this message added at the end are not durable yet
+    volatile_.unsynced = std::uint8_t(std::min<std::size_t>(255, log.size() > length_before ? log.size() - length_before : 0));
   if (request.leader_commit > volatile_.commit_index) {  // 5.
     volatile_.commit_index = options_.has(Bug::CommitToLeaderCommit)
                                  ? request.leader_commit
@@ -292,7 +301,9 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
 }
 
 void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
-  if (!is_leader() || reply.term != durable_.current_term) return;  // stale reply
+  const bool stale_but_counted = options_.has(Bug::AcceptStaleAppendReply) && reply.term < durable_.current_term &&
+                                 reply.success;  // seeded: a reply to its leadership of an earlier term
+  if (!is_leader() || (reply.term != durable_.current_term && !stale_but_counted)) return;  // stale reply
   LogIndex& next = volatile_.next_index[from];
   LogIndex& match = volatile_.match_index[from];
   if (reply.success) {
@@ -351,6 +362,7 @@ void Node::encode(StateEncoder& e) const {
   // Variant state, only where it can change what the node does. (The back-off
   // count only sizes timeouts, which the untimed world does not have.)
   if (options_.has(Variant::PreVote)) e.put(volatile_.heard_from_leader);
+  if (options_.has(Bug::AckBeforePersist)) e.put(volatile_.unsynced);
   if (options_.has(Variant::CheckQuorum) && volatile_.role == Role::Leader)
     e.put_node_set(volatile_.heard_since_check);
 }

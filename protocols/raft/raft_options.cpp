@@ -19,6 +19,16 @@ constexpr BugInfo kBugs[] = {
      "a follower sets commitIndex to leaderCommit, not min(leaderCommit, index of last new entry)"},
     {"count-duplicate-votes", "a candidate counts vote messages, not distinct voters"},
     {"accept-stale-vote-reply", "a candidate counts a vote granted for an earlier term"},
+    {"accept-stale-append-reply",
+     "(deep) a leader counts an AppendEntries reply sent to it in an earlier term of its own, when it led "
+     "before"},
+    {"keep-match-on-reelection",
+     "(deep) a node elected leader again keeps the matchIndex it had from its earlier leadership instead of 0"},
+    {"keep-suffix-on-conflict",
+     "(deep) a follower overwrites a conflicting entry in place but keeps the entries after it (no truncation)"},
+    {"ack-before-persist",
+     "(deep) a follower acknowledges entries before they are durable: a crash loses those of its last "
+     "AppendEntries"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 

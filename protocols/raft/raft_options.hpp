@@ -23,6 +23,12 @@ enum class Bug : std::uint8_t {
   CommitToLeaderCommit,
   CountDuplicateVotes,
   AcceptStaleVoteReply,
+  // Deep bugs (issue 14): each needs several leader changes and a crash or a
+  // partition to show (docs/hunting.md, BENCHMARKS.md).
+  AcceptStaleAppendReply,
+  KeepMatchOnReelection,
+  KeepSuffixOnConflict,
+  AckBeforePersist,
   Count,
 };
 
