@@ -55,16 +55,23 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   CheckConfig run_config = config;
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  if (request.show_progress) {
-    run_config.progress = [&](std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated) {
-      fmt::print(err, "\rdepth {}: {} distinct states, {} generated, {:.0f} distinct/s   ", depth, distinct,
-                 generated, double(distinct) / std::max(elapsed(), 1e-9));
-      err.flush();
-    };
-  }
+  ProgressLine progress_line(err, request.progress);
+  double level_start_s = 0;
+  std::uint64_t level_start_states = 1;
+  run_config.progress = [&](std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated) {
+    const double now = elapsed();
+    const double level_rate = double(distinct - std::min(distinct, level_start_states)) /
+                              std::max(now - level_start_s, 1e-9);
+    level_start_s = now;
+    level_start_states = distinct;
+    progress_line.show(now, fmt::format("depth {}: {} distinct states, {} generated, {:.0f} distinct/s ({:.0f}/s "
+                                        "overall), {:.0f} s",
+                                        depth, distinct, generated, level_rate,
+                                        double(distinct) / std::max(now, 1e-9), now));
+  };
   CheckOutcome outcome = driver->check(run_config);
   const double seconds = elapsed();
-  if (request.show_progress) err << "\r\033[K";
+  progress_line.clear();
 
   std::string trace_path;
   std::string explanation;
@@ -83,6 +90,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
 
   const char* result = outcome.violation              ? "violation"
                        : outcome.memory_limit_reached ? "memory-limit"
+                       : outcome.interrupted          ? "interrupted"
                                                       : "verified";
   const double per_s = double(outcome.distinct_states) / std::max(seconds, 1e-9);
   const double states = double(std::max<std::uint64_t>(1, outcome.distinct_states));
@@ -119,6 +127,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                                     : "shortest counterexample",
                  outcome.counterexample.size(), trace_path);
       fmt::print(out, "  replay: skiff replay {} --verbose\n", trace_path);
+    } else if (outcome.interrupted) {
+      fmt::print(out, "interrupted: not verified; no violation up to depth {} ({} distinct states)\n", outcome.depth,
+                 outcome.distinct_states);
     } else if (outcome.memory_limit_reached) {
       fmt::print(out, "memory limit reached: no violation up to depth {}\n", outcome.depth);
     } else if (outcome.complete) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "checker/model_checker.hpp"
+#include "checker/progress.hpp"
 
 namespace skiff {
 
@@ -13,7 +14,7 @@ struct CheckRequest {
   CheckConfig config;
   std::string out_dir = ".";
   bool json = false;
-  bool show_progress = false;
+  ProgressMode progress = ProgressMode::Off;  // on stderr
 };
 
 // Exit status 0 when nothing is violated within the bounds, 1 with a

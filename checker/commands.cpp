@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -150,6 +151,12 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, config.nodes));
   if (config.runs == 0) throw InputError("--runs: must be at least 1");
+  for (const std::string& name : config.ignored_invariants) {
+    const bool known = std::any_of(info.invariants.begin(), info.invariants.end(),
+                                   [&](const InvariantInfo& invariant) { return invariant.name == name; });
+    if (!known)
+      throw InputError(fmt::format("--ignore-invariant: {} has no invariant '{}' (see 'skiff list')", info.name, name));
+  }
   if (config.budgets.steps == 0) throw InputError("--steps: must be at least 1");
   const Budgets& b = config.budgets;  // no larger than a trace can hold
   const std::pair<std::string_view, std::uint32_t> budgets[] = {
@@ -172,50 +179,71 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
 
   ExploreConfig run_config = config;
   const auto start = Clock::now();
-  if (request.show_progress) {
-    run_config.progress = [&](std::uint64_t runs, std::uint64_t events) {
-      const double elapsed = seconds_since(start);
-      double left = config.time_limit_s > 0 ? config.time_limit_s - elapsed : 0;
-      if (runs > 0) {
-        const double by_runs = elapsed / double(runs) * double(config.runs - std::min(runs, config.runs));
-        left = config.time_limit_s > 0 ? std::min(left, by_runs) : by_runs;
-      }
-      fmt::print(err, "\r{} runs of {}, {} events/s, {:.0f} s left   ", runs, config.runs,
-                 human_rate(double(events) / std::max(elapsed, 1e-9)), std::max(left, 0.0));
-      err.flush();
-    };
-  }
-  ExploreOutcome outcome = driver.explore(run_config);
-  const double elapsed = seconds_since(start);
-  if (request.show_progress) err << "\r\033[K";
+  ProgressLine progress_line(err, request.progress);
+  run_config.progress = [&](const ExploreProgress& p) {
+    const double elapsed = seconds_since(start);
+    double left = config.time_limit_s > 0 ? config.time_limit_s - elapsed : 0;
+    if (p.runs > 0) {
+      const double by_runs = elapsed / double(p.runs) * double(config.runs - std::min(p.runs, config.runs));
+      left = config.time_limit_s > 0 ? std::min(left, by_runs) : by_runs;
+    }
+    std::string findings = p.findings.empty() ? "no finding" : fmt::format("{} finding(s): ", p.findings.size());
+    for (std::size_t i = 0; i < p.findings.size(); ++i)
+      findings += fmt::format("{}{} ({})", i ? ", " : "", p.findings[i].invariant, p.findings[i].runs);
+    if (p.ignored_runs) findings += fmt::format("; {} ignored", p.ignored_runs);
+    progress_line.show(elapsed, fmt::format("{} runs of {}, {} events/s, {}, {:.0f} s left", p.runs, config.runs,
+                                            human_rate(double(p.events) / std::max(elapsed, 1e-9)), findings,
+                                            std::max(left, 0.0)));
+  };
 
   struct Reported {
-    const FoundRun* run;
+    FoundRun run;
     std::string trace_path, full_trace_path;
     std::string explanation;  // as the reported trace's footer has it
     std::size_t events_before = 0, events_after = 0;
     double shrink_s = 0;
+    bool shrink_abandoned = false;
     std::string html_path;  // the page of the trace, if --html
   };
   std::vector<Reported> reported;
-  for (const FoundRun& found : outcome.found) {
+  auto print_finding = [&](const Reported& r) {
+    fmt::print(out, "violation of {} at seed {}\n", r.run.violation.invariant, r.run.seed);
+    fmt::print(out, "  {}\n", r.explanation);
+    if (request.shrink)
+      fmt::print(out, "  trace:     {} ({} events, shrunk from {} in {:.2f} s{}; full trace {})\n", r.trace_path,
+                 r.events_after, r.events_before, r.shrink_s,
+                 r.shrink_abandoned ? ", shrinking cut short by the interruption" : "", r.full_trace_path);
+    else
+      fmt::print(out, "  trace:     {} ({} events)\n", r.trace_path, r.events_before);
+    fmt::print(out, "  replay:    skiff replay {} --verbose\n", r.trace_path);
+    if (!r.html_path.empty()) fmt::print(out, "  html:      {}\n", r.html_path);
+    fmt::print(out, "  reproduce: {}\n", reproduce_command(request.protocol, config, r.run.seed));
+    out.flush();
+  };
+  // Each finding goes to disk as soon as explore hands it over: the full
+  // trace first (replayed), then the shrunk one; the runs go on meanwhile.
+  run_config.on_found = [&](const FoundRun& found) {
     TraceHeader header{std::string(info.name), config.nodes, config.bugs, found.seed, config.budgets};
     header.variants = config.variants;
     Trace trace = driver.make_trace(header, found.events);
-    Reported r{&found, {}, {}, {}, trace.events.size(), trace.events.size(), 0, {}};
+    Reported r{found, {}, {}, {}, trace.events.size(), trace.events.size(), 0, false, {}};
     const std::string base = (std::filesystem::path(request.out_dir) /
                               fmt::format("{}-{}", info.name, found.seed)).string();
     r.trace_path = base + ".trace";
-    // The full counterexample is on disk, replayed, before shrinking starts.
     const std::string first_path = request.shrink ? base + ".full.trace" : r.trace_path;
     write_text_file(first_path, format_trace(trace));
     verify_written_trace(driver, first_path);
     if (request.shrink) {
       r.full_trace_path = first_path;
+      progress_line.clear();
+      if (request.progress != ProgressMode::Off)
+        fmt::print(err, "violation of {} at seed {}: {} (shrinking)\n", found.violation.invariant, found.seed,
+                   first_path);
       const auto shrink_start = Clock::now();
       ShrinkStats stats;
       trace = driver.shrink(trace, first_path, stats);
       r.shrink_s = seconds_since(shrink_start);
+      r.shrink_abandoned = stats.abandoned;
       r.events_after = trace.events.size();
       write_text_file(r.trace_path, format_trace(trace));
       verify_written_trace(driver, r.trace_path);
@@ -226,44 +254,60 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
       // From the file, as `replay --html` would make it (with its line numbers).
       write_text_file(r.html_path, build_html_page(driver, read_trace_file(r.trace_path), r.trace_path));
     }
+    r.run.events.clear();  // on disk now
+    progress_line.clear();
+    if (!request.json) print_finding(r);
     reported.push_back(std::move(r));
-  }
+  };
+  ExploreOutcome outcome = driver.explore(run_config);
+  const double elapsed = seconds_since(start);
+  progress_line.clear();
 
   const double events_per_s = double(outcome.events) / std::max(elapsed, 1e-9);
+  std::string stopped;
+  if (outcome.interrupted)
+    stopped = ", interrupted";
+  else if (outcome.timed_out)
+    stopped = ", stopped by --time-limit";
   if (request.json) {
     nlohmann::json violations = nlohmann::json::array();
     for (const Reported& r : reported) {
-      violations.push_back({{"invariant", r.run->violation.invariant},
+      violations.push_back({{"invariant", r.run.violation.invariant},
                             {"explanation", r.explanation},
-                            {"seed", r.run->seed},
+                            {"seed", r.run.seed},
                             {"trace", r.trace_path},
                             {"full_trace", r.full_trace_path},
                             {"events_before", r.events_before},
                             {"events_after", r.events_after},
                             {"shrink_s", r.shrink_s},
-                            {"reproduce", reproduce_command(request.protocol, config, r.run->seed)}});
+                            {"shrink_abandoned", r.shrink_abandoned},
+                            {"reproduce", reproduce_command(request.protocol, config, r.run.seed)}});
       if (!request.html_dir.empty()) violations.back()["html"] = r.html_path;
     }
+    nlohmann::json findings = nlohmann::json::array();
+    for (const Finding& f : outcome.findings)
+      findings.push_back({{"invariant", f.invariant}, {"first_seed", f.first_seed}, {"runs", f.runs}});
     nlohmann::json result = {{"protocol", info.name},     {"runs", outcome.runs},
                              {"events", outcome.events},  {"elapsed_s", elapsed},
                              {"events_per_s", events_per_s}, {"timed_out", outcome.timed_out},
-                             {"violations", violations}};
+                             {"interrupted", outcome.interrupted},
+                             {"violations", violations},  {"findings", findings},
+                             {"ignored", outcome.ignored}};
     out << result.dump() << '\n';
   } else {
-    for (const Reported& r : reported) {
-      fmt::print(out, "violation of {} at seed {}\n", r.run->violation.invariant, r.run->seed);
-      fmt::print(out, "  {}\n", r.explanation);
-      if (request.shrink)
-        fmt::print(out, "  trace:     {} ({} events, shrunk from {} in {:.2f} s; full trace {})\n", r.trace_path,
-                   r.events_after, r.events_before, r.shrink_s, r.full_trace_path);
-      else
-        fmt::print(out, "  trace:     {} ({} events)\n", r.trace_path, r.events_before);
-      fmt::print(out, "  replay:    skiff replay {} --verbose\n", r.trace_path);
-      if (!r.html_path.empty()) fmt::print(out, "  html:      {}\n", r.html_path);
-      fmt::print(out, "  reproduce: {}\n", reproduce_command(request.protocol, config, r.run->seed));
+    if (config.keep_going && !outcome.findings.empty()) {
+      fmt::print(out, "findings ({} distinct):\n", outcome.findings.size());
+      for (const Finding& f : outcome.findings)
+        fmt::print(out, "  {:<26} first seed {}, {} run(s)\n", f.invariant, f.first_seed, f.runs);
+    }
+    if (!outcome.ignored.empty()) {
+      std::string list;
+      for (const auto& [invariant, runs] : outcome.ignored)
+        list += fmt::format("{}{} ({} run(s))", list.empty() ? "" : ", ", invariant, runs);
+      fmt::print(out, "ignored: {}\n", list);
     }
     fmt::print(out, "{} runs, {} events in {:.2f} s ({} events/s){}: {}\n", outcome.runs, outcome.events, elapsed,
-               human_rate(events_per_s), outcome.timed_out ? ", stopped by --time-limit" : "",
+               human_rate(events_per_s), stopped,
                reported.empty() ? "no violation" : fmt::format("{} violation(s)", reported.size()));
   }
   return reported.empty() ? kExitOk : kExitViolation;
@@ -356,12 +400,6 @@ int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, st
   std::string summary = fmt::format("fuzz input {}: {} bytes ({} read), {} events, {}", request.path, bytes.size(),
                                     run.bytes_read, trace.events.size(),
                                     trace.violation ? "violation " + trace.violation->invariant : "no violation");
-  if (trace.violation) {
-    ShrinkStats stats;
-    trace = driver.shrink(trace, request.path, stats);
-    summary += fmt::format("; shrunk to {} events ({} replays, {:.2f} s)", stats.events_after, stats.replays,
-                           seconds_since(start));
-  }
   // What is written has been replayed: to its violation, or to its end without one.
   auto check_replays = [&](const Trace& written, const std::string& where) {
     if (written.violation) {
@@ -372,6 +410,18 @@ int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, st
     if (report.divergence || report.violation || report.events_replayed != written.events.size())
       throw std::runtime_error(fmt::format("internal error: the trace written to {} does not replay", where));
   };
+  if (trace.violation) {
+    // The whole run is on disk before shrinking starts (an interrupted
+    // shrink keeps it, or the shortest run found by then).
+    if (!request.out_path.empty()) {
+      write_text_file(request.out_path, format_trace(trace));
+      check_replays(read_trace_file(request.out_path), request.out_path);
+    }
+    ShrinkStats stats;
+    trace = driver.shrink(trace, request.path, stats);
+    summary += fmt::format("; shrunk to {} events ({} replays, {:.2f} s{})", stats.events_after, stats.replays,
+                           seconds_since(start), stats.abandoned ? ", cut short by the interruption" : "");
+  }
   const std::string text = format_trace(trace);
   if (request.out_path.empty()) {
     check_replays(parse_trace(text, "<stdout>"), "<stdout>");
@@ -408,8 +458,9 @@ int run_shrink(const std::string& path, const std::string& out_path, std::ostrea
     write_text_file(out_path, text);
     verify_written_trace(driver, out_path);
   }
-  fmt::print(err, "shrunk {}: {} events -> {} events ({} replays, {:.2f} s){}\n", path, stats.events_before,
-             stats.events_after, stats.replays, shrink_s, out_path.empty() ? "" : " -> " + out_path);
+  fmt::print(err, "shrunk {}: {} events -> {} events ({} replays, {:.2f} s{}){}\n", path, stats.events_before,
+             stats.events_after, stats.replays, shrink_s, stats.abandoned ? ", cut short by the interruption" : "",
+             out_path.empty() ? "" : " -> " + out_path);
   return kExitViolation;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checker/explore.hpp"
+#include "checker/progress.hpp"
 
 namespace skiff {
 
@@ -21,7 +22,7 @@ struct ExploreRequest {
   std::string out_dir = ".";
   bool shrink = true;
   bool json = false;
-  bool show_progress = false;  // a progress line on stderr
+  ProgressMode progress = ProgressMode::Off;  // on stderr
   std::string html_dir;        // if set: a page of each reported trace here (html_view.hpp)
   std::string profile = std::string(profile_name(AimConfig{}.profile));  // --profile (aim.hpp)
 };

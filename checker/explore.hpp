@@ -1,25 +1,59 @@
 // skiff explore: random runs over consecutive seeds, in parallel.
 //
 // Run r uses seed `seed + r`. Runs are handed to threads in fixed chunks, and
-// results are merged in seed order, so the outcome (which violation is first,
-// how many runs and events it took) is the same for any number of threads.
+// the calling thread takes the chunks' results in seed order as soon as every
+// chunk before them is done, so the outcome (which violation is first, which
+// runs are counted, what is handed to on_found) is the same for any number of
+// threads. A finding is handed to on_found as soon as it is first in order,
+// while the other threads go on: whoever writes it to disk does so long
+// before the hunt ends.
+//
+// A stop asked for (interrupt.hpp) or a --time-limit run out ends the drawing
+// of runs; every finding already made is then handed over, in seed order,
+// even those whose earlier chunks did not finish.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
 
 namespace skiff {
 
 inline constexpr int kMaxJobs = 1024;  // threads
+
+struct FoundRun {
+  std::uint64_t seed = 0;
+  Violation violation;
+  std::vector<Event> events;
+};
+
+// One distinct finding of a hunt: an invariant, the first seed (in seed
+// order) that violated it, and how many counted runs did.
+struct Finding {
+  std::string invariant;
+  std::uint64_t first_seed = 0;
+  std::uint64_t runs = 0;
+};
+
+struct ExploreProgress {
+  std::uint64_t runs = 0;    // runs done, in any order
+  std::uint64_t events = 0;  // events in those runs
+  std::vector<Finding> findings;  // so far, in the order first found (in seed order)
+  std::uint64_t ignored_runs = 0;  // runs that ended in an ignored invariant
+};
 
 struct ExploreConfig {
   int nodes = 3;
@@ -29,24 +63,30 @@ struct ExploreConfig {
   Budgets budgets;
   int jobs = 1;
   double time_limit_s = 0;  // 0: none
+  // Without it, the hunt stops at its first violating run (in seed order);
+  // with it, it goes on, and each distinct invariant's first run is a
+  // finding (the others are counted).
   bool keep_going = false;
-  // Called now and then from the calling thread (runs done, events so far).
-  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  // Called now and then (every 250 ms) from the calling thread.
+  std::function<void(const ExploreProgress&)> progress;
+  // Called from the calling thread with each finding, in seed order, as soon
+  // as it is known to be one; runs go on meanwhile (with keep_going).
+  std::function<void(const FoundRun&)> on_found;
   std::vector<std::string> variants = {};  // the protocol's variants ("pre-vote", "passive=3,4")
   AimConfig aim = {};                      // the fault profile (--profile, --pct-depth; aim.hpp)
-};
-
-struct FoundRun {
-  std::uint64_t seed = 0;
-  Violation violation;
-  std::vector<Event> events;
+  // A run that violates one of these ends there and is counted, not reported
+  // (a known finding that the hunt should go past).
+  std::vector<std::string> ignored_invariants = {};
 };
 
 struct ExploreOutcome {
   std::uint64_t runs = 0;    // runs counted (up to and including the first violation, unless keep_going)
   std::uint64_t events = 0;  // events in those runs
   bool timed_out = false;
-  std::vector<FoundRun> found;  // in seed order
+  bool interrupted = false;     // a stop was asked for (interrupt.hpp)
+  std::vector<FoundRun> found;  // the findings handed to on_found, in seed order
+  std::vector<Finding> findings;  // per distinct invariant, in order of first seed
+  std::map<std::string, std::uint64_t> ignored;  // runs per ignored invariant
 };
 
 template <class P, class Invariants>
@@ -55,19 +95,28 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
   constexpr std::uint64_t kChunk = 64;
   const auto options = make_options<P>(config.bugs, config.variants, config.nodes, "--bug: ", "--variant: ");
   const std::uint64_t chunk_count = config.runs / kChunk + (config.runs % kChunk != 0);  // no overflow
+  const std::set<std::string, std::less<>> ignored(config.ignored_invariants.begin(),
+                                                   config.ignored_invariants.end());
 
   struct ChunkResult {
     std::uint64_t runs = 0, events = 0;
-    std::vector<FoundRun> found;
+    bool complete = false;
+    std::vector<FoundRun> found;  // at most one run per invariant: the chunk's first
+    std::map<std::string, std::uint64_t> violations;  // runs per invariant, in this chunk
+    std::map<std::string, std::uint64_t> ignored;
   };
   std::mutex mutex;
-  std::map<std::uint64_t, ChunkResult> results;  // by chunk
+  std::condition_variable chunk_done;
+  std::map<std::uint64_t, ChunkResult> results;  // by chunk, until the calling thread takes them
+  std::set<std::string, std::less<>> reported;      // invariants already found (guarded by mutex)
   std::atomic<std::uint64_t> next_chunk{0};
   std::atomic<std::uint64_t> first_violating_chunk{UINT64_MAX};
-  std::atomic<std::uint64_t> runs_done{0}, events_done{0};
-  std::atomic<bool> out_of_time{false};
+  std::atomic<std::uint64_t> runs_done{0}, events_done{0}, ignored_done{0};
+  std::atomic<bool> out_of_time{false}, stop{false};
   const auto start = Clock::now();
-  auto time_is_up = [&] {
+  auto should_stop = [&] {
+    if (stop.load(std::memory_order_relaxed)) return true;
+    if (interrupted()) return true;
     if (config.time_limit_s <= 0) return false;
     if (std::chrono::duration<double>(Clock::now() - start).count() < config.time_limit_s) return false;
     out_of_time = true;
@@ -80,31 +129,50 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
     std::vector<Event> record;
     record.reserve(std::min<std::uint32_t>(config.budgets.steps, 4096));  // a budget may be huge
     for (;;) {
+      if (should_stop()) return;
       const std::uint64_t chunk = next_chunk.fetch_add(1);
-      if (chunk >= chunk_count || out_of_time) return;
+      if (chunk >= chunk_count) return;
       if (!config.keep_going && chunk > first_violating_chunk) return;
       ChunkResult result;
+      result.complete = true;
       const std::uint64_t end = std::min(config.runs, (chunk + 1) * kChunk);
       for (std::uint64_t run = chunk * kChunk; run < end; ++run) {
-        if (time_is_up()) break;
+        if (should_stop()) {
+          result.complete = false;
+          break;
+        }
         const std::uint64_t seed = config.seed + run;
         RunOutcome outcome = seed_runs.run(seed, end - run, record);  // the chunk's rest in one batch
         result.runs += 1;
         result.events += record.size();
-        if (outcome.violation) {
-          result.found.push_back(FoundRun{seed, std::move(*outcome.violation), record});
-          if (!config.keep_going) {
-            std::uint64_t seen = first_violating_chunk;
-            while (chunk < seen && !first_violating_chunk.compare_exchange_weak(seen, chunk)) {
-            }
-            break;
+        runs_done.fetch_add(1, std::memory_order_relaxed);
+        events_done.fetch_add(record.size(), std::memory_order_relaxed);
+        if (!outcome.violation) continue;
+        const std::string& invariant = outcome.violation->invariant;
+        if (ignored.contains(invariant)) {
+          ++result.ignored[invariant];
+          ignored_done.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        const bool first_in_chunk = result.violations[invariant]++ == 0;
+        bool known = false;
+        if (config.keep_going && first_in_chunk) {
+          std::lock_guard lock(mutex);  // rare: once per invariant per chunk
+          known = reported.contains(invariant);
+        }
+        if (first_in_chunk && !known) result.found.push_back(FoundRun{seed, std::move(*outcome.violation), record});
+        if (!config.keep_going) {
+          std::uint64_t seen = first_violating_chunk;
+          while (chunk < seen && !first_violating_chunk.compare_exchange_weak(seen, chunk)) {
           }
+          break;
         }
       }
-      runs_done += result.runs;
-      events_done += result.events;
-      std::lock_guard lock(mutex);
-      results.emplace(chunk, std::move(result));
+      {
+        std::lock_guard lock(mutex);
+        results.emplace(chunk, std::move(result));
+      }
+      chunk_done.notify_one();
     }
   };
 
@@ -119,23 +187,94 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
     threads.emplace_back([&] {
       worker();
       ++finished;
+      chunk_done.notify_one();
     });
-  if (config.progress) {
-    while (finished < jobs) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      config.progress(runs_done, events_done);
-    }
-  }
-  for (auto& t : threads) t.join();
 
+  // The calling thread: takes chunk results in order and hands over findings.
   ExploreOutcome outcome;
-  outcome.timed_out = out_of_time;
-  for (auto& [chunk, result] : results) {
-    if (!config.keep_going && chunk > first_violating_chunk) break;
+  std::map<std::string, std::size_t> finding_index;  // invariant -> outcome.findings
+  bool done = false;  // the first violation (without keep_going) was handed over
+  std::set<std::string, std::less<>> handed_over;  // invariants whose finding was handed over
+  // Takes one chunk's result, in seed order (the mutex not held).
+  auto take_chunk = [&](ChunkResult& result) {
     outcome.runs += result.runs;
     outcome.events += result.events;
-    for (auto& found : result.found) outcome.found.push_back(std::move(found));
+    for (const auto& [invariant, count] : result.ignored) outcome.ignored[invariant] += count;
+    for (const auto& [invariant, count] : result.violations) {
+      auto [at, fresh] = finding_index.try_emplace(invariant, outcome.findings.size());
+      if (fresh) outcome.findings.push_back(Finding{invariant, 0, 0});
+      outcome.findings[at->second].runs += count;
+    }
+    for (FoundRun& found : result.found) {
+      if (done || handed_over.contains(found.violation.invariant)) continue;
+      handed_over.insert(found.violation.invariant);
+      outcome.findings[finding_index.at(found.violation.invariant)].first_seed = found.seed;
+      {
+        std::lock_guard lock(mutex);
+        reported.insert(found.violation.invariant);
+      }
+      if (!config.keep_going) {
+        done = true;
+        stop = true;  // before on_found: no thread draws runs while it writes
+      }
+      if (config.on_found) config.on_found(found);
+      outcome.found.push_back(std::move(found));
+    }
+  };
+
+  auto last_progress = Clock::now();
+  auto report_progress = [&] {
+    if (!config.progress) return;
+    last_progress = Clock::now();
+    config.progress(ExploreProgress{runs_done, events_done, outcome.findings, ignored_done});
+  };
+  // Whatever the calling thread's work throws (a finding that cannot be
+  // written), the threads are stopped and joined before it goes on up.
+  try {
+    std::uint64_t next_in_order = 0;
+    for (;;) {
+      std::optional<ChunkResult> ready;
+      bool workers_done = false;
+      {
+        std::unique_lock lock(mutex);
+        chunk_done.wait_for(lock, std::chrono::milliseconds(250), [&] {
+          return results.contains(next_in_order) || finished == jobs;
+        });
+        auto it = results.find(next_in_order);
+        if (it != results.end()) {
+          ready = std::move(it->second);
+          results.erase(it);
+        }
+        workers_done = finished == jobs && !ready;
+      }
+      if (ready) {
+        const bool complete = ready->complete;
+        if (!done) take_chunk(*ready);
+        ++next_in_order;
+        if (!complete) break;  // the hunt is stopping: the rest below
+      }
+      if (workers_done) break;
+      if (Clock::now() - last_progress >= std::chrono::milliseconds(250)) report_progress();
+    }
+  } catch (...) {
+    stop = true;
+    for (auto& t : threads) t.join();
+    throw;
   }
+  for (auto& t : threads) t.join();
+  // Stopped early (interrupted, out of time): the chunks after a gap, in order.
+  if (!done) {
+    for (auto& [chunk, result] : results) {
+      if (done) break;
+      if (!config.keep_going && chunk > first_violating_chunk) break;
+      take_chunk(result);
+    }
+  }
+  outcome.timed_out = out_of_time;
+  outcome.interrupted = interrupted();
+  std::stable_sort(outcome.findings.begin(), outcome.findings.end(),
+                   [](const Finding& a, const Finding& b) { return a.first_seed < b.first_seed; });
+  report_progress();
   return outcome;
 }
 

@@ -12,6 +12,7 @@
 #include "checker/commands.hpp"
 #include "checker/simulate_command.hpp"
 #include "checker/errors.hpp"
+#include "checker/interrupt.hpp"
 
 namespace {
 
@@ -85,7 +86,15 @@ int run(int argc, char** argv) {
       ->transform(kDecimal)
       ->capture_default_str();
   explore_command->add_flag("--no-shrink", no_shrink, "report the full trace only");
-  explore_command->add_flag("--keep-going", explore.config.keep_going, "do not stop at the first violation");
+  explore_command->add_flag("--keep-going", explore.config.keep_going,
+                            "do not stop at the first violation: one trace per distinct invariant, a summary of all");
+  explore_command->add_option("--ignore-invariant", explore.config.ignored_invariants,
+                              "a run violating this invariant ends uncounted as a finding (a known one; repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  bool quiet = false;
+  explore_command->add_flag("--quiet", quiet, "no progress on stderr");
   explore_command->add_flag("--json", explore.json, "one JSON object on stdout");
   explore_command->add_option("--html", explore.html_dir, "write each violation's page (DIR/PROTOCOL-SEED.html) here");
 
@@ -225,14 +234,17 @@ int run(int argc, char** argv) {
   if (*list) return skiff::run_list(json, std::cout);
   if (*explore_command) {
     explore.shrink = !no_shrink;
-    explore.show_progress = isatty(STDERR_FILENO) && !explore.json;
+    explore.progress = quiet ? skiff::ProgressMode::Off : skiff::progress_mode_for(STDERR_FILENO);
     return skiff::run_explore(explore, std::cout, std::cerr);
   }
   if (*check_command) {
-    check.show_progress = isatty(STDERR_FILENO) && !check.json;
+    check.progress = skiff::progress_mode_for(STDERR_FILENO);
     return skiff::run_check(check, std::cout, std::cerr);
   }
-  if (*simulate_command) return skiff::run_simulate(simulate, std::cout, std::cerr);
+  if (*simulate_command) {
+    simulate.progress = skiff::progress_mode_for(STDERR_FILENO);
+    return skiff::run_simulate(simulate, std::cout, std::cerr);
+  }
   if (*replay && !fuzz_input.path.empty()) return skiff::run_replay_fuzz_input(fuzz_input, std::cout, std::cerr);
   if (*replay) return skiff::run_replay(trace_path, verbose, std::cout, std::cerr, html_path);
   if (*shrink) return skiff::run_shrink(trace_path, shrink_out, std::cout, std::cerr);
@@ -242,6 +254,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  skiff::install_interrupt_handlers();
   try {
     return run(argc, argv);
   } catch (const skiff::InputError& e) {

@@ -45,6 +45,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
 #include "checker/visited_set.hpp"
 
@@ -74,6 +75,7 @@ struct CheckOutcome {
                                         // the greatest smallest depth of a state found)
   bool complete = false;                // no state left unexplored within the bounds
   bool memory_limit_reached = false;
+  bool interrupted = false;  // a stop was asked for (interrupt.hpp) before the search ended
   std::size_t visited_bytes = 0;        // memory of the visited set
   std::size_t link_bytes = 0;           // memory of the links that rebuild states
   std::optional<Violation> violation;
@@ -133,6 +135,10 @@ class ModelChecker {
         out.memory_limit_reached = true;
         break;
       }
+      if (interrupted()) {
+        out.interrupted = true;
+        break;
+      }
 
       // Phase 1: expand, in fixed chunks over the threads. A chunk's
       // candidates are in (parent, successor) order; so are the chunks'.
@@ -143,6 +149,7 @@ class ModelChecker {
       for (Worker& w : workers) w.begin_level();
       parallel(workers, [&](Worker& worker) {
         for (;;) {
+          if (interrupted()) return;  // the level is left unfinished
           const std::size_t chunk = next_chunk.fetch_add(1);
           if (chunk >= chunks) return;
           const std::size_t first = worker.candidates.size();
@@ -161,6 +168,10 @@ class ModelChecker {
         out.violation = std::move(found->violation);
         out.counterexample = events_to(depth, found->key);
         out.depth = depth + 1;
+        break;
+      }
+      if (interrupted()) {  // phase 1 may have been cut short: the level is not all expanded
+        out.interrupted = true;
         break;
       }
 
@@ -211,6 +222,7 @@ class ModelChecker {
       levels_.push_back(std::move(next));
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
     }
+    out.complete = out.complete && !out.interrupted;
     out.visited_bytes = visited_.bytes();
     for (const auto& level : levels_) out.link_bytes += level.capacity() * sizeof(Link);
     return out;
@@ -245,6 +257,10 @@ class ModelChecker {
           out.memory_limit_reached = true;
           break;
         }
+        if (interrupted()) {
+          out.interrupted = true;
+          break;
+        }
       }
       if (auto violation = step_into(successor, touched[d + 1], states[d], n)) {
         out.violation = std::move(violation);
@@ -261,7 +277,7 @@ class ModelChecker {
     }
     out.distinct_states = visited_.size();
     const bool at_bound = visited_.count_with_tag(max_depth) > 0;
-    out.complete = !out.violation && !out.memory_limit_reached && !at_bound;
+    out.complete = !out.violation && !out.memory_limit_reached && !out.interrupted && !at_bound;
     out.depth = out.violation ? std::uint32_t(out.counterexample.size()) : visited_.max_tag();
     out.visited_bytes = visited_.bytes();
     return out;

@@ -4,12 +4,17 @@
 // The executor is Executor (simulation.hpp) or anything with its execute();
 // the last `pinned` events are never removed (a timed liveness trace's window,
 // timed_replay.hpp), and 1-minimality is over the others.
+//
+// Once a stop has been asked for (interrupt.hpp) for kShrinkGrace, shrinking
+// gives up and returns the shortest violating run it has found so far
+// (ShrinkStats::abandoned): still a replayable counterexample, not 1-minimal.
 #pragma once
 
 #include <span>
 #include <string>
 #include <vector>
 
+#include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
 
 namespace skiff {
@@ -18,6 +23,7 @@ struct ShrinkStats {
   std::size_t events_before = 0;
   std::size_t events_after = 0;
   std::size_t replays = 0;
+  bool abandoned = false;  // stopped early (interrupted): the result is not 1-minimal
 };
 
 template <class P, class Invariants, class Exec = Executor<P, Invariants>>
@@ -41,6 +47,7 @@ class Shrinker {
     Execution final_run = executor_.execute(events, ExecuteMode::Lenient, /*describe=*/true);
     stats.events_after = final_run.executed.size();
     stats.replays = replays_;
+    stats.abandoned = abandoned_;
     return final_run;
   }
 
@@ -48,6 +55,10 @@ class Shrinker {
   // `normalized` receives what was really executed up to the violation, each
   // event described so that later lenient runs can match messages by type.
   bool violates(std::span<const TraceEvent> events, std::vector<TraceEvent>* normalized) {
+    if (abandoned_ || interrupted_for_at_least(kShrinkGrace)) {
+      abandoned_ = true;
+      return false;
+    }
     ++replays_;
     Execution run = executor_.execute(events, ExecuteMode::Lenient, /*describe=*/true);
     if (!run.violation || run.violation->invariant != invariant_) return false;
@@ -60,7 +71,7 @@ class Shrinker {
   // violation stays; refine the chunks when none can go.
   void delta_debug(std::vector<TraceEvent>& events) {
     std::size_t chunks = 2;
-    while (removable(events) >= 2) {
+    while (removable(events) >= 2 && !abandoned_) {
       const std::size_t size = removable(events);
       bool reduced = false;
       for (std::size_t c = 0; c < chunks && !reduced; ++c) {
@@ -83,7 +94,7 @@ class Shrinker {
 
   void remove_single_events(std::vector<TraceEvent>& events) {
     bool changed = true;
-    while (changed) {
+    while (changed && !abandoned_) {
       changed = false;
       for (std::size_t i = 0; i < removable(events);) {
         std::vector<TraceEvent> candidate = events;
@@ -102,7 +113,7 @@ class Shrinker {
   // window. Returns whether anything was removed.
   bool remove_pairs_of_events(std::vector<TraceEvent>& events) {
     constexpr std::size_t kWindow = 24;
-    for (std::size_t i = 0; i < removable(events); ++i) {
+    for (std::size_t i = 0; i < removable(events) && !abandoned_; ++i) {
       for (std::size_t j = i + 1; j < removable(events) && j <= i + kWindow; ++j) {
         std::vector<TraceEvent> candidate = events;
         candidate.erase(candidate.begin() + std::ptrdiff_t(j));
@@ -122,6 +133,7 @@ class Shrinker {
   std::string invariant_;
   std::size_t pinned_ = 0;
   std::size_t replays_ = 0;
+  bool abandoned_ = false;
 };
 
 }  // namespace skiff

@@ -4,7 +4,9 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,6 +15,8 @@
 #include "checker/commands.hpp"
 #include "checker/driver.hpp"
 #include "checker/errors.hpp"
+#include "checker/interrupt.hpp"
+#include "checker/progress.hpp"
 #include "checker/scenario.hpp"
 #include "checker/simulation.hpp"
 #include "checker/timed_replay.hpp"
@@ -30,10 +34,13 @@ namespace {
 struct TimedProtocol {
   std::string_view name;
   std::vector<std::string> (*timer_names)();
-  // Runs `runs` seeds from `seed`; the first run records roles for a picture.
+  // Runs `runs` seeds from `seed`, calling `after_run` after each, and
+  // fewer once a stop is asked for (interrupt.hpp); the first run records
+  // roles for a picture.
   std::vector<TimedRunStats> (*simulate)(const Scenario&, const std::vector<std::string>& bugs,
                                          const std::vector<std::string>& variants, std::uint64_t seed,
-                                         std::uint64_t runs, bool record_first);
+                                         std::uint64_t runs, bool record_first,
+                                         const std::function<void(const TimedRunStats&)>& after_run);
   // The run of one seed again, recording its events: the trace of its
   // violation of `invariant` (timed_replay.hpp), described by the world.
   Trace (*trace_of)(const Scenario&, const TraceHeader& header, const std::string& invariant);
@@ -49,7 +56,8 @@ std::vector<std::string> timer_names_of() {
 template <class P, class Invariants>
 std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vector<std::string>& bugs,
                                          const std::vector<std::string>& variants, std::uint64_t seed,
-                                         std::uint64_t runs, bool record_first) {
+                                         std::uint64_t runs, bool record_first,
+                                         const std::function<void(const TimedRunStats&)>& after_run) {
   Scenario scenario = given;
   if (scenario.nodes < P::min_nodes || scenario.nodes > P::max_nodes)
     throw InputError(fmt::format("{}{} runs with {} to {} nodes, not {}",
@@ -59,9 +67,10 @@ std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vecto
   const std::string where = trace_location(scenario.file, scenario.variants_line);
   const auto options = make_options<P>(bugs, variants, scenario.nodes, "--bug: ", where);
   std::vector<TimedRunStats> all;
-  for (std::uint64_t r = 0; r < runs; ++r) {
+  for (std::uint64_t r = 0; r < runs && !interrupted(); ++r) {
     TimedWorld<P, Invariants> world(scenario, options, record_first && r == 0);
     all.push_back(world.run(seed + r));
+    if (after_run) after_run(all.back());
   }
   return all;
 }
@@ -225,13 +234,12 @@ struct Written {
 };
 
 // The first run violating each invariant, per scenario and variant set, as a
-// trace in `dir`, replayed before it is reported. Key: (summary, invariant).
-std::map<std::pair<std::size_t, std::string>, Written> write_traces(const TimedProtocol& protocol,
-                                                                    const std::vector<Summary>& summaries,
-                                                                    const SimulateRequest& request) {
-  std::map<std::pair<std::size_t, std::string>, Written> written;
+// trace in `dir`, replayed before it is reported: those of summaries[i], into
+// `written` under the key (i, invariant).
+void write_traces(const TimedProtocol& protocol, const std::vector<Summary>& summaries, std::size_t i,
+                  const SimulateRequest& request, std::map<std::pair<std::size_t, std::string>, Written>& written) {
   const ProtocolDriver* driver = find_protocol(protocol.name);
-  for (std::size_t i = 0; i < summaries.size(); ++i) {
+  {
     const Summary& s = summaries[i];
     const Scenario& scenario = *s.scenario;
     for (const TimedRunStats& r : s.runs)
@@ -258,7 +266,6 @@ std::map<std::pair<std::size_t, std::string>, Written> write_traces(const TimedP
         written[key] = Written{path, trace.events.size()};
       }
   }
-  return written;
 }
 
 // ---- the picture ---------------------------------------------------------------
@@ -313,7 +320,7 @@ std::string svg_of(const Summary& s) {
 
 }  // namespace
 
-int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream&) {
+int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream& err) {
   const TimedProtocol& protocol = timed_protocol(request.protocol);
   if (request.runs == 0) throw InputError("--runs: must be at least 1");
   if (request.runs > 1000000) throw InputError("--runs: at most 1000000");
@@ -346,9 +353,17 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
   std::vector<Scenario> scenarios;
   for (const std::string& file : request.scenarios) scenarios.push_back(read_scenario_file(file, timer_names));
 
+  // Each scenario and variant set in turn; its traces are on disk as soon as
+  // its runs are done, before the next one starts.
   std::vector<Summary> summaries;
+  std::map<std::pair<std::size_t, std::string>, Written> traces;
+  ProgressLine progress_line(err, request.progress);
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t total = scenarios.size() * sets.size();
+  std::uint64_t violating_runs = 0;
   for (const Scenario& scenario : scenarios) {
     for (const auto& set : sets) {
+      if (interrupted()) break;
       std::vector<std::string> variants = scenario.variants;
       // --variant / --compare names a node set for the scenario's nodes; errors name the flag.
       variants.insert(variants.end(), set.begin(), set.end());
@@ -357,15 +372,36 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
         (void)check;
       }
       const bool draw = !request.svg_path.empty() && summaries.empty();
-      summaries.push_back(
-          summarise(scenario, variants,
-                    protocol.simulate(scenario, request.bugs, variants, request.seed, request.runs, draw)));
+      std::uint64_t done = 0;
+      auto after_run = [&](const TimedRunStats& run) {
+        ++done;
+        violating_runs += run.violation || run.liveness_violation;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress_line.show(elapsed, fmt::format("scenario {} of {} ({}{}): run {} of {}; {} violating run(s) so far",
+                                                summaries.size() + 1, total, scenario_tag(scenario),
+                                                set.empty() ? "" : fmt::format(", {}", fmt::join(set, "+")), done,
+                                                request.runs, violating_runs));
+      };
+      summaries.push_back(summarise(
+          scenario, variants,
+          protocol.simulate(scenario, request.bugs, variants, request.seed, request.runs, draw, after_run)));
+      if (summaries.back().runs.empty()) {  // interrupted before its first run ended
+        summaries.pop_back();
+        break;
+      }
+      progress_line.clear();
+      write_traces(protocol, summaries, summaries.size() - 1, request, traces);
     }
   }
+  progress_line.clear();
+  const bool was_interrupted = interrupted();
+  if (was_interrupted)
+    fmt::print(err, "skiff: interrupted: {} of {} scenario and variant set(s) run, the last one in part\n",
+               summaries.size(), total);
+  if (summaries.empty()) return kExitOk;
 
   if (!request.svg_path.empty()) write_text_file(request.svg_path, svg_of(summaries.front()));
 
-  const auto traces = write_traces(protocol, summaries, request);
   bool violated = false;
   for (const Summary& s : summaries)
     for (const TimedRunStats& r : s.runs) violated |= bool(r.violation) || bool(r.liveness_violation);

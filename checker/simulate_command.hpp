@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "checker/progress.hpp"
+
 namespace skiff {
 
 struct SimulateRequest {
@@ -24,6 +26,7 @@ struct SimulateRequest {
   // Where the trace of the first run violating each invariant goes, per
   // scenario and variant set: DIR/SCENARIO[+VARIANT...]-SEED-INVARIANT.trace.
   std::string out_dir = ".";
+  ProgressMode progress = ProgressMode::Off;  // on stderr
 };
 
 int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream& err);

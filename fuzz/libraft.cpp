@@ -96,9 +96,9 @@ RunInput libraft_target() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   using namespace skiff;
   if (fuzz::stable_disk())
-    fuzz::config_from_environment<libraft::StableDiskProtocol>();
+    fuzz::config_from_environment<libraft::StableDiskProtocol, invariants::LibraftInvariants>();
   else
-    fuzz::config_from_environment<libraft::Protocol>();
+    fuzz::config_from_environment<libraft::Protocol, invariants::LibraftInvariants>();
   return 0;
 }
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -29,6 +29,7 @@
 #include "checker/choice.hpp"
 #include "checker/errors.hpp"
 #include "checker/simulation.hpp"
+#include "invariants/invariant.hpp"
 #include "fuzz/state_feedback.hpp"
 #include "fuzz/variant_list.hpp"
 
@@ -42,6 +43,7 @@ struct TargetConfig {
   std::vector<std::string> variants;  // specs, as --variant takes them ("pre-vote", "passive=2,3")
   Budgets budgets;
   bool state_feedback = true;
+  std::vector<std::string> ignored_invariants;  // a violation of one of these is no crash (a known finding)
 };
 
 // Bad configuration: one line, and the process ends with status 2, before
@@ -54,9 +56,10 @@ struct TargetConfig {
 // Reads SKIFF_NODES, SKIFF_BUGS (comma-separated), SKIFF_VARIANTS
 // (comma-separated, fuzz/variant_list.hpp), SKIFF_STEPS, SKIFF_MAX_DROPS,
 // SKIFF_MAX_DUPLICATES, SKIFF_MAX_CRASHES, SKIFF_MAX_LINK_CHANGES,
-// SKIFF_MAX_COMMANDS and SKIFF_STATE_FEEDBACK (0 or 1); unset means the
-// default of `skiff explore`.
-template <class P>
+// SKIFF_MAX_COMMANDS, SKIFF_STATE_FEEDBACK (0 or 1) and
+// SKIFF_IGNORE_INVARIANTS (comma-separated invariant names, as
+// `explore --ignore-invariant`); unset means the default of `skiff explore`.
+template <class P, class Invariants>
 TargetConfig config_from_environment() {
   TargetConfig config;
   auto number = [](const char* name, std::uint32_t low, std::uint32_t high) -> std::optional<std::uint32_t> {
@@ -93,6 +96,20 @@ TargetConfig config_from_environment() {
         config_error(P::name, "SKIFF_BUGS: unknown bug '" + std::string(bug) + "' for protocol " +
                                   std::string(P::name) + " (see 'skiff list')");
       config.bugs.emplace_back(bug);
+    }
+  }
+  if (const char* ignored = std::getenv("SKIFF_IGNORE_INVARIANTS")) {
+    std::string_view rest(ignored);
+    while (!rest.empty()) {
+      const std::string_view name = rest.substr(0, rest.find(','));
+      rest.remove_prefix(std::min(rest.size(), name.size() + 1));
+      if (name.empty()) continue;
+      const bool known = std::any_of(Invariants::info.begin(), Invariants::info.end(),
+                                     [&](const InvariantInfo& invariant) { return invariant.name == name; });
+      if (!known)
+        config_error(P::name, "SKIFF_IGNORE_INVARIANTS: " + std::string(P::name) + " has no invariant '" +
+                                  std::string(name) + "' (see 'skiff list')");
+      config.ignored_invariants.emplace_back(name);
     }
   }
   if (const char* variants = std::getenv("SKIFF_VARIANTS")) {
@@ -188,7 +205,7 @@ template <class P, class Invariants>
 class ProtocolTarget {
  public:
   ProtocolTarget()
-      : config_(config_from_environment<P>()),
+      : config_(config_from_environment<P, Invariants>()),
         sim_(config_.nodes,
              make_options<P>(config_.bugs, config_.variants, config_.nodes, "SKIFF_BUGS: ", "SKIFF_VARIANTS: "),
              config_.budgets) {
@@ -214,11 +231,16 @@ class ProtocolTarget {
     } else {
       outcome = run_choices(sim_, choices, record_);
     }
-    if (outcome.violation) crash(*outcome.violation);
+    if (outcome.violation && !ignored(outcome.violation->invariant)) crash(*outcome.violation);
     return 0;
   }
 
  private:
+  bool ignored(std::string_view invariant) const {
+    return std::find(config_.ignored_invariants.begin(), config_.ignored_invariants.end(), invariant) !=
+           config_.ignored_invariants.end();
+  }
+
   // Says what was violated and how to get the trace, then aborts: libFuzzer
   // writes the input (crash-*). Nothing here writes a file or can fail.
   [[noreturn]] void crash(const Violation& violation) const {

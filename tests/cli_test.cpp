@@ -30,6 +30,7 @@
 
 #include "checker/errors.hpp"
 #include "checker/trace.hpp"
+#include "tests/spawn.hpp"
 
 extern char** environ;
 
@@ -59,81 +60,16 @@ const fs::path& scratch() {
   return dir.path;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using testing::read_file;
+using testing::Result;
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
 }
 
-struct Result {
-  int status = -1;  // the exit status, -1 if the process did not exit normally
-  int signal = 0;   // the signal that ended it, if one did
-  std::string out, err;
-};
-
-std::ostream& operator<<(std::ostream& o, const Result& r) {
-  return o << "status " << r.status << (r.signal ? " signal " + std::to_string(r.signal) : "") << "\n--- stdout\n"
-           << r.out.substr(0, 2000) << "--- stderr\n"
-           << r.err.substr(0, 2000) << "---";
-}
-
 // Runs `skiff ARGS...` with stdin from /dev/null, stdout and stderr to files.
-Result skiff(const std::vector<std::string>& args) {
-  static int calls = 0;
-  const fs::path out_path = scratch() / ("stdout-" + std::to_string(calls));
-  const fs::path err_path = scratch() / ("stderr-" + std::to_string(calls++));
-  std::vector<std::string> words{SKIFF_BINARY};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& word : words) argv.push_back(word.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, SKIFF_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  Result result;
-  if (spawned != 0) {
-    ADD_FAILURE() << "cannot run " << SKIFF_BINARY << ": " << std::strerror(spawned);
-    return result;
-  }
-
-  // Wait, but not for ever: a hang is a failure, not a stuck test.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  auto pause = std::chrono::microseconds(200);
-  int wstatus = 0;
-  for (;;) {
-    const pid_t done = waitpid(pid, &wstatus, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) {
-      ADD_FAILURE() << "waitpid: " << std::strerror(errno);
-      return result;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &wstatus, 0);
-      ADD_FAILURE() << "skiff did not finish within 60 s";
-      break;
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(1000));
-  }
-  if (WIFEXITED(wstatus)) result.status = WEXITSTATUS(wstatus);
-  if (WIFSIGNALED(wstatus)) result.signal = WTERMSIG(wstatus);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  return result;
-}
+Result skiff(const std::vector<std::string>& args) { return testing::run_skiff(scratch(), args); }
 
 // ---- checking what it says -----------------------------------------------------
 

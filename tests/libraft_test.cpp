@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -368,8 +369,13 @@ TEST(LibraftCrashIsolation, RunsAfterACrashAreAsIfRunAlone) {
   config.keep_going = true;
   const ExploreOutcome outcome = driver->explore(config);
   ASSERT_EQ(outcome.runs, 12u);
+  // Each seed run alone; with --keep-going, explore counts every violating
+  // run per invariant and keeps the first of each (in seed order).
   std::uint64_t events = 0;
-  std::size_t crashes = 0, found = 0;
+  std::size_t crashes = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> alone_findings;  // invariant -> (first seed, runs)
+  std::map<std::uint64_t, std::vector<Event>> alone_events;
+  std::map<std::uint64_t, Violation> alone_violations;
   for (std::uint64_t seed = 3; seed < 15; ++seed) {
     Simulation<libraft::Protocol, invariants::LibraftInvariants> alone(3, libraft::Options{}, Budgets{});
     std::vector<Event> record;
@@ -377,15 +383,26 @@ TEST(LibraftCrashIsolation, RunsAfterACrashAreAsIfRunAlone) {
     events += record.size();
     if (!run.violation) continue;
     if (run.violation->invariant == "library-survives") ++crashes;
-    ASSERT_LT(found, outcome.found.size()) << "seed " << seed;
-    const FoundRun& f = outcome.found[found++];
-    EXPECT_EQ(f.seed, seed);
-    EXPECT_EQ(f.violation.invariant, run.violation->invariant);
-    EXPECT_EQ(f.violation.explanation, run.violation->explanation);
-    TraceHeader header{"libraft", 3, {}, seed, Budgets{}};
-    EXPECT_EQ(format_trace(driver->make_trace(header, f.events)), format_trace(driver->make_trace(header, record)));
+    auto [at, fresh] = alone_findings.try_emplace(run.violation->invariant, seed, 0);
+    ++at->second.second;
+    alone_events[seed] = record;
+    alone_violations[seed] = *run.violation;
   }
-  EXPECT_EQ(found, outcome.found.size());
+  ASSERT_EQ(outcome.findings.size(), alone_findings.size());
+  for (const Finding& finding : outcome.findings) {
+    ASSERT_TRUE(alone_findings.contains(finding.invariant)) << finding.invariant;
+    EXPECT_EQ(finding.first_seed, alone_findings.at(finding.invariant).first) << finding.invariant;
+    EXPECT_EQ(finding.runs, alone_findings.at(finding.invariant).second) << finding.invariant;
+  }
+  ASSERT_EQ(outcome.found.size(), alone_findings.size());
+  for (const FoundRun& f : outcome.found) {
+    ASSERT_TRUE(alone_violations.contains(f.seed)) << "seed " << f.seed;
+    EXPECT_EQ(f.violation.invariant, alone_violations.at(f.seed).invariant);
+    EXPECT_EQ(f.violation.explanation, alone_violations.at(f.seed).explanation);
+    TraceHeader header{"libraft", 3, {}, f.seed, Budgets{}};
+    EXPECT_EQ(format_trace(driver->make_trace(header, f.events)),
+              format_trace(driver->make_trace(header, alone_events.at(f.seed))));
+  }
   EXPECT_EQ(events, outcome.events);
   EXPECT_GE(crashes, 2u);  // a crash with runs after it in the same batch
 }
