@@ -27,6 +27,9 @@ void Node::start(Fx& fx) {
 void Node::crash() {
   if (options_.has(Bug::ForgetPromiseOnRestart)) durable_.promised = Ballot{};  // seeded: not persisted
   if (options_.has(Bug::ForgetAcceptedOnRestart)) durable_.accepted.clear();    // seeded: not persisted
+  if (options_.has(Bug::ForgetUnlearnedVotesOnRestart))  // seeded: persisted only once learned
+    for (Slot slot = 0; slot < durable_.accepted.size(); ++slot)
+      if (learned_value(slot) == kNoValue) durable_.accepted[slot] = Vote{};
   volatile_ = Volatile{};
 }
 
@@ -200,8 +203,7 @@ void Node::start_phase2(Fx& fx) {
     return;
   }
   fx.cancel(kPrepareTimer);
-  Slot recovered = Slot(v.reported.size());
-  if (options_.has(Bug::RecoverOwnSlotsOnly)) recovered = std::min(recovered, accepted_end());  // seeded
+  const Slot recovered = Slot(v.reported.size());
   for (Slot slot = 0; slot < recovered; ++slot) {
     const Value adopted = adopted_value(slot);
     request.entries.push_back(SlotVote{slot, Ballot{}, adopted != kNoValue ? adopted : kNoOp});

@@ -16,9 +16,9 @@ constexpr BugInfo kBugs[] = {
     {"compare-rounds-only",
      "(deep) a proposer ranks the votes reported in promises by ballot round only, not (round, proposer): of "
      "two votes of one round it keeps the first"},
-    {"recover-own-slots-only",
-     "(deep) a new Multi-Paxos leader recovers only the slots its own acceptor voted in; later slots reported "
-     "by promises get new commands"},
+    {"forget-unlearned-votes-on-restart",
+     "(deep) an acceptor persists a vote only once its own learner has learned that slot: a restarted "
+     "acceptor forgets its votes in slots it had not learned"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 }  // namespace

@@ -27,7 +27,7 @@ enum class Bug : std::uint8_t {
   CountDuplicatePromises,
   // Deep bugs (issue 14): several leader changes and a partition or a crash.
   CompareRoundsOnly,
-  RecoverOwnSlotsOnly,
+  ForgetUnlearnedVotesOnRestart,
   Count,
 };
 

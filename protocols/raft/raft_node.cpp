@@ -40,7 +40,13 @@ void Node::crash() {
   volatile_ = Volatile{};
 }
 
-void Node::restart(Fx& fx) { fx.arm(kElectionTimer); }
+void Node::restart(Fx& fx) {
+  if (options_.has(Bug::CommitWholeLogOnRestart)) {  // seeded: uncommitted entries too
+    volatile_.commit_index = last_log_index();
+    apply_committed();
+  }
+  fx.arm(kElectionTimer);
+}
 
 bool Node::on_client_command(Command command, Fx& fx) {
   if (!is_leader()) return false;
@@ -181,7 +187,7 @@ void Node::become_leader(Fx& fx) {
   volatile_.leader = std::int8_t(self_);
   for (NodeIndex peer = 0; peer < node_count_; ++peer) {
     volatile_.next_index[peer] = last_log_index() + 1;
-    if (!options_.has(Bug::KeepMatchOnReelection)) volatile_.match_index[peer] = 0;  // seeded: kept
+    volatile_.match_index[peer] = 0;
   }
   volatile_.match_index[self_] = last_log_index();
   volatile_.failed_elections = 0;
@@ -290,9 +296,10 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   if (options_.has(Bug::AckBeforePersist))  // the entries this message added at the end are not durable yet
     volatile_.unsynced = std::uint8_t(std::min<std::size_t>(255, log.size() > length_before ? log.size() - length_before : 0));
   if (request.leader_commit > volatile_.commit_index) {  // 5.
+    const LogIndex bound = options_.has(Bug::CommitToLastLogIndex) ? last_log_index() : last_new;  // seeded
     volatile_.commit_index = options_.has(Bug::CommitToLeaderCommit)
                                  ? request.leader_commit
-                                 : std::max(volatile_.commit_index, std::min(request.leader_commit, last_new));
+                                 : std::max(volatile_.commit_index, std::min(request.leader_commit, bound));
   }
   apply_committed();
   reply.success = true;
@@ -301,9 +308,7 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
 }
 
 void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
-  const bool stale_but_counted = options_.has(Bug::AcceptStaleAppendReply) && reply.term < durable_.current_term &&
-                                 reply.success;  // seeded: a reply to its leadership of an earlier term
-  if (!is_leader() || (reply.term != durable_.current_term && !stale_but_counted)) return;  // stale reply
+  if (!is_leader() || reply.term != durable_.current_term) return;  // stale reply
   LogIndex& next = volatile_.next_index[from];
   LogIndex& match = volatile_.match_index[from];
   if (reply.success) {

@@ -19,11 +19,11 @@ constexpr BugInfo kBugs[] = {
      "a follower sets commitIndex to leaderCommit, not min(leaderCommit, index of last new entry)"},
     {"count-duplicate-votes", "a candidate counts vote messages, not distinct voters"},
     {"accept-stale-vote-reply", "a candidate counts a vote granted for an earlier term"},
-    {"accept-stale-append-reply",
-     "(deep) a leader counts an AppendEntries reply sent to it in an earlier term of its own, when it led "
-     "before"},
-    {"keep-match-on-reelection",
-     "(deep) a node elected leader again keeps the matchIndex it had from its earlier leadership instead of 0"},
+    {"commit-to-last-log-index",
+     "(deep) a follower sets commitIndex to min(leaderCommit, its last log index), not the last entry this "
+     "leader sent: a stale suffix from an old leader gets committed"},
+    {"commit-whole-log-on-restart",
+     "(deep) a restarted node takes its whole log as committed (commitIndex = last log index) and applies it"},
     {"keep-suffix-on-conflict",
      "(deep) a follower overwrites a conflicting entry in place but keeps the entries after it (no truncation)"},
     {"ack-before-persist",

@@ -25,8 +25,8 @@ enum class Bug : std::uint8_t {
   AcceptStaleVoteReply,
   // Deep bugs (issue 14): each needs several leader changes and a crash or a
   // partition to show (docs/hunting.md, BENCHMARKS.md).
-  AcceptStaleAppendReply,
-  KeepMatchOnReelection,
+  CommitToLastLogIndex,
+  CommitWholeLogOnRestart,
   KeepSuffixOnConflict,
   AckBeforePersist,
   Count,
