@@ -9,7 +9,7 @@
 #   bench/deep_bugs.sh
 #
 # Environment (defaults in brackets):
-#   SKIFF_BENCH_CASES     PROTOCOL:BUG pairs [the six deep bugs]
+#   SKIFF_BENCH_CASES     PROTOCOL:BUG pairs [the six deep bugs]; "none" skips that table
 #   SKIFF_BENCH_PROFILES  profiles [uniform crash-after-append isolate-after-append
 #                         minority-partition client-to-coordinator pct mix]
 #   SKIFF_BENCH_NODES     cluster sizes [3 5]
@@ -19,6 +19,8 @@
 #   SKIFF_BENCH_CAP       seconds per range before giving up [10]
 #   SKIFF_BENCH_LIBRAFT   1: also the libraft Figure-8 hunt [1]
 #   SKIFF_BENCH_LIBRAFT_CAP  seconds per libraft range [60]
+#   SKIFF_BENCH_LIBRAFT_PROFILES  profiles for the libraft hunt [as SKIFF_BENCH_PROFILES]
+#   SKIFF_BENCH_LIBRAFT_VARIANTS  "none" and/or "timeout-now" [none timeout-now]
 #   SKIFF_BINARY          the skiff to run [build/release/skiff]
 # Every explore runs on one thread (--jobs 1) with --no-shrink; its time is
 # explore's own "elapsed_s" (runs only, no trace writing). A range that finds
@@ -41,12 +43,12 @@ trap 'rm -rf "$scratch"' EXIT
 explore_once() {  # PROTOCOL NODES PROFILE SEED CAP MAX_RUNS [EXTRA ARGS...]
   local protocol="$1" nodes="$2" profile="$3" seed="$4" limit="$5" runs="$6"
   shift 6
-  "$skiff" explore "$protocol" --nodes "$nodes" --profile "$profile" --seed "$seed" --runs "$runs" \
-    --time-limit "$limit" --jobs 1 --no-shrink --json --out "$scratch" "$@" 2>/dev/null |
+  { "$skiff" explore "$protocol" --nodes "$nodes" --profile "$profile" --seed "$seed" --runs "$runs" \
+    --time-limit "$limit" --jobs 1 --no-shrink --json --out "$scratch" "$@" 2>/dev/null || true; } |
     python3 -c '
 import json, sys
 r = json.loads(sys.stdin.read())
-print(f"{r[\"runs\"]} {r[\"elapsed_s\"]:.3f}" if r["violations"] else "- -")'
+print("%d %.3f" % (r["runs"], r["elapsed_s"]) if r["violations"] else "- -")'
 }
 
 # The median of RANGES "RUNS SECONDS" lines, "-" counting as infinite: "runs / s".
@@ -65,13 +67,12 @@ else:
     print(f"{runs[m]:,} / {secs[m]:.2f} s" + ("" if found == len(rows) else f" ({found}/{len(rows)})"))' "$1"
 }
 
+[ "${cases[*]}" = none ] && cases=()
 header="| bug | nodes |"
 rule="|---|---|"
 for profile in "${profiles[@]}"; do header+=" $profile |"; rule+="---|"; done
-echo "Median runs / seconds to the first violation (one thread; ${ranges} seed ranges; caps ${max_runs} runs or ${cap} s):"
-echo
-echo "$header"
-echo "$rule"
+[ "${#cases[@]}" -gt 0 ] && echo "Median runs / seconds to the first violation (one thread; ${ranges} seed ranges; caps ${max_runs} runs or ${cap} s):"
+[ "${#cases[@]}" -gt 0 ] && printf '\n%s\n%s\n' "$header" "$rule"
 for case in "${cases[@]}"; do
   protocol="${case%%:*}" bug="${case#*:}"
   for nodes in "${nodes_list[@]}"; do
@@ -96,8 +97,8 @@ if [ "${SKIFF_BENCH_LIBRAFT:-1}" = 1 ] && "$skiff" list | grep -q '^libraft-stab
   echo
   echo "| variant | profile | runs / seconds |"
   echo "|---|---|---|"
-  for variant in none timeout-now; do
-    for profile in "${profiles[@]}"; do
+  for variant in ${SKIFF_BENCH_LIBRAFT_VARIANTS:-none timeout-now}; do
+    for profile in ${SKIFF_BENCH_LIBRAFT_PROFILES:-${profiles[*]}}; do
       results=""
       for r in $(seq 1 "$ranges"); do
         echo "libraft $variant $profile range $r" >&2
