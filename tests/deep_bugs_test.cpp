@@ -65,7 +65,9 @@ TEST_P(DeepBugs, FoundAndDeep) {
   ASSERT_TRUE(shrunk.violation);
   int crashes = 0;
   for (const TraceEvent& e : shrunk.events) crashes += e.event.kind == EventKind::Crash;
-  if (d.needs_crash) EXPECT_GE(crashes, 1) << format_trace(shrunk);
+  if (d.needs_crash) {
+    EXPECT_GE(crashes, 1) << format_trace(shrunk);
+  }
   // At least two leaderships: the bug shows only after a leader change.
   EXPECT_GE(leaderships(driver, shrunk).size(), 2u) << format_trace(shrunk);
 }
