@@ -225,7 +225,14 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
   run_config.on_found = [&](const FoundRun& found) {
     TraceHeader header{std::string(info.name), config.nodes, config.bugs, found.seed, config.budgets};
     header.variants = config.variants;
+    header.isolated = found.isolated;  // a crash of the process: made again in a child
     Trace trace = driver.make_trace(header, found.events);
+    if (found.isolated && !trace.violation) {
+      progress_line.clear();
+      fmt::print(err, "skiff: seed {} crashed skiff's process ({}), but not a child process running it alone; "
+                 "not reported\n", found.seed, found.violation.explanation);
+      return;
+    }
     Reported r{found, {}, {}, {}, trace.events.size(), trace.events.size(), 0, false, {}};
     const std::string base = (std::filesystem::path(request.out_dir) /
                               fmt::format("{}-{}", info.name, found.seed)).string();

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "checker/crash_landing.hpp"
 #include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
 
@@ -38,6 +39,11 @@ struct FoundRun {
   std::uint64_t seed = 0;
   Violation violation;
   std::vector<Event> events;
+  // The run crashed the process (a fatal signal in the protocol's code, run
+  // in-process): `events` end with the one it died in, and its trace must be
+  // made and replayed in a child process (TraceHeader::isolated), which
+  // also words its violation. on_found is called with every thread paused.
+  bool isolated = false;
 };
 
 // One distinct finding of a hunt: an invariant, the first seed (in seed
@@ -123,9 +129,32 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
     return true;
   };
 
+  // Pausing the threads between runs: while code that forks (a run in a
+  // child process) runs on the calling thread, no other thread may hold a
+  // lock the child would need (the allocator's, under AddressSanitizer).
+  std::atomic<bool> paused{false};
+  int parked = 0;  // threads waiting for the pause to end (guarded by mutex)
+  std::condition_variable pause_changed;
+  std::atomic<int> finished{0};
+  auto park_if_paused = [&] {
+    if (!paused.load(std::memory_order_relaxed)) return;
+    std::unique_lock lock(mutex);
+    ++parked;
+    pause_changed.notify_all();
+    pause_changed.wait(lock, [&] { return !paused.load(); });
+    --parked;
+  };
+
+  // A fatal signal in the protocol's code, run in-process, lands back here
+  // (crash_landing.hpp): the run is a finding whose trace is made in a child.
+  std::optional<CrashLandingHandlers> crash_handlers;
+  if constexpr (!kRunsInChild<P>) crash_handlers.emplace();
+
   auto worker = [&] {
-    Simulation<P, Invariants> sim(config.nodes, options, config.budgets);
-    SeedRuns<P, Invariants> seed_runs(sim, !config.keep_going, config.aim);
+    AlternateSignalStack signal_stack;
+    CrashLanding landing;
+    auto sim = std::make_unique<Simulation<P, Invariants>>(config.nodes, options, config.budgets);
+    auto seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going, config.aim);
     std::vector<Event> record;
     record.reserve(std::min<std::uint32_t>(config.budgets.steps, 4096));  // a budget may be huge
     for (;;) {
@@ -137,12 +166,31 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
       result.complete = true;
       const std::uint64_t end = std::min(config.runs, (chunk + 1) * kChunk);
       for (std::uint64_t run = chunk * kChunk; run < end; ++run) {
+        park_if_paused();
         if (should_stop()) {
           result.complete = false;
           break;
         }
         const std::uint64_t seed = config.seed + run;
-        RunOutcome outcome = seed_runs.run(seed, end - run, record);  // the chunk's rest in one batch
+        RunOutcome outcome;
+        int signal = 0;
+        if constexpr (kRunsInChild<P>) {
+          outcome = seed_runs->run(seed, end - run, record);  // the chunk's rest in one batch
+        } else {
+          signal = run_with_landing(landing, [&] { outcome = seed_runs->run(seed, 1, record); });
+        }
+        bool crashed = false;
+        if (signal) {
+          // The crashed run's simulation is left as it was (leaked, not
+          // destroyed: its state may be half-changed); a new one goes on.
+          (void)seed_runs.release();
+          (void)sim.release();
+          sim = std::make_unique<Simulation<P, Invariants>>(config.nodes, options, config.budgets);
+          seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going, config.aim);
+          outcome.violation = Violation{std::string(kNodeSurvives),
+                                        fmt::format("the process died of {} (in-process)", signal_name(signal))};
+          crashed = true;
+        }
         result.runs += 1;
         result.events += record.size();
         runs_done.fetch_add(1, std::memory_order_relaxed);
@@ -160,7 +208,8 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
           std::lock_guard lock(mutex);  // rare: once per invariant per chunk
           known = reported.contains(invariant);
         }
-        if (first_in_chunk && !known) result.found.push_back(FoundRun{seed, std::move(*outcome.violation), record});
+        if (first_in_chunk && !known)
+          result.found.push_back(FoundRun{seed, std::move(*outcome.violation), record, crashed});
         if (!config.keep_going) {
           std::uint64_t seen = first_violating_chunk;
           while (chunk < seen && !first_violating_chunk.compare_exchange_weak(seen, chunk)) {
@@ -181,14 +230,38 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
   // under AddressSanitizer) leaves the child waiting for it forever. Seen as
   // a hang of `explore libraft-stable-disk --jobs 2` in the sanitizer build.
   const int jobs = kRunsInChild<P> ? 1 : std::max(1, config.jobs);
-  std::atomic<int> finished{0};
   std::vector<std::thread> threads;
   for (int j = 0; j < jobs; ++j)
     threads.emplace_back([&] {
       worker();
-      ++finished;
+      {
+        std::lock_guard lock(mutex);
+        ++finished;
+      }
+      pause_changed.notify_all();
       chunk_done.notify_one();
     });
+  // Pauses every thread between two runs for `work` on this one.
+  auto with_threads_paused = [&](auto&& work) {
+    {
+      std::unique_lock lock(mutex);
+      paused = true;
+      pause_changed.wait(lock, [&] { return parked + finished >= jobs; });
+    }
+    struct Resume {
+      decltype(mutex)& m;
+      std::atomic<bool>& p;
+      std::condition_variable& cv;
+      ~Resume() {
+        {
+          std::lock_guard lock(m);
+          p = false;
+        }
+        cv.notify_all();
+      }
+    } resume{mutex, paused, pause_changed};
+    work();
+  };
 
   // The calling thread: takes chunk results in order and hands over findings.
   ExploreOutcome outcome;
@@ -217,7 +290,12 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
         done = true;
         stop = true;  // before on_found: no thread draws runs while it writes
       }
-      if (config.on_found) config.on_found(found);
+      if (config.on_found) {
+        if (found.isolated)
+          with_threads_paused([&] { config.on_found(found); });
+        else
+          config.on_found(found);
+      }
       outcome.found.push_back(std::move(found));
     }
   };

@@ -10,6 +10,7 @@
 
 #include "checker/check_command.hpp"
 #include "checker/commands.hpp"
+#include "checker/crash_landing.hpp"
 #include "checker/simulate_command.hpp"
 #include "checker/errors.hpp"
 #include "checker/interrupt.hpp"
@@ -255,6 +256,9 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   skiff::install_interrupt_handlers();
+  // A fatal signal in protocol code run in this process ends that run as a
+  // node-survives violation where a landing is armed (explore, shrink, replay).
+  const skiff::CrashLandingHandlers crash_landing_handlers;
   try {
     return run(argc, argv);
   } catch (const skiff::InputError& e) {

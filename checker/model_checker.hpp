@@ -424,7 +424,7 @@ class ModelChecker {
     for (const auto& [rename, inverse] : renamings_) {
       StateEncoder encoder(rename, inverse);
       state.world.encode(encoder);
-      state.invariants.encode(encoder);
+      state.invariants.encode(encoder, state.world);
       best = std::min(best, encoder.digest());
     }
     return best;

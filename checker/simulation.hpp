@@ -15,6 +15,7 @@
 #include "checker/aim.hpp"
 #include "checker/child_process.hpp"
 #include "checker/choice.hpp"
+#include "checker/crash_landing.hpp"
 #include "checker/errors.hpp"
 #include "checker/scheduler.hpp"
 #include "checker/swarm.hpp"
@@ -55,6 +56,10 @@ class Simulation {
   }
   // The child process that runs seeds of this simulation (run_seeds).
   std::shared_ptr<ChildWorker> seed_worker;
+  // Whether its runs go to a child process although the protocol does not
+  // ask for it (kRunsInChild): a run that crashed skiff's process once (a
+  // node's code died of a signal), run again so that the crash is survived.
+  bool isolated = false;
 
  private:
   World<P> world_;
@@ -77,6 +82,27 @@ inline Violation child_crash_violation(const ChildEnd& end) {
                      invariants::library_crash_explanation(NodeIndex(*end.node), how, end.where)};
   return Violation{std::string(invariants::LibrarySurvives::name),
                    fmt::format("the run's process ended ({}) outside any call into the library", how)};
+}
+
+// The node an event is handled by: a message's receiver, or the event's node.
+inline NodeIndex handling_node(const Event& event) {
+  return is_message_event(event.kind) ? event.message.to : event.node;
+}
+
+// The violation of an in-process protocol's run, rerun in a child
+// (Simulation::isolated), that died while applying `last` (its number
+// `index` from 1, its text `text`).
+inline Violation node_crash_violation(const ChildEnd& end, std::size_t index, NodeIndex node, std::string_view text) {
+  const std::string how = end.signal ? signal_name(end.signal) : fmt::format("exit status {}", end.exit_status);
+  return Violation{std::string(kNodeSurvives),
+                   fmt::format("the process died of {} while node {} handled event {} ({})", how, node_label(node),
+                               index, text)};
+}
+
+// Whether a simulation's runs go to a child process.
+template <class P, class Invariants>
+bool runs_in_child(const Simulation<P, Invariants>& sim) {
+  return kRunsInChild<P> || sim.isolated;
 }
 
 // Rethrows what the body of a child threw.
@@ -205,7 +231,7 @@ class SeedRuns {
       : sim_(sim), stop_(stop_at_violation), aim_(aim) {}
 
   RunOutcome run(std::uint64_t seed, std::uint64_t batch, std::vector<Event>& record) {
-    if constexpr (!kRunsInChild<P>) {
+    if (!runs_in_child(sim_)) {
       SeededChoices choices(seed);
       return run_choices(sim_, choices, record, NoHook{}, aim_);
     } else {
@@ -282,7 +308,16 @@ class SeedRuns {
         open = false;
       }
     }
-    if (!end_state.finished && open) done_.back().violation = child_crash_violation(end_state);
+    if (!end_state.finished && open) {
+      Done& crashed = done_.back();
+      if constexpr (kRunsInChild<P>) {
+        crashed.violation = child_crash_violation(end_state);
+      } else {
+        const Event last = crashed.events.empty() ? Event{} : crashed.events.back();
+        crashed.violation = node_crash_violation(end_state, crashed.events.size(), handling_node(last),
+                                                 format_event(last, ""));
+      }
+    }
   }
 
   Simulation<P, Invariants>& sim_;
@@ -323,7 +358,21 @@ class Executor {
   // `where` names the bugs line in errors, `variant_where` the variants line
   // (`where` if empty).
   Executor(const TraceHeader& header, const std::string& where, const std::string& variant_where = "")
-      : sim_(header.nodes, header_options<P>(header, where, variant_where), header.budgets), header_(header) {}
+      : sim_(std::make_unique<Simulation<P, Invariants>>(header.nodes, header_options<P>(header, where, variant_where),
+                                                         header.budgets)),
+        header_(header) {
+    sim_->isolated = header.isolated;
+  }
+  Executor(const Executor& other)
+      : sim_(std::make_unique<Simulation<P, Invariants>>(*other.sim_)),
+        before_step_(other.before_step_),
+        header_(other.header_) {}
+  Executor& operator=(const Executor& other) {
+    if (this != &other) *this = Executor(other);
+    return *this;
+  }
+  Executor(Executor&&) noexcept = default;
+  Executor& operator=(Executor&&) noexcept = default;
 
   // Runs the events from the first boot; stops at the first violation or
   // divergence. With `describe`, each executed event gets its text; without,
@@ -331,10 +380,8 @@ class Executor {
   // a child runs there (without an observer; see execute_observed).
   Execution execute(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                     const Observer& observer = nullptr) {
-    if constexpr (kRunsInChild<P>) {
-      if (!observer) return execute_in_child(events, mode, describe, nullptr, nullptr);
-    }
-    return execute_here(events, mode, describe, observer);
+    if (runs_in_child(*sim_) && !observer) return execute_in_child(events, mode, describe, nullptr, nullptr);
+    return execute_guarded(events, mode, describe, observer);
   }
 
   // execute() with an observer, in a child too for protocols that run in
@@ -346,7 +393,7 @@ class Executor {
   template <class State, class StateOf, class OnState>
   Execution execute_observed(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                              StateOf&& state_of, OnState&& on_state) {
-    if constexpr (kRunsInChild<P>) {
+    if (runs_in_child(*sim_)) {
       std::optional<State> last;
       return execute_in_child(
           events, mode, describe, [&](SharedLog& log, const World<P>& world) { put_state(log, state_of(world)); },
@@ -358,12 +405,12 @@ class Executor {
             if (last) on_state(event, *last);
           });
     } else {
-      return execute_here(events, mode, describe,
-                          [&](const TraceEvent& event, const World<P>& world) { on_state(event, state_of(world)); });
+      return execute_guarded(events, mode, describe,
+                             [&](const TraceEvent& event, const World<P>& world) { on_state(event, state_of(world)); });
     }
   }
 
-  const World<P>& world() const { return sim_.world(); }
+  const World<P>& world() const { return sim_->world(); }
 
  private:
   // In a child, which logs each event before it applies it, each state
@@ -392,7 +439,7 @@ class Executor {
       const ChildEnd end = worker.call();
       return read_run(worker.result(), end, events.size(), read_state);
     }
-    SharedLog& log = sim_.child_log();
+    SharedLog& log = sim_->child_log();
     const ChildEnd end = run_in_child(log, [&] { log_run(log, events, mode, describe, write_state); });
     return read_run(log, end, events.size(), read_state);
   }
@@ -419,7 +466,7 @@ class Executor {
       static TraceHeader last;
       if (!executor || last.nodes != header.nodes || last.bugs != header.bugs || last.variants != header.variants ||
           !(last.budgets == header.budgets)) {
-        executor = std::make_unique<Executor>(header, "");
+        executor = std::make_unique<Executor>(header, "");  // not isolated: it is in the child
         last = header;
       }
       executor->log_run(log, given, mode, describe, nullptr);
@@ -482,7 +529,13 @@ class Executor {
       }
     }
     if (!end.finished || !ended) {
-      out.violation = child_crash_violation(end);
+      if constexpr (kRunsInChild<P>) {
+        out.violation = child_crash_violation(end);
+      } else {
+        const TraceEvent last = out.executed.empty() ? TraceEvent{} : out.executed.back();
+        out.violation = node_crash_violation(end, out.executed.size(), handling_node(last.event),
+                                             format_event(last.event, last.detail));
+      }
       if (read_state && !out.executed.empty()) read_state(nullptr, out.executed.back());
     }
     return out;
@@ -504,7 +557,7 @@ class Executor {
   Execution execute_here(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
                          const Observer& observer) {
     Execution out;
-    sim_.reset();
+    sim_->reset();
     out.executed.reserve(events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
       const TraceEvent& given = events[i];
@@ -523,9 +576,9 @@ class Executor {
         return out;
       }
       if (before_step_) before_step_(done);
-      out.violation = sim_.step(*event);
+      out.violation = sim_->step(*event);
       out.executed.push_back(std::move(done));
-      if (observer) observer(out.executed.back(), sim_.world());
+      if (observer) observer(out.executed.back(), sim_->world());
       if (out.violation) return out;
     }
     return out;
@@ -533,7 +586,7 @@ class Executor {
 
   // The event to apply for a trace line, or nothing if it cannot be applied.
   std::optional<Event> resolve(const TraceEvent& given, ExecuteMode mode) const {
-    const World<P>& world = sim_.world();
+    const World<P>& world = sim_->world();
     Event event = given.event;
     if (event.kind == EventKind::Timer && !given.detail.empty()) {
       int timer = timer_by_name(given.detail);
@@ -554,7 +607,7 @@ class Executor {
       return fmt::format("{} has no timer named '{}'", P::name, given.detail);
     Event event = given.event;
     if (event.kind == EventKind::Timer) event.timer = TimerId(timer_by_name(given.detail));
-    const char* reason = sim_.world().why_not_enabled(event);
+    const char* reason = sim_->world().why_not_enabled(event);
     return fmt::format("'{}' is not enabled: {}", format_event(given.event, given.detail),
                        reason ? reason : "unknown reason");
   }
@@ -572,7 +625,7 @@ class Executor {
   // same type (the same id first, then the oldest).
   const typename World<P>::InFlight* find_lenient(const MessageId& id, std::string_view detail,
                                                   bool must_be_deliverable) const {
-    const World<P>& world = sim_.world();
+    const World<P>& world = sim_->world();
     const std::string_view type = message_type(detail);
     const typename World<P>::InFlight* same_text = nullptr;
     const typename World<P>::InFlight* same_type = nullptr;
@@ -594,11 +647,33 @@ class Executor {
     if (event.kind == EventKind::Timer) return std::string(P::timer_name(event.timer));
     if (!is_message_event(event.kind)) return {};
     std::string text;
-    sim_.world().in_flight()[std::size_t(sim_.world().find(event.message))].message.print(text);
+    sim_->world().in_flight()[std::size_t(sim_->world().find(event.message))].message.print(text);
     return text;
   }
 
-  Simulation<P, Invariants> sim_;
+  // execute_here() in this process, where a fatal signal in the protocol's
+  // code lands back here (crash_landing.hpp, if the process has the
+  // handlers): the run ends in node-survives, its simulation is abandoned
+  // (leaked: its state may be half-changed), and every later run of this
+  // executor goes to a child process.
+  Execution execute_guarded(std::span<const TraceEvent> events, ExecuteMode mode, bool describe,
+                            const Observer& observer) {
+    if (t_crash_landing) return execute_here(events, mode, describe, observer);  // a caller's landing holds
+    Execution out;
+    CrashLanding landing;
+    const int signal = run_with_landing(landing, [&] { out = execute_here(events, mode, describe, observer); });
+    if (!signal) return out;
+    (void)sim_.release();
+    sim_ = std::make_unique<Simulation<P, Invariants>>(header_.nodes, header_options<P>(header_, "", ""),
+                                                       header_.budgets);
+    sim_->isolated = true;
+    Execution crashed;
+    crashed.violation = Violation{std::string(kNodeSurvives),
+                                  fmt::format("the process died of {} (in-process)", signal_name(signal))};
+    return crashed;
+  }
+
+  std::unique_ptr<Simulation<P, Invariants>> sim_;
   mutable std::string scratch_;
   std::function<void(const TraceEvent&)> before_step_;  // set in a child only
   TraceHeader header_;  // the cluster, for the shared worker

@@ -114,6 +114,17 @@ class TimedWorld {
   bool crashed(NodeIndex i) const { return crashed_ & (1u << i); }
   Command next_command() const { return next_command_; }
   Micros now() const { return now_; }
+  const Options& options() const { return options_; }
+  // What the event just handled did to the node it touched (as World's):
+  // the message delivered (nullptr if none) and its sender, and each message
+  // the node sent, f(NodeIndex to, const Message&), lost ones included.
+  const Message* delivered() const { return delivered_; }
+  NodeIndex delivered_from() const { return delivered_from_; }
+  template <class F>
+  void for_each_sent(F&& f) const {
+    if (!dispatched_) return;
+    for (const auto& out : effects_.outbox()) f(out.to, out.message);
+  }
 
   // Records the events of the next run() into `events` (nullptr: stop).
   void record(std::vector<TraceEvent>* events) { record_ = events; }
@@ -312,6 +323,7 @@ class TimedWorld {
   // After a node's handler: what it sent goes on the wire, and its timers are
   // (re)scheduled. `fired` is the timer that just fired, if any.
   void dispatch(NodeIndex from, int fired = -1) {
+    dispatched_ = true;
     for (const auto& out : effects_.outbox()) send(from, out.to, out.message);
     for (int t = 0; t < P::timer_count; ++t) {
       const std::uint8_t bit = std::uint8_t(1u << t);
@@ -371,6 +383,8 @@ class TimedWorld {
   static constexpr int kNoNode = -1;
 
   int handle(Pending& event) {
+    delivered_ = nullptr;
+    dispatched_ = false;
     switch (event.kind) {
       case Kind::Deliver: {
         if (crashed(event.to) || !reachable(event.from, event.to)) {
@@ -380,6 +394,8 @@ class TimedWorld {
         }
         stats_.messages_delivered += 1;
         record_message(EventKind::Deliver, event.from, event.to, event.seq);
+        delivered_ = &event.message;
+        delivered_from_ = event.from;
         begin(event.to);
         nodes_[event.to].on_message(event.from, event.message, effects_);
         dispatch(event.to);
@@ -546,6 +562,7 @@ class TimedWorld {
         group_of_.fill(0);
         break;
       case TimelineAction::Kind::Crash: {
+        dispatched_ = false;
         int n = a.node;
         if (n == TimelineAction::kLeader) {  // of the highest epoch, if stale leaders linger
           n = -1;
@@ -786,6 +803,11 @@ class TimedWorld {
   Options options_;
   bool record_roles_;
   int node_count_ = 0;
+  // The event being handled (see delivered()): the message it delivered, its
+  // sender, and whether the touched node's outbox is this event's.
+  const Message* delivered_ = nullptr;
+  NodeIndex delivered_from_ = 0;
+  bool dispatched_ = false;
   int endpoints_ = 0;
   std::mt19937_64 rng_;
   TimedRunStats stats_;

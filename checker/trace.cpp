@@ -175,6 +175,7 @@ class Parser {
       }
       t.events.push_back(parse_event(line));
     }
+    t.header.isolated = t.violation && t.violation->invariant == kNodeSurvives;
     if (next_line("the 'end' line") != "end") fail("expected 'end' after the footer");
     while (pos_ < text_.size()) {
       std::string_view extra = raw_line();

@@ -19,6 +19,10 @@ namespace skiff {
 
 inline constexpr int kTraceVersion = 1;
 
+// The invariant a node's code breaks by throwing or by ending the process (a
+// signal); a trace whose footer names it replays in a child process.
+inline constexpr std::string_view kNodeSurvives = "node-survives";
+
 struct TraceHeader {
   std::string protocol;
   int nodes = 3;
@@ -40,6 +44,10 @@ struct TraceHeader {
   };
   std::optional<Timed> timed = {};
   int timed_line = 0;
+  // Not a line: whether replaying the trace must run it in a child process
+  // because its run ends by crashing the process (a node-survives violation
+  // from a signal). parse_trace sets it from the footer.
+  bool isolated = false;
 };
 
 struct TraceEvent {

@@ -78,6 +78,27 @@ class World {
   Command next_command() const { return next_command_; }
   const Options& options() const { return options_; }
 
+  // ---- the last event, for rule invariants ---------------------------------
+  // What the last apply() did to the node it touched; valid until the world
+  // next changes. The message it delivered (nullptr if it delivered none)
+  // and that message's sender:
+  const Message* delivered() const { return delivered_ ? &incoming_.value : nullptr; }
+  NodeIndex delivered_from() const { return delivered_from_; }
+  // Calls f(NodeIndex to, const Message&) for each message the touched node
+  // sent during the last event, in the order sent, those lost on a link that
+  // is down included.
+  template <class F>
+  void for_each_sent(F&& f) const {
+    if (!dispatched_) return;
+    std::size_t next = sent_begin_;
+    for (const auto& out : effects_.value.outbox()) {
+      if (link_down_[sender_][out.to])
+        f(out.to, out.message);  // never moved into flight
+      else
+        f(out.to, in_flight_[next++].message);
+    }
+  }
+
   bool deliverable(const InFlight& m) const {
     return link_up(m.id.from, m.id.to) && !crashed(m.id.to);
   }
@@ -293,6 +314,8 @@ class World {
  private:
   int apply_untracked(const Event& e) {
     ++steps_;
+    delivered_ = false;
+    dispatched_ = false;
     switch (e.kind) {
       case EventKind::Deliver: {
         const int i = find(e.message);
@@ -301,6 +324,8 @@ class World {
         in_flight_kept_ = std::min(in_flight_kept_, std::size_t(i));
         in_flight_.erase(in_flight_.begin() + i);
         const NodeIndex to = e.message.to;
+        delivered_ = true;
+        delivered_from_ = e.message.from;
         fx().begin(&armed_[to]);
         nodes_[to].on_message(e.message.from, incoming_.value, fx());
         dispatch(to);
@@ -382,6 +407,9 @@ class World {
 
   // Moves what a node just sent into flight; on a link that is down it is lost.
   void dispatch(NodeIndex from) {
+    dispatched_ = true;
+    sender_ = from;
+    sent_begin_ = in_flight_.size();
     for (auto& out : fx().outbox()) {
       // Lost messages take a sequence number too, so that cutting or healing a
       // link never renames the messages that follow.
@@ -417,6 +445,14 @@ class World {
     T value;
   };
   Effects<Message>& fx() { return effects_.value; }
+  // The last event (see delivered() and for_each_sent()): whether it
+  // delivered a message (incoming_) and from whom, and whether its node sent
+  // (what it sent to live links is in_flight_ from sent_begin_ on).
+  bool delivered_ = false;
+  NodeIndex delivered_from_ = 0;
+  bool dispatched_ = false;
+  NodeIndex sender_ = 0;
+  std::size_t sent_begin_ = 0;
   Scratch<Effects<Message>> effects_;
   Scratch<Message> incoming_;
   // How many messages at the front of in_flight_ no event has touched since

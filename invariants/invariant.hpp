@@ -8,7 +8,9 @@
 // everything else it reads from the world's read-only view. It returns
 // nothing, or a one-line explanation naming the nodes, terms and indices.
 // `void encode(StateEncoder&) const` puts that ghost history into the model
-// checker's state (protocols/state_encoder.hpp). Optionally,
+// checker's state (protocols/state_encoder.hpp); one that needs to read the
+// state to know which of its history can still matter takes the world too:
+// `void encode(StateEncoder&, const World&) const`. Optionally,
 //   void restore(const Self& from, int touched);
 // makes the invariant equal to `from` again when it was equal to it before a
 // single check(world, touched), copying only what that check can change (the
@@ -46,9 +48,9 @@ class InvariantSet {
   void reset() { invariants_ = {}; }
 
   // The ghost history, for the model checker's state fingerprints.
-  template <class Encoder>
-  void encode(Encoder& encoder) const {
-    std::apply([&](const auto&... invariant) { (invariant.encode(encoder), ...); }, invariants_);
+  template <class Encoder, class World>
+  void encode(Encoder& encoder, const World& world) const {
+    std::apply([&](const auto&... invariant) { (encode_one(invariant, encoder, world), ...); }, invariants_);
   }
 
   // See restore() above: undoes one check(world, touched).
@@ -78,6 +80,14 @@ class InvariantSet {
       invariant.restore(from, touched);
     else
       invariant = from;
+  }
+
+  template <class Invariant, class Encoder, class World>
+  static void encode_one(const Invariant& invariant, Encoder& encoder, const World& world) {
+    if constexpr (requires { invariant.encode(encoder, world); })
+      invariant.encode(encoder, world);
+    else
+      invariant.encode(encoder);
   }
 
   template <class Invariant, class World>

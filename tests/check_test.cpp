@@ -61,7 +61,7 @@ Key whole_state(const State& s, const StateEncoder::Renaming& rename, const Stat
   }
   StateEncoder ghost(rename, inverse);
   ghost.record_into(&key);
-  s.invariants.encode(ghost);
+  s.invariants.encode(ghost, s.world);
   return key;
 }
 
@@ -218,8 +218,8 @@ TEST(ModelChecker, ChecksRaftVariants) {
   config.max_epoch = 2;
   const CheckOutcome found = check(config, 2, true);
   ASSERT_TRUE(found.violation);
-  EXPECT_EQ(found.violation->invariant, "election-safety");
-  EXPECT_EQ(found.counterexample.size(), 8u);
+  EXPECT_EQ(found.violation->invariant, "one-vote-per-term");  // the second vote, before a second leader
+  EXPECT_EQ(found.counterexample.size(), 5u);
   const ProtocolDriver& driver = *find_protocol("raft");
   TraceHeader header{"raft", config.nodes, config.bugs, 0, config.budgets};
   header.variants = config.variants;
@@ -229,7 +229,7 @@ TEST(ModelChecker, ChecksRaftVariants) {
   ReplayReport report = driver.replay(parse_trace(text, "variants.trace"), "variants.trace", nullptr);
   ASSERT_FALSE(report.divergence) << report.divergence->reason;
   ASSERT_TRUE(report.violation);
-  EXPECT_EQ(report.violation->invariant, "election-safety");
+  EXPECT_EQ(report.violation->invariant, "one-vote-per-term");
 }
 
 // The visited set stays within 16 bytes per state once past its first slots.
@@ -321,9 +321,9 @@ CheckConfig bounds(std::uint32_t depth, std::uint32_t term, std::uint32_t comman
 
 INSTANTIATE_TEST_SUITE_P(
     Raft, SeededBugFoundByCheck,
-    ::testing::Values(BugInBounds{"vote-without-log-check", bounds(12, 2, 1, 0), "leader-completeness", 9},
-                      BugInBounds{"forget-vote-on-restart", bounds(12, 2, 0, 1), "election-safety", 8},
-                      BugInBounds{"truncate-on-stale-append", bounds(12, 2, 1, 0), "leader-completeness", 10},
+    ::testing::Values(BugInBounds{"vote-without-log-check", bounds(12, 2, 1, 0), "vote-for-up-to-date-log", 6},
+                      BugInBounds{"forget-vote-on-restart", bounds(12, 2, 0, 1), "one-vote-per-term", 5},
+                      BugInBounds{"truncate-on-stale-append", bounds(12, 2, 1, 0), "truncate-only-on-conflict", 6},
                       BugInBounds{"accept-stale-vote-reply", bounds(12, 3, 0, 0), "election-safety", 7}),
     [](const ::testing::TestParamInfo<BugInBounds>& info) {
       std::string name = info.param.bug;

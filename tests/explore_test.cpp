@@ -65,7 +65,8 @@ TEST(CorrectRaft, SchedulesElectLeadersCommitAndSpendEveryFault) {
 struct SeededBug {
   std::string bug;
   int nodes;
-  std::string invariant;  // the invariant its counterexample violates
+  std::string invariant;  // the invariant its counterexample violates: the
+                          // rule it breaks, where one judges it (docs/rules.md)
 };
 
 std::ostream& operator<<(std::ostream& out, const SeededBug& b) { return out << b.bug << "/" << b.nodes; }
@@ -122,15 +123,17 @@ TEST_P(SeededBugTest, FoundReplayedAndShrunkToOneMinimal) {
 
 INSTANTIATE_TEST_SUITE_P(
     Raft, SeededBugTest,
-    ::testing::Values(SeededBug{"commit-previous-term", 3, "leader-completeness"},
-                      SeededBug{"commit-previous-term", 5, "leader-completeness"},
-                      SeededBug{"vote-without-log-check", 3, "leader-completeness"},
-                      SeededBug{"up-to-date-by-index-only", 3, "leader-completeness"},
-                      SeededBug{"forget-vote-on-restart", 3, "election-safety"},
-                      SeededBug{"truncate-on-stale-append", 3, "leader-completeness"},
+    ::testing::Values(SeededBug{"commit-previous-term", 3, "commit-current-term-on-majority"},
+                      SeededBug{"commit-previous-term", 5, "commit-current-term-on-majority"},
+                      SeededBug{"vote-without-log-check", 3, "vote-for-up-to-date-log"},
+                      SeededBug{"up-to-date-by-index-only", 3, "vote-for-up-to-date-log"},
+                      SeededBug{"forget-vote-on-restart", 3, "one-vote-per-term"},
+                      SeededBug{"truncate-on-stale-append", 3, "truncate-only-on-conflict"},
                       SeededBug{"commit-to-leader-commit", 3, "state-machine-safety"},
                       SeededBug{"count-duplicate-votes", 5, "election-safety"},
-                      SeededBug{"accept-stale-vote-reply", 3, "election-safety"}),
+                      SeededBug{"accept-stale-vote-reply", 3, "election-safety"},
+                      SeededBug{"forget-term-on-restart", 3, "term-never-decreases"},
+                      SeededBug{"ack-last-log-index", 3, "ack-covers-only-sent"}),
     [](const ::testing::TestParamInfo<SeededBug>& info) {
       std::string name = info.param.bug + "_" + std::to_string(info.param.nodes) + "_nodes";
       for (char& c : name)

@@ -18,9 +18,12 @@ namespace {
 using Raft = raft::Protocol;
 using RaftInvariants = invariants::RaftInvariants;
 
+// Every seeded bug but the one that crashes the process (its runs need the
+// crash landing of explore or a child process; node_crash_test.cpp).
 std::vector<std::string> all_bug_names() {
   std::vector<std::string> names;
-  for (const BugInfo& bug : Raft::bugs()) names.emplace_back(bug.name);
+  for (const BugInfo& bug : Raft::bugs())
+    if (bug.name != "crash-on-stale-append-reply") names.emplace_back(bug.name);
   return names;
 }
 

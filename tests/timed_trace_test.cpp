@@ -159,7 +159,7 @@ TEST_F(TimedTrace, ASeededBugsSafetyViolationIsATraceThatReplaysAndShrinks) {
       "network": {"latency_ms": {"uniform": [1, 40]}},
       "timeline": [{"at_ms": 100, "every_ms": 97, "crash": "random", "restart_after_ms": 1}]})");
   const std::string path = simulate_trace(scenario.string() + " --runs 30 --bug forget-vote-on-restart",
-                                          dir_ / "a", "election-safety");
+                                          dir_ / "a", "one-vote-per-term");
   ASSERT_FALSE(path.empty());
   const std::string text = slurp(path);
   EXPECT_NE(text.find("\nbugs forget-vote-on-restart\n"), std::string::npos);
@@ -170,7 +170,7 @@ TEST_F(TimedTrace, ASeededBugsSafetyViolationIsATraceThatReplaysAndShrinks) {
 
   Result replay = skiff("replay " + path);
   EXPECT_EQ(replay.status, 1) << replay.err;
-  EXPECT_NE(replay.out.find("violation election-safety: "), std::string::npos);
+  EXPECT_NE(replay.out.find("violation one-vote-per-term: "), std::string::npos);
 
   const std::string small = (dir_ / "small.trace").string();
   const Result shrink = skiff("shrink " + path + " -o " + small);
@@ -180,7 +180,7 @@ TEST_F(TimedTrace, ASeededBugsSafetyViolationIsATraceThatReplaysAndShrinks) {
   EXPECT_GT(after, 0);
   replay = skiff("replay " + small);
   EXPECT_EQ(replay.status, 1) << replay.err;
-  EXPECT_NE(replay.out.find("violation election-safety: "), std::string::npos);
+  EXPECT_NE(replay.out.find("violation one-vote-per-term: "), std::string::npos);
   expect_one_minimal(small);
 }
 

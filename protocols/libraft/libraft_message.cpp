@@ -32,6 +32,11 @@ void print_entry(std::string& out, const StoredEntry& entry) {
   }
 }
 
+bool Message::is_vote_request() const { return type == RAFT_IO_REQUEST_VOTE && !pre_vote; }
+bool Message::grants_vote() const { return type == RAFT_IO_REQUEST_VOTE_RESULT && granted && !pre_vote; }
+bool Message::is_append() const { return type == RAFT_IO_APPEND_ENTRIES; }
+bool Message::acknowledges_append() const { return type == RAFT_IO_APPEND_ENTRIES_RESULT && rejected == 0; }
+
 std::string_view Message::type_name() const {
   switch (type) {
     case RAFT_IO_APPEND_ENTRIES: return "AppendEntries";

@@ -49,6 +49,17 @@ struct Message {
   bool pre_vote = false;            // RequestVote; RequestVoteResult: answers a pre-vote
   std::vector<StoredEntry> entries; // AppendEntries
 
+  // ---- read-only view, for rule invariants (as skiff's raft::Message) -----
+  bool is_vote_request() const;      // a RequestVote, not a pre-vote
+  bool grants_vote() const;          // a RequestVoteResult granting a vote, not a pre-vote
+  bool is_append() const;            // AppendEntries
+  bool acknowledges_append() const;  // an AppendEntriesResult reporting success
+  std::uint64_t advertised_last_index() const { return last_index; }  // a RequestVote's
+  std::uint64_t advertised_last_term() const { return last_term; }
+  std::uint64_t prev_index() const { return last_index; }  // an AppendEntries'
+  std::uint64_t prev_term() const { return last_term; }
+  std::uint64_t acknowledged_index() const { return last_index; }  // a success result's
+
   std::string_view type_name() const;
   // "AppendEntries t2 prev=1/1 entries=[2:5] commit=1"
   void print(std::string& out) const;

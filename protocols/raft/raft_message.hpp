@@ -51,6 +51,17 @@ struct Message {
   bool success = false;
   LogIndex match_index = 0;
 
+  // ---- read-only view, for rule invariants (libraft's messages share it) ---
+  bool is_vote_request() const { return type == MessageType::RequestVote; }  // not a pre-vote
+  bool grants_vote() const { return type == MessageType::RequestVoteReply && success; }
+  bool is_append() const { return type == MessageType::AppendEntries; }
+  bool acknowledges_append() const { return type == MessageType::AppendEntriesReply && success; }
+  LogIndex advertised_last_index() const { return last_log_index; }  // a vote request's
+  Term advertised_last_term() const { return last_log_term; }
+  LogIndex prev_index() const { return prev_log_index; }  // an append's
+  Term prev_term() const { return prev_log_term; }
+  LogIndex acknowledged_index() const { return match_index; }  // a success reply's
+
   std::string_view type_name() const;
   void print(std::string& out) const;  // "AppendEntries t3 prev=2/1 entries=[3:9] commit=2"
   void encode(StateEncoder& encoder) const;

@@ -1,6 +1,7 @@
 #include "protocols/raft/raft_node.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <bit>
 #include <fmt/format.h>
 
@@ -35,6 +36,7 @@ void Node::arm_election_timer(Fx& fx) {
 
 void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
+  if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
   if (options_.has(Bug::AckBeforePersist))  // seeded: acknowledged, never written
     durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
   volatile_ = Volatile{};
@@ -303,11 +305,13 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   }
   apply_committed();
   reply.success = true;
-  reply.match_index = last_new;
+  reply.match_index = options_.has(Bug::AckLastLogIndex) ? last_log_index() : last_new;  // seeded: claims it all
   fx.send(from, reply);
 }
 
 void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
+  if (options_.has(Bug::CrashOnStaleAppendReply) && is_leader() && reply.term < durable_.current_term)
+    std::raise(SIGSEGV);  // seeded: stands for a wild pointer in protocol code
   if (!is_leader() || reply.term != durable_.current_term) return;  // stale reply
   LogIndex& next = volatile_.next_index[from];
   LogIndex& match = volatile_.match_index[from];

@@ -19,6 +19,11 @@ constexpr BugInfo kBugs[] = {
      "a follower sets commitIndex to leaderCommit, not min(leaderCommit, index of last new entry)"},
     {"count-duplicate-votes", "a candidate counts vote messages, not distinct voters"},
     {"accept-stale-vote-reply", "a candidate counts a vote granted for an earlier term"},
+    {"forget-term-on-restart", "currentTerm is not durable: a restarted node starts again from term 0"},
+    {"ack-last-log-index",
+     "a follower's success reply to AppendEntries names its last log index, not prevLogIndex + entries"},
+    {"crash-on-stale-append-reply",
+     "a leader that gets an AppendEntries reply of an earlier term crashes the process (SIGSEGV): node-survives"},
     {"commit-to-last-log-index",
      "(deep) a follower sets commitIndex to min(leaderCommit, its last log index), not the last entry this "
      "leader sent: a stale suffix from an old leader gets committed"},

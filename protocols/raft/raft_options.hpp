@@ -23,6 +23,9 @@ enum class Bug : std::uint8_t {
   CommitToLeaderCommit,
   CountDuplicateVotes,
   AcceptStaleVoteReply,
+  ForgetTermOnRestart,
+  AckLastLogIndex,
+  CrashOnStaleAppendReply,  // not a broken rule: a crash (SIGSEGV) in protocol code, for node-survives
   // Deep bugs (issue 14): each needs several leader changes and a crash or a
   // partition to show (docs/hunting.md, BENCHMARKS.md).
   CommitToLastLogIndex,
