@@ -89,7 +89,10 @@ int run_list(bool json, std::ostream& out) {
                            {"bugs", named(info.bugs)},
                            {"invariants", named(info.invariants)}});
     }
-    out << nlohmann::json{{"protocols", protocols}}.dump(2) << '\n';
+    nlohmann::json profiles = nlohmann::json::array();
+    for (const ProfileInfo& profile : profile_table())
+      profiles.push_back({{"name", profile.name}, {"description", profile.description}});
+    out << nlohmann::json{{"protocols", protocols}, {"profiles", profiles}}.dump(2) << '\n';
     return kExitOk;
   }
   for (const ProtocolDriver* p : all_protocols()) {
@@ -103,6 +106,9 @@ int run_list(bool json, std::ostream& out) {
     section("seeded bugs (--bug NAME)", info.bugs);
     section("invariants", info.invariants);
   }
+  fmt::print(out, "fault profiles (skiff explore --profile NAME):\n");
+  for (const ProfileInfo& profile : profile_table())
+    fmt::print(out, "  {:<28} {}\n", profile.name, profile.description);
   return kExitOk;
 }
 
@@ -121,6 +127,9 @@ std::string reproduce_command(const std::string& protocol, const ExploreConfig& 
   flag("max-crashes", b.crashes, defaults.crashes);
   flag("max-link-changes", b.link_changes, defaults.link_changes);
   flag("max-commands", b.commands, defaults.commands);
+  if (config.aim.profile != AimConfig{}.profile) command += fmt::format(" --profile {}", profile_name(config.aim.profile));
+  const bool may_pct = config.aim.profile == Profile::Pct || config.aim.profile == Profile::Mix;
+  if (may_pct && config.aim.pct_depth != kDefaultPctDepth) command += fmt::format(" --pct-depth {}", config.aim.pct_depth);
   command += fmt::format(" --seed {} --runs 1", seed);
   return command;
 }
@@ -128,7 +137,16 @@ std::string reproduce_command(const std::string& protocol, const ExploreConfig& 
 int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err) {
   const ProtocolDriver& driver = protocol_named(request.protocol, "");
   const ProtocolInfo& info = driver.info();
-  const ExploreConfig& config = request.config;
+  ExploreConfig config = request.config;
+  const std::optional<Profile> profile = profile_named(request.profile);
+  if (!profile) {
+    std::string names;
+    for (const ProfileInfo& p : profile_table()) names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
+    throw InputError(fmt::format("--profile: unknown profile '{}' ({})", request.profile, names));
+  }
+  config.aim.profile = *profile;
+  if (config.aim.pct_depth < 1 || config.aim.pct_depth > kMaxPctDepth)
+    throw InputError(fmt::format("--pct-depth: 1 to {}, not {}", kMaxPctDepth, config.aim.pct_depth));
   if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, config.nodes));

@@ -25,6 +25,7 @@ struct ExploreRequest {
   bool json = false;
   ProgressMode progress = ProgressMode::Off;  // on stderr
   std::string html_dir;        // if set: a page of each reported trace here (html_view.hpp)
+  std::string profile = std::string(profile_name(AimConfig{}.profile));  // --profile (aim.hpp)
 };
 int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err);
 

@@ -79,6 +79,7 @@ struct ExploreConfig {
   // as it is known to be one; runs go on meanwhile (with keep_going).
   std::function<void(const FoundRun&)> on_found;
   std::vector<std::string> variants = {};  // the protocol's variants ("pre-vote", "passive=3,4")
+  AimConfig aim = {};                      // the fault profile (--profile, --pct-depth; aim.hpp)
   // A run that violates one of these ends there and is counted, not reported
   // (a known finding that the hunt should go past).
   std::vector<std::string> ignored_invariants = {};
@@ -153,7 +154,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
     AlternateSignalStack signal_stack;
     CrashLanding landing;
     auto sim = std::make_unique<Simulation<P, Invariants>>(config.nodes, options, config.budgets);
-    auto seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going);
+    auto seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going, config.aim);
     std::vector<Event> record;
     record.reserve(std::min<std::uint32_t>(config.budgets.steps, 4096));  // a budget may be huge
     for (;;) {
@@ -185,7 +186,7 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
           (void)seed_runs.release();
           (void)sim.release();
           sim = std::make_unique<Simulation<P, Invariants>>(config.nodes, options, config.budgets);
-          seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going);
+          seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going, config.aim);
           outcome.violation = Violation{std::string(kNodeSurvives),
                                         fmt::format("the process died of {} (in-process)", signal_name(signal))};
           crashed = true;

@@ -152,6 +152,11 @@ int run(int argc, char** argv) {
   explore_command->add_option("--time-limit", explore.config.time_limit_s, "stop after SEC seconds (default: no limit)")
       ->transform(positive_number("seconds"));
   explore_command->add_option("--out", explore.out_dir, "where traces are written")->capture_default_str();
+  std::string profiles_help = "fault profile: how events are chosen (see 'skiff list'):";
+  for (const auto& profile : skiff::profile_table()) profiles_help += fmt::format(" {}", profile.name);
+  explore_command->add_option("--profile", explore.profile, profiles_help)->capture_default_str();
+  add_whole(*explore_command, "--pct-depth", explore.config.aim.pct_depth,
+            "the pct profile's depth D: priorities change at D-1 random steps", 1, skiff::kMaxPctDepth);
   explore_command->add_flag("--no-shrink", no_shrink, "report the full trace only");
   explore_command->add_flag("--keep-going", explore.config.keep_going,
                             "do not stop at the first violation: one trace per distinct invariant, a summary of all");

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/aim.hpp"
 #include "checker/child_process.hpp"
 #include "checker/choice.hpp"
 #include "checker/crash_landing.hpp"
@@ -194,17 +195,19 @@ struct NoHook {
 };
 
 // One run whose every decision comes from `choices`: first the run's swarm,
-// then each event. The run ends when no event is enabled, at the first
+// then what its profile draws (aim.hpp; nothing for the uniform one), then
+// each event. The run ends when no event is enabled, at the first
 // violation, or when the source runs out (the event whose choice ran out is
 // not applied). `record` receives the events in order; `after_event(world)`
 // is called after each one, before its violation (if any) is returned.
 template <class P, class Invariants, class Choices, class AfterEvent = NoHook>
 RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::vector<Event>& record,
-                       AfterEvent&& after_event = {}) {
+                       AfterEvent&& after_event = {}, const AimConfig& aim = {}) {
   record.clear();
   if (auto violation = sim.reset()) return RunOutcome{std::move(violation)};
   const Swarm swarm = draw_swarm(choices);
-  while (auto event = choose_event(sim.world(), choices, swarm)) {
+  Aimer<P> aimer(aim, sim.world(), choices);
+  while (auto event = aimer.choose(sim.world(), choices, swarm)) {
     if (out_of_choices(choices)) break;
     record.push_back(*event);
     std::optional<Violation> violation = sim.step(*event);
@@ -218,7 +221,8 @@ RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::ve
 // `record` receives the events in order. For a protocol that runs in a
 // child, the run happens there (run_seeds).
 template <class P, class Invariants>
-RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record);
+RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record,
+                    const AimConfig& aim = {});
 
 // Runs of consecutive seeds. For a protocol that runs in a child, `batch`
 // seeds from the one asked for go to the child in one request
@@ -229,12 +233,13 @@ template <class P, class Invariants>
 class SeedRuns {
  public:
   // `stop_at_violation`: a batch ends at its first violating run.
-  SeedRuns(Simulation<P, Invariants>& sim, bool stop_at_violation) : sim_(sim), stop_(stop_at_violation) {}
+  SeedRuns(Simulation<P, Invariants>& sim, bool stop_at_violation, const AimConfig& aim = {})
+      : sim_(sim), stop_(stop_at_violation), aim_(aim) {}
 
   RunOutcome run(std::uint64_t seed, std::uint64_t batch, std::vector<Event>& record) {
     if (!runs_in_child(sim_)) {
       SeededChoices choices(seed);
-      return run_choices(sim_, choices, record);
+      return run_choices(sim_, choices, record, NoHook{}, aim_);
     } else {
       if (done_.empty() || done_.front().seed != seed) fetch(seed, std::max<std::uint64_t>(batch, 1));
       if (done_.empty() || done_.front().seed != seed)
@@ -260,6 +265,9 @@ class SeedRuns {
       sim_.seed_worker = std::make_shared<ChildWorker>([sim](SharedLog::Reader& request, SharedLog& log) {
         const auto from = request.get<std::uint64_t>(), count = request.get<std::uint64_t>();
         const bool stop = request.get<std::uint8_t>() != 0;
+        AimConfig aim;
+        aim.profile = Profile(request.get<std::uint8_t>());
+        aim.pct_depth = request.get<std::uint32_t>();
         sim->before_step = [&log](const Event& event) {
           log.put<std::uint8_t>('E');
           log.put(event);
@@ -272,7 +280,7 @@ class SeedRuns {
           log.put(seed);
           log.commit();
           SeededChoices choices(seed);
-          const RunOutcome outcome = run_choices(*sim, choices, events);
+          const RunOutcome outcome = run_choices(*sim, choices, events, NoHook{}, aim);
           log.put<std::uint8_t>('V');
           put_violation(log, outcome.violation);
           log.commit();
@@ -286,6 +294,8 @@ class SeedRuns {
     worker.request().put(first);
     worker.request().put(count);
     worker.request().put<std::uint8_t>(stop_);
+    worker.request().put<std::uint8_t>(std::uint8_t(aim_.profile));
+    worker.request().put<std::uint32_t>(aim_.pct_depth);
     worker.request().commit();
     const ChildEnd end_state = worker.call();
     check_child_error(end_state);
@@ -318,12 +328,14 @@ class SeedRuns {
 
   Simulation<P, Invariants>& sim_;
   bool stop_;
+  AimConfig aim_;
   std::vector<Done> done_;
 };
 
 template <class P, class Invariants>
-RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record) {
-  return SeedRuns<P, Invariants>(sim, true).run(seed, 1, record);
+RunOutcome run_seed(Simulation<P, Invariants>& sim, std::uint64_t seed, std::vector<Event>& record,
+                    const AimConfig& aim) {
+  return SeedRuns<P, Invariants>(sim, true, aim).run(seed, 1, record);
 }
 
 enum class ExecuteMode {

@@ -26,6 +26,14 @@
 //   void crash()                                       keep the durable part, lose the rest
 //   void restart(Effects&)                             boot again after crash()
 //   void print(std::string& out) const                 one line, for traces
+// and optionally, for the fault profiles that aim (checker/aim.hpp):
+//   bool coordinates() const                           this node now drives the
+//                                                      cluster's progress (a Raft or
+//                                                      Multi-Paxos leader): aimed
+//                                                      profiles hand it client commands
+//                                                      and strike it right after it
+//                                                      accepts one. It must not change
+//                                                      what the node does.
 #pragma once
 
 #include <boost/container/small_vector.hpp>

@@ -882,5 +882,40 @@ TEST(Cli, ALibraryCrashIsAFindingWithATrace) {
 }
 #endif
 
+
+// Fault profiles (checker/aim.hpp): chosen by --profile, listed by `skiff
+// list`, named in the reproduce line, which reruns the same finding.
+TEST(CliProfiles, BadProfileOrDepthIsOneLine) {
+  expect_bad_usage({"explore", "raft", "--profile", "nemesis"}, "--profile: unknown profile 'nemesis'");
+  expect_bad_usage({"explore", "raft", "--profile", "pct", "--pct-depth", "0"}, "--pct-depth");
+  expect_bad_usage({"explore", "raft", "--profile", "pct", "--pct-depth", "17"}, "--pct-depth");
+}
+
+TEST(CliProfiles, ListedAndReproduced) {
+  Result list = skiff({"list"});
+  EXPECT_NE(list.out.find("fault profiles (skiff explore --profile NAME):"), std::string::npos) << list;
+  EXPECT_NE(list.out.find("minority-partition"), std::string::npos) << list;
+  const fs::path dir = scratch() / "profiles";
+  Result r = skiff({"explore", "raft", "--bug", "commit-previous-term", "--profile", "pct", "--pct-depth", "4",
+                    "--runs", "20000", "--out", dir.string()});
+  ASSERT_EQ(r.status, kExitViolation) << r;
+  const auto at = r.out.find("reproduce: ");
+  ASSERT_NE(at, std::string::npos) << r;
+  const std::string line = r.out.substr(at + 11, r.out.find('\n', at) - at - 11);
+  EXPECT_NE(line.find("--profile pct --pct-depth 4 --seed "), std::string::npos) << line;
+  std::vector<std::string> args;
+  for (std::size_t i = 0, j; i < line.size(); i = j + 1) {
+    j = line.find(' ', i);
+    if (j == std::string::npos) j = line.size();
+    args.push_back(line.substr(i, j - i));
+  }
+  args.erase(args.begin());  // "skiff"
+  args.push_back("--out");
+  args.push_back((dir / "again").string());
+  Result again = skiff(args);
+  EXPECT_EQ(again.status, kExitViolation) << again;
+  EXPECT_EQ(again.out.substr(0, again.out.find('\n')), r.out.substr(0, r.out.find('\n')));
+}
+
 }  // namespace
 }  // namespace skiff

@@ -18,6 +18,11 @@ explore_all() {  # BINARY JOBS DIR
     "$binary" explore raft --bug commit-previous-term --runs 100000 --jobs "$jobs" --out "$dir" || true
     "$binary" explore raft --bug forget-vote-on-restart --runs 3000 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore raft --nodes 5 --bug count-duplicate-votes --runs 2000 --keep-going --jobs "$jobs" --out "$dir" || true
+    # Fault profiles (checker/aim.hpp); seeds apart from the runs above, whose traces share DIR.
+    "$binary" explore raft --nodes 5 --bug keep-suffix-on-conflict --profile mix --seed 500001 --runs 3000 --keep-going \
+      --jobs "$jobs" --out "$dir" || true
+    "$binary" explore multi-paxos --bug forget-unlearned-votes-on-restart --profile pct --pct-depth 5 --seed 500001 \
+      --runs 300 --keep-going --jobs "$jobs" --out "$dir" || true
     "$binary" explore raft --bug commit-to-leader-commit --max-crashes 1 --steps 120 --runs 3000 --keep-going \
       --jobs "$jobs" --out "$dir" || true
     # canonical/raft, where it is built. (Not `skiff list | grep -q`: with

@@ -86,8 +86,8 @@ std::uint64_t splitmix(std::uint64_t& state) {
 
 class Node::Impl {
  public:
-  Impl(NodeIndex self, int node_count, std::uint32_t disk_errors)
-      : self_(self), node_count_(node_count), disk_errors_left_(disk_errors) {}
+  Impl(NodeIndex self, int node_count, std::uint32_t disk_errors, bool timeout_now)
+      : self_(self), node_count_(node_count), disk_errors_left_(disk_errors), timeout_now_(timeout_now) {}
   ~Impl() {
     if (instance_) close_instance();
   }
@@ -210,6 +210,10 @@ class Node::Impl {
         break;
       case kDiskFail:
         in_library("an append callback (write failed)", [&] { fail_pending_writes(); });
+        break;
+      case kTimeoutNow:
+        clock_ms_ += 2 * kElectionTimeoutMs;
+        in_library("its tick callback (timeout-now)", [&] { instance_->tick(&instance_->io); });
         break;
     }
     finish(fx);
@@ -560,6 +564,8 @@ class Node::Impl {
     else fx.cancel(kDiskWrite);
     if (running_ && !pending_.empty() && disk_errors_left_ > 0) fx.arm(kDiskFail);
     else fx.cancel(kDiskFail);
+    if (timeout_now_ && running_ && role() != Role::Leader) fx.arm(kTimeoutNow);
+    else fx.cancel(kTimeoutNow);
     refresh();
   }
 
@@ -617,12 +623,34 @@ class Node::Impl {
   bool closing_ = false;
   bool disk_broken_ = false;
   std::uint32_t disk_errors_left_;                // the scheduler's budget: kept across restarts
+  bool timeout_now_;                              // the timeout-now variant
   std::uint64_t clock_ms_ = 0;                    // the node's virtual clock: kept across restarts
   std::uint64_t rng_ = 0;
 };
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
-    : impl_(std::make_unique<Impl>(self, node_count, options.disk_errors)) {}
+    : impl_(std::make_unique<Impl>(self, node_count, options.disk_errors, options.timeout_now)) {}
+
+namespace {
+constexpr BugInfo kVariants[] = {
+    {"timeout-now",
+     "a `timeout-now` timer on every running node that does not lead: one event moves its clock past the "
+     "election timeout and ticks once (an election in one event, not several ticks)"},
+};
+}  // namespace
+
+std::span<const BugInfo> variant_table() { return kVariants; }
+
+std::string Options::enable_variant(std::string_view spec, int) {
+  if (spec != "timeout-now") return fmt::format("unknown variant '{}' for protocol libraft (see 'skiff list')", spec);
+  timeout_now = true;
+  return {};
+}
+
+std::vector<std::string> Options::enabled_variants() const {
+  if (timeout_now) return {"timeout-now"};
+  return {};
+}
 Node::Node(Node&&) noexcept = default;
 Node& Node::operator=(Node&&) noexcept = default;
 Node::~Node() = default;

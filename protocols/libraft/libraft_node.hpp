@@ -21,6 +21,11 @@
 //   io->bootstrap
 //   io->tick            the `tick` timer: the node's virtual clock moves on by
 //                       kTickMs, then the library's tick callback runs
+//   variant timeout-now the `timeout-now` timer, armed while the node runs and
+//                       does not lead: its clock moves on by twice the election
+//                       timeout (past any randomized timeout), then one tick
+//                       runs: one event stands for the ticks until its
+//                       election timer fires (a new election or candidacy)
 //   io->time            that virtual clock (per node, kept across restarts)
 //   io->random          a PRNG seeded from the node and its incarnation
 //   io->load            the disk as it really is (completed writes only)
@@ -47,9 +52,15 @@ namespace skiff::libraft {
 
 struct Options {
   std::uint32_t disk_errors = 1;  // the disk-fail budget of each node for a whole run
+  bool timeout_now = false;       // variant `timeout-now`: the timer of that name
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
+  // "timeout-now" (the only variant); "" if enabled, else what is wrong.
+  std::string enable_variant(std::string_view spec, int node_count);
+  std::vector<std::string> enabled_variants() const;
 };
+
+std::span<const BugInfo> variant_table();
 
 // The protocol `libraft-stable-disk`: the same, with disks that never fail.
 struct StableDiskOptions : Options {
@@ -74,6 +85,7 @@ class Node {
   static constexpr TimerId kTick = 0;
   static constexpr TimerId kDiskWrite = 1;
   static constexpr TimerId kDiskFail = 2;
+  static constexpr TimerId kTimeoutNow = 3;  // armed only with the timeout-now variant
   static constexpr std::uint64_t kTickMs = 100;          // virtual time per tick (the heartbeat timeout)
   static constexpr unsigned kElectionTimeoutMs = 300;    // randomized by the library to 300..600
 
@@ -94,6 +106,7 @@ class Node {
   // While crashed: a follower whose log is its disk's, with nothing committed.
   Role role() const;
   bool is_leader() const { return role() == Role::Leader; }
+  bool coordinates() const { return is_leader(); }  // for aimed fault profiles
   std::uint64_t term() const;
   std::optional<NodeIndex> voted_for() const;
   std::span<const Entry> log() const;          // the library's log, from index 1

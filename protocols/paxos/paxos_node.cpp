@@ -27,6 +27,9 @@ void Node::start(Fx& fx) {
 void Node::crash() {
   if (options_.has(Bug::ForgetPromiseOnRestart)) durable_.promised = Ballot{};  // seeded: not persisted
   if (options_.has(Bug::ForgetAcceptedOnRestart)) durable_.accepted.clear();    // seeded: not persisted
+  if (options_.has(Bug::ForgetUnlearnedVotesOnRestart))  // seeded: persisted only once learned
+    for (Slot slot = 0; slot < durable_.accepted.size(); ++slot)
+      if (learned_value(slot) == kNoValue) durable_.accepted[slot] = Vote{};
   volatile_ = Volatile{};
 }
 
@@ -165,7 +168,9 @@ void Node::handle_promise(NodeIndex from, const Message& promise, Fx& fx) {
       if (v.reported.size() <= entry.slot) v.reported.resize(entry.slot + 1);
       Reported& reported = v.reported[entry.slot];
       if (reported.first == kNoValue) reported.first = entry.value;
-      if (entry.ballot > reported.ballot) {
+      const bool higher = options_.has(Bug::CompareRoundsOnly) ? entry.ballot.round > reported.ballot.round
+                                                                : entry.ballot > reported.ballot;  // seeded: round only
+      if (higher) {
         reported.ballot = entry.ballot;
         reported.value = entry.value;
       }

@@ -82,6 +82,9 @@ class Node {
   Phase phase() const { return volatile_.phase; }
   Ballot ballot() const { return volatile_.ballot; }
   bool is_leader() const { return options_.multi() && volatile_.phase == Phase::Accepting; }
+  // For aimed fault profiles: the Multi-Paxos leader; in single-decree Paxos
+  // a node with a proposal in progress.
+  bool coordinates() const { return options_.multi() ? is_leader() : volatile_.phase != Phase::Idle; }
   Value own_value() const { return volatile_.own_value; }  // single-decree
   std::size_t pending_commands() const { return volatile_.pending.size(); }  // Multi-Paxos
   Slot next_slot() const { return volatile_.next_slot; }                       // Multi-Paxos leader

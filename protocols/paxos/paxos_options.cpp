@@ -13,6 +13,12 @@ constexpr BugInfo kBugs[] = {
      "the accepted ballot and value are not durable: a restarted acceptor forgets them"},
     {"accept-below-promise", "an acceptor accepts without checking ballot >= promised ballot"},
     {"count-duplicate-promises", "a proposer counts promise messages, not distinct acceptors"},
+    {"compare-rounds-only",
+     "(deep) a proposer ranks the votes reported in promises by ballot round only, not (round, proposer): of "
+     "two votes of one round it keeps the first"},
+    {"forget-unlearned-votes-on-restart",
+     "(deep) an acceptor persists a vote only once its own learner has learned that slot: a restarted "
+     "acceptor forgets its votes in slots it had not learned"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 }  // namespace

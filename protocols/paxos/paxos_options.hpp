@@ -25,6 +25,9 @@ enum class Bug : std::uint8_t {
   ForgetAcceptedOnRestart,
   AcceptBelowPromise,
   CountDuplicatePromises,
+  // Deep bugs (issue 14): several leader changes and a partition or a crash.
+  CompareRoundsOnly,
+  ForgetUnlearnedVotesOnRestart,
   Count,
 };
 

@@ -43,10 +43,18 @@ void Node::arm_election_timer(Fx& fx) {
 void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
   if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
+  if (options_.has(Bug::AckBeforePersist))  // seeded: acknowledged, never written
+    durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
   volatile_ = Volatile{};
 }
 
-void Node::restart(Fx& fx) { fx.arm(kElectionTimer); }
+void Node::restart(Fx& fx) {
+  if (options_.has(Bug::CommitWholeLogOnRestart)) {  // seeded: uncommitted entries too
+    volatile_.commit_index = last_log_index();
+    apply_committed();
+  }
+  fx.arm(kElectionTimer);
+}
 
 bool Node::on_client_command(Command command, Fx& fx) {
   if (!is_leader()) return false;
@@ -274,6 +282,7 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
     return;
   }
   Log& log = durable_.log;
+  const std::size_t length_before = log.size();
   if (options_.has(Bug::TruncateOnStaleAppend)) {
     log.resize(prev);  // seeded: truncates even entries that match
     log.insert(log.end(), request.entries.begin(), request.entries.end());
@@ -282,6 +291,10 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
       LogIndex index = prev + 1 + LogIndex(k);
       if (index <= last_log_index()) {
         if (log[index - 1].term == request.entries[k].term) continue;
+        if (options_.has(Bug::KeepSuffixOnConflict)) {  // seeded: overwritten in place, the rest kept
+          log[index - 1] = request.entries[k];
+          continue;
+        }
         log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
       }
       if (options_.has(Bug::ThrowOnLongLog) && log.size() >= kSeededLogBuffer)  // seeded: a buffer that is full
@@ -291,10 +304,13 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
     }
   }
   LogIndex last_new = prev + LogIndex(request.entries.size());
+  if (options_.has(Bug::AckBeforePersist))  // the entries this message added at the end are not durable yet
+    volatile_.unsynced = std::uint8_t(std::min<std::size_t>(255, log.size() > length_before ? log.size() - length_before : 0));
   if (request.leader_commit > volatile_.commit_index) {  // 5.
+    const LogIndex bound = options_.has(Bug::CommitToLastLogIndex) ? last_log_index() : last_new;  // seeded
     volatile_.commit_index = options_.has(Bug::CommitToLeaderCommit)
                                  ? request.leader_commit
-                                 : std::max(volatile_.commit_index, std::min(request.leader_commit, last_new));
+                                 : std::max(volatile_.commit_index, std::min(request.leader_commit, bound));
   }
   apply_committed();
   reply.success = true;
@@ -364,6 +380,7 @@ void Node::encode(StateEncoder& e) const {
   // Variant state, only where it can change what the node does. (The back-off
   // count only sizes timeouts, which the untimed world does not have.)
   if (options_.has(Variant::PreVote)) e.put(volatile_.heard_from_leader);
+  if (options_.has(Bug::AckBeforePersist)) e.put(volatile_.unsynced);
   if (options_.has(Variant::CheckQuorum) && volatile_.role == Role::Leader)
     e.put_node_set(volatile_.heard_since_check);
 }

@@ -67,6 +67,7 @@ class Node {
   // Read-only view, for invariants and tests.
   Role role() const { return volatile_.role; }
   bool is_leader() const { return volatile_.role == Role::Leader; }
+  bool coordinates() const { return is_leader(); }  // for aimed fault profiles
   Term term() const { return durable_.current_term; }
   std::optional<NodeIndex> voted_for() const;
   std::span<const Entry> log() const { return {durable_.log.data(), durable_.log.size()}; }
@@ -107,6 +108,7 @@ class Node {
     std::uint8_t heard_since_check = 0;  // leader with check-quorum: bit per node heard since the last check
     std::uint8_t failed_elections = 0;   // elections started in a row that did not succeed
     std::int8_t leader = -1;             // leader_hint(); -1: none known
+    std::uint8_t unsynced = 0;           // seeded ack-before-persist: entries at the log's end not yet durable
   };
 
   int majority() const { return voter_count_ / 2 + 1; }

@@ -27,6 +27,16 @@ constexpr BugInfo kBugs[] = {
     {"throw-on-long-log",
      "a follower keeps its log in a buffer of 3 entries: AppendEntries that would grow it further throws "
      "std::length_error (node-survives)"},
+    {"commit-to-last-log-index",
+     "(deep) a follower sets commitIndex to min(leaderCommit, its last log index), not the last entry this "
+     "leader sent: a stale suffix from an old leader gets committed"},
+    {"commit-whole-log-on-restart",
+     "(deep) a restarted node takes its whole log as committed (commitIndex = last log index) and applies it"},
+    {"keep-suffix-on-conflict",
+     "(deep) a follower overwrites a conflicting entry in place but keeps the entries after it (no truncation)"},
+    {"ack-before-persist",
+     "(deep) a follower acknowledges entries before they are durable: a crash loses those of its last "
+     "AppendEntries"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 

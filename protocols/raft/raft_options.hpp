@@ -27,6 +27,12 @@ enum class Bug : std::uint8_t {
   AckLastLogIndex,
   CrashOnStaleAppendReply,  // not a broken rule: a crash (SIGSEGV) in protocol code, for node-survives
   ThrowOnLongLog,  // not a rule broken: a handler that throws (node-survives)
+  // Deep bugs (issue 14): each needs several leader changes and a crash or a
+  // partition to show (docs/hunting.md, BENCHMARKS.md).
+  CommitToLastLogIndex,
+  CommitWholeLogOnRestart,
+  KeepSuffixOnConflict,
+  AckBeforePersist,
   Count,
 };
 

@@ -1,0 +1,265 @@
+// Fault profiles (checker/aim.hpp): a uniform run is what it was before
+// profiles; every profile is deterministic; traces written under a profile
+// replay and shrink like any other; the aimed profiles really aim; correct
+// protocols show nothing under any profile.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "checker/driver.hpp"
+#include "checker/explore.hpp"
+#include "invariants/paxos_invariants.hpp"
+#include "invariants/raft_invariants.hpp"
+#include "protocols/paxos/paxos.hpp"
+#include "protocols/raft/raft.hpp"
+
+namespace skiff {
+namespace {
+
+using Raft = raft::Protocol;
+using RaftInvariants = invariants::RaftInvariants;
+
+AimConfig aim(Profile profile, std::uint32_t depth = kDefaultPctDepth) {
+  AimConfig config;
+  config.profile = profile;
+  config.pct_depth = depth;
+  return config;
+}
+
+std::vector<Profile> all_profiles() {
+  std::vector<Profile> all;
+  for (int p = 0; p < kProfiles; ++p) all.push_back(Profile(p));
+  return all;
+}
+
+// The scheduler as it was before profiles: swarm, then choose_event.
+std::vector<Event> reference_run(Simulation<Raft, RaftInvariants>& sim, std::uint64_t seed) {
+  sim.reset();
+  SeededChoices choices(seed);
+  const Swarm swarm = draw_swarm(choices);
+  std::vector<Event> events;
+  while (auto e = choose_event(sim.world(), choices, swarm)) {
+    events.push_back(*e);
+    if (sim.step(*e)) break;
+  }
+  return events;
+}
+
+bool same(const std::vector<Event>& a, const std::vector<Event>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].kind != b[i].kind || a[i].node != b[i].node || a[i].peer != b[i].peer || a[i].timer != b[i].timer ||
+        a[i].command != b[i].command || !(a[i].message == b[i].message))
+      return false;
+  return true;
+}
+
+TEST(Profiles, UniformRunsAreTheSchedulersOwn) {
+  Simulation<Raft, RaftInvariants> sim(3, raft::Options{}, Budgets{});
+  std::vector<Event> events;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    run_seed(sim, seed, events);
+    EXPECT_TRUE(same(events, reference_run(sim, seed))) << "seed " << seed;
+  }
+}
+
+TEST(Profiles, EveryProfileIsDeterministicAndDiffersFromUniform) {
+  Simulation<Raft, RaftInvariants> sim(5, raft::Options{}, Budgets{});
+  for (Profile profile : all_profiles()) {
+    SCOPED_TRACE(std::string(profile_name(profile)));
+    int different = 0;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+      std::vector<Event> first, second, uniform;
+      run_seed(sim, seed, first, aim(profile));
+      run_seed(sim, seed, second, aim(profile));
+      run_seed(sim, seed, uniform);
+      EXPECT_TRUE(same(first, second)) << "seed " << seed;
+      different += !same(first, uniform);
+    }
+    if (profile != Profile::Uniform) {
+      EXPECT_GT(different, 10);
+    }
+  }
+}
+
+// Explore's outcome under a profile does not depend on the thread count.
+TEST(Profiles, ExploreIsTheSameOnOneAndTwoThreads) {
+  for (Profile profile : {Profile::Mix, Profile::Pct, Profile::MinorityPartition}) {
+    ExploreConfig config;
+    config.bugs = {"commit-previous-term"};
+    config.runs = 3000;
+    config.keep_going = true;
+    config.aim = aim(profile);
+    const ExploreOutcome one = explore_seeds<Raft, RaftInvariants>(config);
+    config.jobs = 2;
+    const ExploreOutcome two = explore_seeds<Raft, RaftInvariants>(config);
+    EXPECT_EQ(one.events, two.events);
+    ASSERT_EQ(one.found.size(), two.found.size());
+    ASSERT_FALSE(one.found.empty()) << profile_name(profile);
+    for (std::size_t i = 0; i < one.found.size(); ++i) {
+      EXPECT_EQ(one.found[i].seed, two.found[i].seed);
+      EXPECT_TRUE(same(one.found[i].events, two.found[i].events));
+    }
+  }
+}
+
+// A finding under each profile is an ordinary trace: it replays to the same
+// violation and shrinks to a trace that still violates it.
+TEST(Profiles, FindingsReplayAndShrink) {
+  const ProtocolDriver& driver = *find_protocol("raft");
+  for (Profile profile : all_profiles()) {
+    SCOPED_TRACE(std::string(profile_name(profile)));
+    ExploreConfig config;
+    config.bugs = {"commit-previous-term"};
+    config.runs = 20000;
+    config.jobs = 2;
+    config.aim = aim(profile);
+    const ExploreOutcome outcome = driver.explore(config);
+    ASSERT_FALSE(outcome.found.empty());
+    const FoundRun& found = outcome.found.front();
+    TraceHeader header{"raft", 3, config.bugs, found.seed, config.budgets};
+    const Trace trace = driver.make_trace(header, found.events);
+    ASSERT_TRUE(trace.violation);
+    EXPECT_EQ(trace.violation->invariant, found.violation.invariant);
+    const Trace reread = parse_trace(format_trace(trace), "t.trace");
+    const ReplayReport replay = driver.replay(reread, "t.trace", nullptr);
+    EXPECT_FALSE(replay.divergence);
+    ASSERT_TRUE(replay.violation);
+    EXPECT_EQ(replay.violation->explanation, trace.violation->explanation);
+    ShrinkStats stats;
+    const Trace shrunk = driver.shrink(reread, "t.trace", stats);
+    ASSERT_TRUE(shrunk.violation);
+    EXPECT_EQ(shrunk.violation->invariant, trace.violation->invariant);
+    EXPECT_LE(shrunk.events.size(), trace.events.size());
+    EXPECT_TRUE(driver.replay(parse_trace(format_trace(shrunk), "s.trace"), "s.trace", nullptr).violation);
+  }
+}
+
+// crash-after-append crashes a leader right after it accepts a command (after
+// dropping some of what it sent);
+// isolate-after-append cuts its links; client-to-coordinator sends every
+// command to a leader when there is one.
+TEST(Profiles, AimedProfilesStrikeTheLeaderRightAfterItAppends) {
+  Simulation<Raft, RaftInvariants> sim(5, raft::Options{}, Budgets{});
+  int crashes = 0, cuts = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    for (Profile profile : {Profile::CrashAfterAppend, Profile::IsolateAfterAppend}) {
+      std::vector<Event> events;
+      sim.reset();
+      SeededChoices choices(seed);
+      const Swarm swarm = draw_swarm(choices);
+      Aimer<Raft> aimer(aim(profile), sim.world(), choices);
+      bool appended = false;
+      NodeIndex leader = 0;
+      while (auto e = aimer.choose(sim.world(), choices, swarm)) {
+        const std::uint32_t before = sim.world().remaining().commands;
+        const bool leads = !sim.world().crashed(e->node) && sim.world().node(e->node).is_leader();
+        if (appended && e->kind == EventKind::Crash && e->node == leader) ++crashes;
+        if (appended && e->kind == EventKind::Cut && e->node == leader) ++cuts;
+        if (sim.step(*e)) break;
+        if (appended && e->kind == EventKind::Drop && e->message.from == leader) continue;  // part of the plan
+        appended = e->kind == EventKind::Client && leads && sim.world().remaining().commands < before;
+        leader = e->node;
+      }
+    }
+  }
+  EXPECT_GT(crashes, 20);
+  EXPECT_GT(cuts, 20);
+}
+
+TEST(Profiles, ClientCommandsGoToTheLeader) {
+  Simulation<Raft, RaftInvariants> sim(5, raft::Options{}, Budgets{});
+  int to_leader = 0, elsewhere_with_leader = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    sim.reset();
+    SeededChoices choices(seed);
+    const Swarm swarm = draw_swarm(choices);
+    Aimer<Raft> aimer(aim(Profile::ClientToCoordinator), sim.world(), choices);
+    while (auto e = aimer.choose(sim.world(), choices, swarm)) {
+      if (e->kind == EventKind::Client) {
+        bool any_leader = false;
+        for (int i = 0; i < 5; ++i)
+          any_leader |= !sim.world().crashed(NodeIndex(i)) && sim.world().node(NodeIndex(i)).is_leader();
+        if (sim.world().node(e->node).is_leader()) ++to_leader;
+        else if (any_leader) ++elsewhere_with_leader;
+      }
+      if (sim.step(*e)) break;
+    }
+  }
+  EXPECT_GT(to_leader, 100);
+  EXPECT_EQ(elsewhere_with_leader, 0);
+}
+
+// PCT: depth 1 never changes priorities, so deliveries follow one fixed
+// order of channels; a deeper run changes them and so differs.
+TEST(Profiles, PctDepthChangesTheSchedule) {
+  Simulation<Raft, RaftInvariants> sim(3, raft::Options{}, Budgets{});
+  int different = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    std::vector<Event> shallow, deep;
+    run_seed(sim, seed, shallow, aim(Profile::Pct, 1));
+    run_seed(sim, seed, deep, aim(Profile::Pct, 8));
+    different += !same(shallow, deep);
+  }
+  EXPECT_GT(different, 5);
+}
+
+template <class P, class Invariants>
+void expect_nothing_under_every_profile(int nodes, std::uint64_t runs) {
+  for (Profile profile : all_profiles()) {
+    ExploreConfig config;
+    config.nodes = nodes;
+    config.runs = runs;
+    config.jobs = 2;
+    config.aim = aim(profile);
+    const ExploreOutcome outcome = explore_seeds<P, Invariants>(config);
+    EXPECT_EQ(outcome.runs, runs);
+    EXPECT_TRUE(outcome.found.empty()) << P::name << " " << profile_name(profile) << ": seed "
+                                       << outcome.found[0].seed << ": " << outcome.found[0].violation.explanation;
+  }
+}
+
+TEST(Profiles, CorrectProtocolsShowNothingUnderAnyProfile) {
+  expect_nothing_under_every_profile<Raft, RaftInvariants>(3, 1500);
+  expect_nothing_under_every_profile<Raft, RaftInvariants>(5, 600);
+  expect_nothing_under_every_profile<paxos::SingleDecree, invariants::PaxosInvariants>(3, 1000);
+  expect_nothing_under_every_profile<paxos::MultiPaxos, invariants::PaxosInvariants>(3, 1000);
+  expect_nothing_under_every_profile<paxos::MultiPaxos, invariants::PaxosInvariants>(5, 500);
+  expect_nothing_under_every_profile<paxos::SerialMultiPaxos, invariants::SerialMultiPaxosInvariants>(3, 1000);
+}
+
+}  // namespace
+}  // namespace skiff
+
+#ifdef SKIFF_HAVE_LIBRAFT
+namespace skiff {
+namespace {
+
+// libraft's timeout-now variant: one event, and a follower stands for election.
+TEST(LibraftTimeoutNow, OneEventStartsAnElection) {
+  const ProtocolDriver& driver = *find_protocol("libraft-stable-disk");
+  const Trace trace = parse_trace(
+      "skiff-trace 1\nprotocol libraft-stable-disk\nnodes 3\nbugs -\nvariants timeout-now\nseed 1\n"
+      "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6\nevents\n"
+      "timer 2 timeout-now\nno-violation\nend\n",
+      "t.trace");
+  std::vector<std::string> after;
+  const ReplayReport report =
+      driver.replay(trace, "t.trace", [&](const TraceEvent&, const std::vector<std::string>& states) { after = states; });
+  EXPECT_FALSE(report.divergence) << report.divergence->reason;
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_NE(after[1].find("candidate"), std::string::npos) << after[1];
+  EXPECT_EQ(after[0].find("candidate"), std::string::npos) << after[0];
+  // Without the variant there is no such timer.
+  const Trace plain = parse_trace(
+      "skiff-trace 1\nprotocol libraft-stable-disk\nnodes 3\nbugs -\nseed 1\n"
+      "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6\nevents\n"
+      "timer 2 timeout-now\nno-violation\nend\n",
+      "p.trace");
+  EXPECT_TRUE(driver.replay(plain, "p.trace", nullptr).divergence);
+}
+
+}  // namespace
+}  // namespace skiff
+#endif
