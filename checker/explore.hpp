@@ -52,6 +52,7 @@ struct Finding {
   std::string invariant;
   std::uint64_t first_seed = 0;
   std::uint64_t runs = 0;
+  friend bool operator==(const Finding&, const Finding&) = default;
 };
 
 struct ExploreProgress {

@@ -45,20 +45,8 @@ namespace fs = std::filesystem;
 // A directory of this process's own, removed at exit (ctest runs each test in
 // a process of its own, several at once).
 const fs::path& scratch() {
-  struct Scratch {
-    fs::path path;
-    Scratch() {
-      std::string pattern = (fs::temp_directory_path() / "skiff-cli-test-XXXXXX").string();
-      if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-      path = pattern;
-    }
-    ~Scratch() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  };
-  static const Scratch dir;
-  return dir.path;
+  static const testing::ScratchDir dir("skiff-cli-test");
+  return dir.path();
 }
 
 using testing::read_file;

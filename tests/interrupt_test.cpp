@@ -26,17 +26,10 @@ namespace fs = std::filesystem;
 using testing::Result;
 using testing::run_skiff;
 
+// Each test's own directory.
 struct Scratch {
-  fs::path path;
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "skiff-interrupt-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
+  testing::ScratchDir dir{"skiff-interrupt-test"};
+  const fs::path path = dir.path();
 };
 
 std::vector<fs::path> files_ending(const fs::path& dir, const std::string& suffix) {
