@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <mutex>
+
 namespace skiff {
 
 namespace {
@@ -22,6 +24,13 @@ extern "C" void on_fatal_signal_with_landing(int signal) {
 }
 
 }  // namespace
+
+void keep_abandoned(const void* object) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<const void*>;  // never freed: it is what keeps them reachable
+  std::lock_guard lock(mutex);
+  kept->push_back(object);
+}
 
 CrashLandingHandlers::CrashLandingHandlers() : previous_(std::size(kFatalSignals)) {
   for (std::size_t i = 0; i < std::size(kFatalSignals); ++i) {

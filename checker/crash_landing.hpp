@@ -53,6 +53,11 @@ class AlternateSignalStack {
   bool installed_ = false;
 };
 
+// Keeps an object a crashed run left behind (its state may be half-changed,
+// so it is never destroyed) reachable for the life of the process, so that
+// a leak checker does not report it. Thread-safe.
+void keep_abandoned(const void* object);
+
 // Runs `body` with `landing` armed on this thread; returns 0 if it returned,
 // or the fatal signal that landed (the body was abandoned).
 template <class Body>

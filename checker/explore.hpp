@@ -184,8 +184,8 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
         if (signal) {
           // The crashed run's simulation is left as it was (leaked, not
           // destroyed: its state may be half-changed); a new one goes on.
-          (void)seed_runs.release();
-          (void)sim.release();
+          keep_abandoned(seed_runs.release());
+          keep_abandoned(sim.release());
           sim = std::make_unique<Simulation<P, Invariants>>(config.nodes, options, config.budgets);
           seed_runs = std::make_unique<SeedRuns<P, Invariants>>(*sim, !config.keep_going, config.aim);
           outcome.violation = Violation{std::string(kNodeSurvives),

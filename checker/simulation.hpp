@@ -670,7 +670,7 @@ class Executor {
     CrashLanding landing;
     const int signal = run_with_landing(landing, [&] { out = execute_here(events, mode, describe, observer); });
     if (!signal) return out;
-    (void)sim_.release();
+    keep_abandoned(sim_.release());
     sim_ = std::make_unique<Simulation<P, Invariants>>(header_.nodes, header_options<P>(header_, "", ""),
                                                        header_.budgets);
     sim_->isolated = true;
