@@ -268,7 +268,6 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
   ExploreOutcome outcome;
   std::map<std::string, std::size_t> finding_index;  // invariant -> outcome.findings
   bool done = false;  // the first violation (without keep_going) was handed over
-  std::set<std::string, std::less<>> handed_over;  // invariants whose finding was handed over
   // Takes one chunk's result, in seed order (the mutex not held).
   auto take_chunk = [&](ChunkResult& result) {
     outcome.runs += result.runs;
@@ -280,13 +279,11 @@ ExploreOutcome explore_seeds(const ExploreConfig& config) {
       outcome.findings[at->second].runs += count;
     }
     for (FoundRun& found : result.found) {
-      if (done || handed_over.contains(found.violation.invariant)) continue;
-      handed_over.insert(found.violation.invariant);
-      outcome.findings[finding_index.at(found.violation.invariant)].first_seed = found.seed;
       {
-        std::lock_guard lock(mutex);
-        reported.insert(found.violation.invariant);
+        std::lock_guard lock(mutex);  // `reported` is read by the threads too
+        if (done || !reported.insert(found.violation.invariant).second) continue;
       }
+      outcome.findings[finding_index.at(found.violation.invariant)].first_seed = found.seed;
       if (!config.keep_going) {
         done = true;
         stop = true;  // before on_found: no thread draws runs while it writes
