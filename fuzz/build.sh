@@ -16,6 +16,18 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 : "${OUT:?set OUT to the folder for the fuzz targets}"
 build="${WORK:-$root/build/oss-fuzz}/skiff-fuzz"
 
+# skiff's own CI (scripts/test) also sets SKIFF_FUZZ_BUILD_TESTS=1: the same
+# build then holds skiff and its tests, which CI runs under these sanitizers,
+# so skiff is compiled once for both; SKIFF_FUZZ_CMAKE_ARGS adds cmake
+# arguments (CI: -DSKIFF_REFERENCE_BINARY=..., for the determinism test).
+with_tests=OFF
+targets=(skiff_fuzz_targets)
+if [ "${SKIFF_FUZZ_BUILD_TESTS:-0}" = 1 ]; then
+  with_tests=ON
+  targets+=(skiff skiff_tests)
+fi
+read -ra more_cmake_args <<<"${SKIFF_FUZZ_CMAKE_ARGS:-}"
+
 header_only=OFF
 [[ " $CXXFLAGS " == *" -stdlib=libc++ "* ]] && header_only=ON
 # The libraft target (only where libraft-dev is installed; CMakeLists.txt
@@ -36,9 +48,9 @@ command -v ninja >/dev/null && generator=Ninja
 cmake -S "$root" -B "$build" -G "$generator" \
   -DCMAKE_BUILD_TYPE=OssFuzz \
   -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
-  -DSKIFF_FUZZ=ON -DSKIFF_TESTS=OFF -DSKIFF_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
-  -DSKIFF_FMT_HEADER_ONLY="$header_only" "${static_libs[@]}" >/dev/null
-cmake --build "$build" --parallel "$(nproc)" --target skiff_fuzz_targets
+  -DSKIFF_FUZZ=ON -DSKIFF_TESTS="$with_tests" -DSKIFF_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
+  -DSKIFF_FMT_HEADER_ONLY="$header_only" "${static_libs[@]}" "${more_cmake_args[@]}" >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target "${targets[@]}"
 
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"

@@ -13,6 +13,7 @@
 #include "invariants/raft_invariants.hpp"
 #include "protocols/paxos/paxos.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace skiff {
 namespace {
@@ -207,6 +208,7 @@ TEST(Profiles, PctDepthChangesTheSchedule) {
 
 template <class P, class Invariants>
 void expect_nothing_under_every_profile(int nodes, std::uint64_t runs) {
+  runs = test_support::scaled_for_sanitizers(runs);
   for (Profile profile : all_profiles()) {
     ExploreConfig config;
     config.nodes = nodes;

@@ -9,6 +9,7 @@
 #include "checker/shrink.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace skiff {
 namespace {
@@ -27,16 +28,18 @@ ExploreOutcome explore(int nodes, std::vector<std::string> bugs, std::uint64_t s
 }
 
 TEST(CorrectRaft, NoViolationIn20000SchedulesOf3Nodes) {
-  ExploreOutcome outcome = explore(3, {}, 1, 20000);
-  EXPECT_EQ(outcome.runs, 20000u);
+  const std::uint64_t runs = test_support::scaled_for_sanitizers(20000);
+  ExploreOutcome outcome = explore(3, {}, 1, runs);
+  EXPECT_EQ(outcome.runs, runs);
   ASSERT_TRUE(outcome.found.empty()) << "seed " << outcome.found[0].seed << ": "
                                      << outcome.found[0].violation.invariant << ": "
                                      << outcome.found[0].violation.explanation;
 }
 
 TEST(CorrectRaft, NoViolationIn5000SchedulesOf5Nodes) {
-  ExploreOutcome outcome = explore(5, {}, 1, 5000);
-  EXPECT_EQ(outcome.runs, 5000u);
+  const std::uint64_t runs = test_support::scaled_for_sanitizers(5000);
+  ExploreOutcome outcome = explore(5, {}, 1, runs);
+  EXPECT_EQ(outcome.runs, runs);
   ASSERT_TRUE(outcome.found.empty()) << "seed " << outcome.found[0].seed << ": "
                                      << outcome.found[0].violation.invariant << ": "
                                      << outcome.found[0].violation.explanation;

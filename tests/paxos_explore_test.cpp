@@ -19,6 +19,7 @@
 #include "checker/shrink.hpp"
 #include "invariants/paxos_invariants.hpp"
 #include "protocols/paxos/paxos.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace skiff {
 namespace {
@@ -26,16 +27,10 @@ namespace {
 using invariants::PaxosInvariants;
 using invariants::SerialMultiPaxosInvariants;
 
-// Under AddressSanitizer (a Debug build, some 25 times slower) the numbers of
-// schedules are cut by 10 and the slowest search is skipped, to keep CI
-// short: the sanitizers look for memory errors and undefined behaviour, which
-// the first schedules exercise as well as the rest. Release runs everything.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-constexpr std::uint64_t scaled(std::uint64_t runs) { return kSanitized ? runs / 10 : runs; }
+// Under the sanitizers the numbers of schedules are cut by 10 and the slowest
+// search is skipped (tests/sanitizers.hpp).
+using test_support::kSanitized;
+constexpr std::uint64_t scaled(std::uint64_t runs) { return test_support::scaled_for_sanitizers(runs); }
 
 ExploreConfig config_of(int nodes, std::vector<std::string> bugs, std::uint64_t runs) {
   ExploreConfig config;

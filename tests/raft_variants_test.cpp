@@ -16,6 +16,7 @@
 #include "checker/trace.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace skiff::raft {
 namespace {
@@ -455,8 +456,9 @@ std::string joined(const std::vector<std::string>& items) {
 TEST(RaftVariantsExplore, EveryCombinationKeepsEverySafetyInvariant) {
   for (int nodes : {3, 5}) {
     for (const auto& variants : every_combination(nodes)) {
-      ExploreOutcome outcome = explore_seeds<Raft, RaftInvariants>(config_for(nodes, variants, {}, 150));
-      EXPECT_EQ(outcome.runs, 150u);
+      const std::uint64_t runs = test_support::scaled_for_sanitizers(150);
+      ExploreOutcome outcome = explore_seeds<Raft, RaftInvariants>(config_for(nodes, variants, {}, runs));
+      EXPECT_EQ(outcome.runs, runs);
       EXPECT_TRUE(outcome.found.empty())
           << nodes << " nodes, variants " << joined(variants) << ": seed " << outcome.found[0].seed << ": "
           << outcome.found[0].violation.invariant << ": " << outcome.found[0].violation.explanation;

@@ -19,11 +19,15 @@
 #include "invariants/raft_invariants.hpp"
 #include "protocols/paxos/paxos.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace skiff {
 namespace {
 
 using namespace invariants;
+
+// Fewer schedules of the correct protocols under the sanitizers (tests/sanitizers.hpp).
+constexpr auto scaled = test_support::scaled_for_sanitizers;
 
 // The state invariants alone, as the lists were before the rules.
 using RaftStates = InvariantSet<ElectionSafety, LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety>;
@@ -52,34 +56,34 @@ std::string describe(const ExploreOutcome& outcome) {
 // The correct protocols keep every rule.
 
 TEST(CorrectProtocolsKeepTheRules, Raft3Nodes) {
-  const ExploreOutcome outcome = explore<raft::Protocol, RaftInvariants>(3, {}, 1, 5000);
-  EXPECT_EQ(outcome.runs, 5000u);
+  const ExploreOutcome outcome = explore<raft::Protocol, RaftInvariants>(3, {}, 1, scaled(5000));
+  EXPECT_EQ(outcome.runs, scaled(5000));
   EXPECT_TRUE(outcome.found.empty()) << describe(outcome);
 }
 
 TEST(CorrectProtocolsKeepTheRules, Raft5Nodes) {
-  const ExploreOutcome outcome = explore<raft::Protocol, RaftInvariants>(5, {}, 1, 2000);
+  const ExploreOutcome outcome = explore<raft::Protocol, RaftInvariants>(5, {}, 1, scaled(2000));
   EXPECT_TRUE(outcome.found.empty()) << describe(outcome);
 }
 
 TEST(CorrectProtocolsKeepTheRules, RaftWithEveryVariant) {
   for (const char* variant : {"pre-vote", "check-quorum", "passive=3", "learner=3"}) {
-    const ExploreOutcome outcome = explore<raft::Protocol, RaftInvariants>(3, {}, 1, 2000, {variant});
+    const ExploreOutcome outcome = explore<raft::Protocol, RaftInvariants>(3, {}, 1, scaled(2000), {variant});
     EXPECT_TRUE(outcome.found.empty()) << variant << ": " << describe(outcome);
   }
 }
 
 TEST(CorrectProtocolsKeepTheRules, Paxos) {
-  const ExploreOutcome single = explore<paxos::SingleDecree, PaxosInvariants>(3, {}, 1, 5000);
+  const ExploreOutcome single = explore<paxos::SingleDecree, PaxosInvariants>(3, {}, 1, scaled(5000));
   EXPECT_TRUE(single.found.empty()) << describe(single);
-  const ExploreOutcome five = explore<paxos::SingleDecree, PaxosInvariants>(5, {}, 1, 2000);
+  const ExploreOutcome five = explore<paxos::SingleDecree, PaxosInvariants>(5, {}, 1, scaled(2000));
   EXPECT_TRUE(five.found.empty()) << describe(five);
 }
 
 TEST(CorrectProtocolsKeepTheRules, MultiPaxos) {
-  const ExploreOutcome multi = explore<paxos::MultiPaxos, PaxosInvariants>(3, {}, 1, 5000);
+  const ExploreOutcome multi = explore<paxos::MultiPaxos, PaxosInvariants>(3, {}, 1, scaled(5000));
   EXPECT_TRUE(multi.found.empty()) << describe(multi);
-  const ExploreOutcome serial = explore<paxos::SerialMultiPaxos, SerialMultiPaxosInvariants>(3, {}, 1, 3000);
+  const ExploreOutcome serial = explore<paxos::SerialMultiPaxos, SerialMultiPaxosInvariants>(3, {}, 1, scaled(3000));
   EXPECT_TRUE(serial.found.empty()) << describe(serial);
 }
 
