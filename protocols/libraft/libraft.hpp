@@ -19,7 +19,7 @@ struct Protocol {
       "canonical/raft 0.15 (the C library behind dqlite), linked and driven through skiff's own raft_io";
   static constexpr int min_nodes = 3;
   static constexpr int max_nodes = 7;
-  static constexpr int timer_count = 4;
+  static constexpr int timer_count = 6;
   // Every run (explore, replay, shrink) runs in a child process: a crash of
   // the library is a library-survives violation, not a crash of skiff.
   static constexpr bool run_in_child = true;
@@ -36,6 +36,8 @@ struct Protocol {
       case Node::kDiskWrite: return "disk-write";
       case Node::kDiskFail: return "disk-fail";
       case Node::kTimeoutNow: return "timeout-now";
+      case Node::kDiskHeal: return "disk-heal";
+      case Node::kDiskLand: return "disk-land";
     }
     return "?";
   }

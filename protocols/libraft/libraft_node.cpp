@@ -86,8 +86,8 @@ std::uint64_t splitmix(std::uint64_t& state) {
 
 class Node::Impl {
  public:
-  Impl(NodeIndex self, int node_count, std::uint32_t disk_errors, bool timeout_now)
-      : self_(self), node_count_(node_count), disk_errors_left_(disk_errors), timeout_now_(timeout_now) {}
+  Impl(NodeIndex self, int node_count, const Options& options)
+      : self_(self), node_count_(node_count), disk_errors_left_(options.disk_errors), options_(options) {}
   ~Impl() {
     if (instance_) close_instance();
   }
@@ -127,6 +127,7 @@ class Node::Impl {
     raft_set_election_timeout(&in.r, kElectionTimeoutMs);
     raft_set_heartbeat_timeout(&in.r, unsigned(kTickMs));
     raft_set_snapshot_threshold(&in.r, 1u << 30);
+    if (options_.pre_vote) raft_set_pre_vote(&in.r, true);
     in.initialized = true;
     if (first) {
       raft_configuration conf;
@@ -214,6 +215,12 @@ class Node::Impl {
       case kTimeoutNow:
         clock_ms_ += 2 * kElectionTimeoutMs;
         in_library("its tick callback (timeout-now)", [&] { instance_->tick(&instance_->io); });
+        break;
+      case kDiskHeal:
+        disk_broken_ = false;
+        break;
+      case kDiskLand:
+        land_oldest_write();
         break;
     }
     finish(fx);
@@ -303,6 +310,7 @@ class Node::Impl {
     std::vector<StoredEntry> entries;
     raft_io_append* request = nullptr;
     raft_io_append_cb callback = nullptr;
+    bool landed = false;  // on the disk already (writes-land-early), its callback not yet run
   };
   struct SendDone {
     raft_io_send* request;
@@ -523,26 +531,48 @@ class Node::Impl {
   }
 
   // ---- disk ----------------------------------------------------------------------
-  void complete_oldest_write() {
-    if (pending_.empty()) return;
-    Write w = std::move(pending_.front());
-    pending_.pop_front();
+  // Puts a write's effect on the disk, whole (entries appended, or the log
+  // truncated), once.
+  void land(Write& w) {
+    if (w.landed) return;
+    w.landed = true;
     if (w.truncate) {
       if (w.truncate_from >= 1 && w.truncate_from - 1 < disk_.log.size()) disk_.log.resize(w.truncate_from - 1);
       return;
     }
-    for (StoredEntry& e : w.entries) disk_.log.push_back(std::move(e));
-    if (w.callback) w.callback(w.request, 0);
+    for (const StoredEntry& e : w.entries) disk_.log.push_back(e);
   }
 
+  // writes-land-early: the oldest pending write not yet on the disk lands.
+  void land_oldest_write() {
+    for (Write& w : pending_)
+      if (!w.landed) return land(w);
+  }
+  bool has_unlanded_write() const {
+    for (const Write& w : pending_)
+      if (!w.landed) return true;
+    return false;
+  }
+
+  void complete_oldest_write() {
+    if (pending_.empty()) return;
+    Write w = std::move(pending_.front());
+    pending_.pop_front();
+    land(w);
+    if (!w.truncate && w.callback) w.callback(w.request, 0);
+  }
+
+  // Writes that landed complete (in order, as libuv reports them); the rest
+  // fail with RAFT_IOERR, and the disk refuses writes until a restart or a
+  // disk-heal.
   void fail_pending_writes() {
-    if (pending_.empty() || disk_errors_left_ == 0) return;
+    if (!has_unlanded_write() || disk_errors_left_ == 0) return;
     --disk_errors_left_;
     disk_broken_ = true;
     std::deque<Write> failing;
     failing.swap(pending_);
     for (Write& w : failing)
-      if (!w.truncate && w.callback) w.callback(w.request, RAFT_IOERR);
+      if (!w.truncate && w.callback) w.callback(w.request, w.landed ? 0 : RAFT_IOERR);
   }
 
   // ---- after each event ------------------------------------------------------------
@@ -562,10 +592,14 @@ class Node::Impl {
     else fx.cancel(kTick);
     if (running_ && !pending_.empty()) fx.arm(kDiskWrite);
     else fx.cancel(kDiskWrite);
-    if (running_ && !pending_.empty() && disk_errors_left_ > 0) fx.arm(kDiskFail);
+    if (running_ && has_unlanded_write() && disk_errors_left_ > 0) fx.arm(kDiskFail);
     else fx.cancel(kDiskFail);
-    if (timeout_now_ && running_ && role() != Role::Leader) fx.arm(kTimeoutNow);
+    if (options_.timeout_now && running_ && role() != Role::Leader) fx.arm(kTimeoutNow);
     else fx.cancel(kTimeoutNow);
+    if (options_.disk_heals && running_ && disk_broken_) fx.arm(kDiskHeal);
+    else fx.cancel(kDiskHeal);
+    if (options_.writes_land_early && running_ && has_unlanded_write()) fx.arm(kDiskLand);
+    else fx.cancel(kDiskLand);
     refresh();
   }
 
@@ -623,33 +657,53 @@ class Node::Impl {
   bool closing_ = false;
   bool disk_broken_ = false;
   std::uint32_t disk_errors_left_;                // the scheduler's budget: kept across restarts
-  bool timeout_now_;                              // the timeout-now variant
+  Options options_;                               // the variants
   std::uint64_t clock_ms_ = 0;                    // the node's virtual clock: kept across restarts
   std::uint64_t rng_ = 0;
 };
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
-    : impl_(std::make_unique<Impl>(self, node_count, options.disk_errors, options.timeout_now)) {}
+    : impl_(std::make_unique<Impl>(self, node_count, options)) {}
 
 namespace {
+// In this order: kVariants[i] is the Options member variant_flag(i) names.
 constexpr BugInfo kVariants[] = {
     {"timeout-now",
      "a `timeout-now` timer on every running node that does not lead: one event moves its clock past the "
      "election timeout and ticks once (an election in one event, not several ticks)"},
+    {"pre-vote", "the library's own pre-vote (raft_set_pre_vote): a candidate asks before it raises its term"},
+    {"disk-heals",
+     "after a disk-fail, a `disk-heal` event lets the disk take writes again without a restart (as libuv's "
+     "backend does in 0.15: it never refuses a write after an error)"},
+    {"writes-land-early",
+     "a `disk-land` event puts the oldest pending write on the disk, whole, before its callback runs: a crash "
+     "keeps it though the library never heard it was durable"},
 };
+
+bool Options::* variant_flag(std::size_t i) {
+  static constexpr bool Options::* kFlags[] = {&Options::timeout_now, &Options::pre_vote, &Options::disk_heals,
+                                                &Options::writes_land_early};
+  static_assert(std::size(kFlags) == std::size(kVariants));
+  return kFlags[i];
+}
 }  // namespace
 
 std::span<const BugInfo> variant_table() { return kVariants; }
 
 std::string Options::enable_variant(std::string_view spec, int) {
-  if (spec != "timeout-now") return fmt::format("unknown variant '{}' for protocol libraft (see 'skiff list')", spec);
-  timeout_now = true;
-  return {};
+  for (std::size_t i = 0; i < std::size(kVariants); ++i) {
+    if (kVariants[i].name != spec) continue;
+    this->*variant_flag(i) = true;
+    return {};
+  }
+  return fmt::format("unknown variant '{}' for protocol libraft (see 'skiff list')", spec);
 }
 
 std::vector<std::string> Options::enabled_variants() const {
-  if (timeout_now) return {"timeout-now"};
-  return {};
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < std::size(kVariants); ++i)
+    if (this->*variant_flag(i)) names.emplace_back(kVariants[i].name);
+  return names;
 }
 Node::Node(Node&&) noexcept = default;
 Node& Node::operator=(Node&&) noexcept = default;

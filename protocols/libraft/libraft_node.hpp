@@ -15,7 +15,19 @@
 //   disk I/O error      the `disk-fail` timer (at most Options::disk_errors
 //                       per node per run, the budget): every pending write fails with
 //                       RAFT_IOERR; the disk refuses log writes until the node
-//                       restarts
+//                       restarts, or, with the variant disk-heals, until
+//                       its `disk-heal` timer fires (libuv's backend in 0.15
+//                       marks itself `errored` and never reads the flag: the
+//                       next write is tried again)
+//   variant             the `disk-land` timer: the oldest pending write not
+//   writes-land-early   yet on the disk reaches it whole (a batch is atomic:
+//                       libuv's loader drops a torn last batch), while its
+//                       callback has not run; `disk-write` later runs it. A
+//                       crash keeps what landed and loses the rest whole, so
+//                       a restart may load entries the library never heard
+//                       were durable (a crash between the kernel's write and
+//                       libuv's callback)
+//   variant pre-vote    raft_set_pre_vote(true) at every boot
 //   io->set_term,       synchronous and durable at once, as the interface
 //   io->set_vote,       requires
 //   io->bootstrap
@@ -51,11 +63,14 @@
 namespace skiff::libraft {
 
 struct Options {
-  std::uint32_t disk_errors = 1;  // the disk-fail budget of each node for a whole run
-  bool timeout_now = false;       // variant `timeout-now`: the timer of that name
+  std::uint32_t disk_errors = 1;   // the disk-fail budget of each node for a whole run
+  bool timeout_now = false;        // variant `timeout-now`: the timer of that name
+  bool pre_vote = false;           // variant `pre-vote`: the library's own pre-vote
+  bool disk_heals = false;         // variant `disk-heals`: the `disk-heal` timer
+  bool writes_land_early = false;  // variant `writes-land-early`: the `disk-land` timer
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
-  // "timeout-now" (the only variant); "" if enabled, else what is wrong.
+  // A name of variant_table(); "" if enabled, else what is wrong.
   std::string enable_variant(std::string_view spec, int node_count);
   std::vector<std::string> enabled_variants() const;
 };
@@ -86,6 +101,8 @@ class Node {
   static constexpr TimerId kDiskWrite = 1;
   static constexpr TimerId kDiskFail = 2;
   static constexpr TimerId kTimeoutNow = 3;  // armed only with the timeout-now variant
+  static constexpr TimerId kDiskHeal = 4;    // armed only with the disk-heals variant
+  static constexpr TimerId kDiskLand = 5;    // armed only with the writes-land-early variant
   static constexpr std::uint64_t kTickMs = 100;          // virtual time per tick (the heartbeat timeout)
   static constexpr unsigned kElectionTimeoutMs = 300;    // randomized by the library to 300..600
 
