@@ -504,9 +504,13 @@ class Node::Impl {
   // ---- the library's promises ----------------------------------------------
   // Whatever a node says in a message it must have on its disk: its term; a
   // granted vote; the entries a successful AppendEntriesResult acknowledges.
+  // Pre-vote messages carry the term the candidate would stand in (a request
+  // and, in 0.15, a reply granting or refusing it), which nobody stores.
   void check_promises(const Message& m) {
     if (!broken_.empty()) return;
-    if (m.term > disk_.term) {
+    const bool pre_vote =
+        (m.type == RAFT_IO_REQUEST_VOTE || m.type == RAFT_IO_REQUEST_VOTE_RESULT) && m.pre_vote;
+    if (m.term > disk_.term && !pre_vote) {
       broken_ = fmt::format("sent {} in term {} with term {} on disk", m.type_name(), m.term, disk_.term);
       return;
     }
