@@ -134,19 +134,24 @@ std::string reproduce_command(const std::string& protocol, const ExploreConfig& 
   return command;
 }
 
+// The profile --profile and --pct-depth name, or a one-line InputError.
+AimConfig aim_named(const std::string& name, std::uint32_t pct_depth) {
+  const std::optional<Profile> profile = profile_named(name);
+  if (!profile) {
+    std::string names;
+    for (const ProfileInfo& p : profile_table()) names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
+    throw InputError(fmt::format("--profile: unknown profile '{}' ({})", name, names));
+  }
+  if (pct_depth < 1 || pct_depth > kMaxPctDepth)
+    throw InputError(fmt::format("--pct-depth: 1 to {}, not {}", kMaxPctDepth, pct_depth));
+  return AimConfig{*profile, pct_depth};
+}
+
 int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& err) {
   const ProtocolDriver& driver = protocol_named(request.protocol, "");
   const ProtocolInfo& info = driver.info();
   ExploreConfig config = request.config;
-  const std::optional<Profile> profile = profile_named(request.profile);
-  if (!profile) {
-    std::string names;
-    for (const ProfileInfo& p : profile_table()) names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
-    throw InputError(fmt::format("--profile: unknown profile '{}' ({})", request.profile, names));
-  }
-  config.aim.profile = *profile;
-  if (config.aim.pct_depth < 1 || config.aim.pct_depth > kMaxPctDepth)
-    throw InputError(fmt::format("--pct-depth: 1 to {}, not {}", kMaxPctDepth, config.aim.pct_depth));
+  config.aim = aim_named(request.profile, config.aim.pct_depth);
   if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, config.nodes));
@@ -396,10 +401,11 @@ int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, st
   const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
   if (file.bad()) throw InputError(fmt::format("{}: cannot read fuzz input", request.path));
 
+  const AimConfig aim = aim_named(request.profile, request.pct_depth);
   TraceHeader header{std::string(info.name), request.nodes, request.bugs, 0, request.budgets};
   header.variants = request.variants;
   const auto start = Clock::now();
-  ByteRun run = driver.run_bytes(header, bytes);
+  ByteRun run = driver.run_bytes(header, bytes, aim);
   Trace trace = driver.make_trace(header, run.events);
   std::string summary = fmt::format("fuzz input {}: {} bytes ({} read), {} events, {}", request.path, bytes.size(),
                                     run.bytes_read, trace.events.size(),

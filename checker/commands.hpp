@@ -43,6 +43,8 @@ struct FuzzInputRequest {
   std::vector<std::string> bugs;
   std::vector<std::string> variants;  // SKIFF_VARIANTS, one spec each ("passive=2,3")
   Budgets budgets;
+  std::string profile = std::string(profile_name(AimConfig{}.profile));  // SKIFF_PROFILE (aim.hpp)
+  std::uint32_t pct_depth = kDefaultPctDepth;  // SKIFF_PCT_DEPTH
   std::string out_path;  // where the trace goes; stdout if empty
 };
 int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, std::ostream& err);

@@ -125,7 +125,9 @@ class ProtocolDriver {
   // One run of the cluster the header describes (nodes, bugs, budgets) whose
   // decisions are read from `bytes` (ByteChoices), as a fuzz target runs it.
   // Throws InputError for unknown bugs.
-  virtual ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const = 0;
+  // `aim`: the fault profile the fuzz target ran with (SKIFF_PROFILE).
+  virtual ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes,
+                            const AimConfig& aim) const = 0;
   // The bytes that make run_bytes() repeat the seeded run `seed` (of the
   // cluster the header describes), decision for decision.
   virtual std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const = 0;
@@ -281,12 +283,13 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return Trace{trace.header, std::move(run.executed), std::move(run.violation)};
   }
 
-  ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes) const override {
+  ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes,
+                    const AimConfig& aim) const override {
     Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
-    if constexpr (kRunsInChild<P>) return run_bytes_in_child(sim, bytes);
+    if constexpr (kRunsInChild<P>) return run_bytes_in_child(sim, bytes, aim);
     ByteChoices choices(bytes);
     ByteRun run;
-    run.violation = run_choices(sim, choices, run.events).violation;
+    run.violation = run_choices(sim, choices, run.events, NoHook{}, aim).violation;
     run.bytes_read = choices.bytes_read();
     return run;
   }
@@ -294,7 +297,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
   // run_bytes() in a forked child (`skiff replay --fuzz-input` of a
   // library's protocol): each event is logged with the bytes read so far
   // before it is applied, so that a crash keeps the run up to it.
-  static ByteRun run_bytes_in_child(Simulation<P, Invariants>& sim, std::span<const std::uint8_t> bytes) {
+  static ByteRun run_bytes_in_child(Simulation<P, Invariants>& sim, std::span<const std::uint8_t> bytes,
+                                    const AimConfig& aim) {
     SharedLog& log = sim.child_log();
     const ChildEnd end = run_in_child(log, [&] {
       ByteChoices choices(bytes);
@@ -305,7 +309,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
         log.commit();
       };
       std::vector<Event> events;
-      const RunOutcome outcome = run_choices(sim, choices, events);
+      const RunOutcome outcome = run_choices(sim, choices, events, NoHook{}, aim);
       log.put<std::uint8_t>('V');
       put_violation(log, outcome.violation);
       log.put<std::uint64_t>(choices.bytes_read());

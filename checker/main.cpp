@@ -191,6 +191,10 @@ int run(int argc, char** argv) {
   add_list(*replay, "--variant", fuzz_input.variants, "with --fuzz-input: a spec of SKIFF_VARIANTS (repeatable)")
       ->needs(fuzz_flag);
   add_budget_flags(*replay, fuzz_input.budgets);
+  replay->add_option("--profile", fuzz_input.profile, "with --fuzz-input: SKIFF_PROFILE")->needs(fuzz_flag);
+  add_whole(*replay, "--pct-depth", fuzz_input.pct_depth, "with --fuzz-input: SKIFF_PCT_DEPTH", 1,
+            skiff::kMaxPctDepth)
+      ->needs(fuzz_flag);
   for (const char* flag : {"--steps", "--max-drops", "--max-duplicates", "--max-crashes", "--max-link-changes",
                            "--max-commands"})
     replay->get_option(flag)->needs(fuzz_flag);

@@ -45,6 +45,7 @@ struct TargetConfig {
   bool state_feedback = true;
   std::vector<std::string> ignored_invariants;  // a violation of one of these is no crash (a known finding)
   bool depth_feedback = true;  // the depth stages among the state features (raft_depth_feedback.hpp)
+  AimConfig aim;               // the fault profile (SKIFF_PROFILE, SKIFF_PCT_DEPTH; checker/aim.hpp)
 };
 
 // Bad configuration: one line, and the process ends with status 2, before
@@ -58,8 +59,9 @@ struct TargetConfig {
 // (comma-separated, fuzz/variant_list.hpp), SKIFF_STEPS, SKIFF_MAX_DROPS,
 // SKIFF_MAX_DUPLICATES, SKIFF_MAX_CRASHES, SKIFF_MAX_LINK_CHANGES,
 // SKIFF_MAX_COMMANDS, SKIFF_STATE_FEEDBACK and SKIFF_DEPTH_FEEDBACK (0 or 1;
-// unset: on) and SKIFF_IGNORE_INVARIANTS (comma-separated invariant names, as
-// `explore --ignore-invariant`); unset means the default of `skiff explore`.
+// unset: on), SKIFF_IGNORE_INVARIANTS (comma-separated invariant names, as
+// `explore --ignore-invariant`), SKIFF_PROFILE and SKIFF_PCT_DEPTH (as
+// `explore --profile`, `--pct-depth`); unset means the default of `skiff explore`.
 template <class P, class Invariants>
 TargetConfig config_from_environment() {
   TargetConfig config;
@@ -114,6 +116,16 @@ TargetConfig config_from_environment() {
       config.ignored_invariants.emplace_back(name);
     }
   }
+  if (const char* profile = std::getenv("SKIFF_PROFILE")) {
+    const std::optional<Profile> named = profile_named(profile);
+    if (!named) {
+      std::string names;
+      for (const ProfileInfo& p : profile_table()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+      config_error(P::name, "SKIFF_PROFILE: unknown profile '" + std::string(profile) + "' (" + names + ")");
+    }
+    config.aim.profile = *named;
+  }
+  if (auto depth = number("SKIFF_PCT_DEPTH", 1, kMaxPctDepth)) config.aim.pct_depth = *depth;
   if (const char* variants = std::getenv("SKIFF_VARIANTS")) {
     config.variants = split_variant_list(variants);
     try {  // checked for SKIFF_NODES' cluster: passive=N names a node
@@ -143,6 +155,8 @@ std::string replay_command(const TargetConfig& config, std::string_view input) {
   flag("max-crashes", b.crashes, defaults.crashes);
   flag("max-link-changes", b.link_changes, defaults.link_changes);
   flag("max-commands", b.commands, defaults.commands);
+  if (config.aim.profile != AimConfig{}.profile) command += " --profile " + std::string(profile_name(config.aim.profile));
+  if (config.aim.pct_depth != AimConfig{}.pct_depth) command += " --pct-depth " + std::to_string(config.aim.pct_depth);
   return command;
 }
 
@@ -224,10 +238,11 @@ class ProtocolTarget {
     for (const std::string& variant : config_.variants) variants += (variants.empty() ? "" : " ") + variant;
     std::fprintf(stderr,
                  "skiff fuzz target %s: %d nodes, bugs %s, variants %s, budgets %s, state feedback %s, depth "
-                 "stages %s\n",
+                 "stages %s, profile %s\n",
                  std::string(P::name).c_str(), config_.nodes, bugs.empty() ? "none" : bugs.c_str(),
                  variants.empty() ? "none" : variants.c_str(), format_budgets(config_.budgets).c_str(),
-                 config_.state_feedback ? "on" : "off", config_.depth_feedback ? "on" : "off");
+                 config_.state_feedback ? "on" : "off", config_.depth_feedback ? "on" : "off",
+                 std::string(profile_name(config_.aim.profile)).c_str());
   }
 
   int run(const std::uint8_t* data, std::size_t size) {
@@ -235,10 +250,11 @@ class ProtocolTarget {
     RunOutcome outcome;
     if (config_.state_feedback) {
       if constexpr (requires { abstraction_.begin_run(); }) abstraction_.begin_run();
-      outcome = run_choices(sim_, choices, record_,
-                            [this](const World<P>& world) { abstraction_.features(world, mark_feature); });
+      outcome = run_choices(
+          sim_, choices, record_, [this](const World<P>& world) { abstraction_.features(world, mark_feature); },
+          config_.aim);
     } else {
-      outcome = run_choices(sim_, choices, record_);
+      outcome = run_choices(sim_, choices, record_, NoHook{}, config_.aim);
     }
     if (outcome.violation && !ignored(outcome.violation->invariant)) crash(*outcome.violation);
     return 0;

@@ -184,7 +184,7 @@ TEST(RunBytes, BytesOfASeedRepeatTheSeededRun) {
       config.keep_going = true;
       const ExploreOutcome seeded = driver.explore(config);
       const Bytes bytes = driver.bytes_of_seed(header_for(driver), seed);
-      const ByteRun run = driver.run_bytes(header_for(driver), bytes);
+      const ByteRun run = driver.run_bytes(header_for(driver), bytes, {});
       EXPECT_EQ(run.bytes_read, bytes.size()) << seed;
       EXPECT_EQ(run.events.size(), seeded.events) << seed;
       EXPECT_FALSE(run.violation) << seed;  // the correct protocol
@@ -197,7 +197,7 @@ TEST(RunBytes, AViolatingSeedsBytesViolateTheSameWay) {
   const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
   const TraceHeader header = header_for(driver, {"vote-without-log-check"});
-  const ByteRun run = driver.run_bytes(header, driver.bytes_of_seed(header, found.seed));
+  const ByteRun run = driver.run_bytes(header, driver.bytes_of_seed(header, found.seed), {});
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->invariant, found.violation.invariant);
   EXPECT_EQ(run.events.size(), found.events.size());
@@ -207,10 +207,10 @@ TEST(RunBytes, APrefixOfTheBytesIsAPrefixOfTheRun) {
   const ProtocolDriver& driver = protocol("raft");
   const TraceHeader header = header_for(driver);
   const Bytes bytes = driver.bytes_of_seed(header, 5);
-  const ByteRun whole = driver.run_bytes(header, bytes);
+  const ByteRun whole = driver.run_bytes(header, bytes, {});
   std::size_t previous = 0;
   for (std::size_t cut = 0; cut <= bytes.size(); cut += 7) {
-    const ByteRun part = driver.run_bytes(header, std::span(bytes).first(cut));
+    const ByteRun part = driver.run_bytes(header, std::span(bytes).first(cut), {});
     ASSERT_LE(part.events.size(), whole.events.size());
     for (std::size_t i = 0; i < part.events.size(); ++i)
       ASSERT_EQ(format_event(part.events[i], ""), format_event(whole.events[i], "")) << cut << " " << i;
@@ -218,8 +218,8 @@ TEST(RunBytes, APrefixOfTheBytesIsAPrefixOfTheRun) {
     EXPECT_LE(part.bytes_read, cut);
     previous = part.events.size();
   }
-  EXPECT_TRUE(driver.run_bytes(header, {}).events.empty());
-  EXPECT_LT(driver.run_bytes(header, std::span(bytes).first(bytes.size() / 2)).events.size(), whole.events.size());
+  EXPECT_TRUE(driver.run_bytes(header, {}, {}).events.empty());
+  EXPECT_LT(driver.run_bytes(header, std::span(bytes).first(bytes.size() / 2), {}).events.size(), whole.events.size());
 }
 
 TEST(RunBytes, AnyBytesAreAValidRunOfAtMostTheStepBudget) {
@@ -231,7 +231,7 @@ TEST(RunBytes, AnyBytesAreAValidRunOfAtMostTheStepBudget) {
     for (int i = 0; i < 50; ++i) {
       Bytes bytes(rng() % 400);
       for (auto& b : bytes) b = std::uint8_t(rng());
-      const ByteRun run = driver.run_bytes(header, bytes);
+      const ByteRun run = driver.run_bytes(header, bytes, {});
       EXPECT_LE(run.events.size(), 60u);
       EXPECT_LE(run.bytes_read, bytes.size());
       // Every event was enabled: the trace of the run replays strictly.
@@ -258,7 +258,7 @@ TEST(Corpus, SeedInputsAreViolationFreeRunsAndTracesReplay) {
     for (const auto& entry : fs::directory_iterator(corpus / name)) {
       std::ifstream in(entry.path(), std::ios::binary);
       const Bytes bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-      const ByteRun run = driver.run_bytes(header_for(driver), bytes);
+      const ByteRun run = driver.run_bytes(header_for(driver), bytes, {});
       EXPECT_FALSE(run.violation) << entry.path();
       EXPECT_EQ(run.bytes_read, bytes.size()) << entry.path();
       EXPECT_GE(run.events.size(), 40u) << entry.path();
@@ -457,8 +457,8 @@ TEST_F(FuzzInputCli, ASeededBugWithVariantsIsFoundThroughTheFuzzInput) {
   EXPECT_EQ(again.out, text);
 
   // The variants are part of the run: without them the bytes decide another one.
-  const ByteRun with = driver.run_bytes(header, bytes);
-  const ByteRun without = driver.run_bytes(header_for(driver, config.bugs), bytes);
+  const ByteRun with = driver.run_bytes(header, bytes, {});
+  const ByteRun without = driver.run_bytes(header_for(driver, config.bugs), bytes, {});
   ASSERT_TRUE(with.violation);
   std::string with_events, without_events;
   for (const Event& e : with.events) with_events += format_event(e, "") + "\n";
@@ -481,11 +481,33 @@ TEST_F(FuzzInputCli, AnInputWithVariantsReplaysDeterministically) {
   EXPECT_EQ(second.out, first.out);
   const Trace trace = parse_trace(first.out, "stdout");
   EXPECT_EQ(trace.header.variants, header.variants);
-  EXPECT_EQ(trace.events.size(), driver.run_bytes(header, bytes).events.size());
+  EXPECT_EQ(trace.events.size(), driver.run_bytes(header, bytes, {}).events.size());
   EXPECT_GE(trace.events.size(), 40u);
   write_bytes(dir_ / "run.trace", Bytes(first.out.begin(), first.out.end()));
   const Result replayed = skiff({"replay", (dir_ / "run.trace").string()});
   EXPECT_EQ(replayed.status, kExitOk) << replayed;
+}
+
+// An input fuzzed under a fault profile (SKIFF_PROFILE) replays under it
+// with --profile: the profile's own choices read bytes too, so the same
+// input is another run without it. Both runs' traces replay.
+TEST_F(FuzzInputCli, AnInputReplaysUnderTheProfileItWasFuzzedWith) {
+  std::mt19937_64 random(7);
+  Bytes bytes(3000);
+  for (auto& b : bytes) b = std::uint8_t(random());
+  write_bytes(dir_ / "input", bytes);
+  const std::string input = (dir_ / "input").string();
+  const Result aimed = skiff({"replay", "--fuzz-input", input, "--protocol", "raft", "--nodes", "5", "--profile",
+                              "isolate-after-append", "-o", (dir_ / "aimed.trace").string()});
+  ASSERT_LE(aimed.status, kExitViolation) << aimed;
+  const Result plain = skiff({"replay", "--fuzz-input", input, "--protocol", "raft", "--nodes", "5", "-o",
+                              (dir_ / "plain.trace").string()});
+  ASSERT_LE(plain.status, kExitViolation) << plain;
+  EXPECT_NE(read_file(dir_ / "aimed.trace"), read_file(dir_ / "plain.trace"));
+  EXPECT_LE(skiff({"replay", (dir_ / "aimed.trace").string()}).status, kExitViolation);
+  const Result again = skiff({"replay", "--fuzz-input", input, "--protocol", "raft", "--nodes", "5", "--profile",
+                              "isolate-after-append"});
+  EXPECT_EQ(again.out, read_file(dir_ / "aimed.trace"));
 }
 
 TEST_F(FuzzInputCli, BadArgumentsAreOneLineAndExitTwo) {
@@ -503,6 +525,9 @@ TEST_F(FuzzInputCli, BadArgumentsAreOneLineAndExitTwo) {
       {"replay", "--fuzz-input", input, "--protocol", "paxos", "--variant", "pre-vote"},
       {"replay", input, "--variant", "pre-vote"},
       {"replay", "--fuzz-input", input, "--protocol", "raft", "--steps", "x"},
+      {"replay", "--fuzz-input", input, "--protocol", "raft", "--profile", "nemesis"},
+      {"replay", "--fuzz-input", input, "--protocol", "raft", "--profile", "pct", "--pct-depth", "0"},
+      {"replay", input, "--profile", "pct"},
       {"replay", "--protocol", "raft"},
       {"replay", "--fuzz-input", input, "--protocol", "raft", "-o", (dir_ / "no" / "such" / "dir").string()},
   };

@@ -475,7 +475,7 @@ TEST(LibraftCrashIsolation, ByteRunsOfACrashingSeed) {
   ASSERT_NE(driver, nullptr);
   TraceHeader header{"libraft", 3, {}, 3, Budgets{}};
   const std::vector<std::uint8_t> bytes = driver->bytes_of_seed(header, 3);
-  const ByteRun run = driver->run_bytes(header, bytes);
+  const ByteRun run = driver->run_bytes(header, bytes, {});
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->invariant, "library-survives");
   Simulation<libraft::Protocol, invariants::LibraftInvariants> alone(3, libraft::Options{}, Budgets{});
