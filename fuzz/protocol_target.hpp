@@ -82,7 +82,10 @@ TargetConfig config_from_environment() {
       {"SKIFF_MAX_DUPLICATES", &config.budgets.duplicates},
       {"SKIFF_MAX_CRASHES", &config.budgets.crashes},
       {"SKIFF_MAX_LINK_CHANGES", &config.budgets.link_changes},
-      {"SKIFF_MAX_COMMANDS", &config.budgets.commands}};
+      {"SKIFF_MAX_COMMANDS", &config.budgets.commands},
+      {"SKIFF_MAX_CONFIG_CHANGES", &config.budgets.config_changes},
+      {"SKIFF_MAX_TRANSFERS", &config.budgets.transfers},
+      {"SKIFF_MAX_SNAPSHOTS", &config.budgets.snapshots}};
   for (const auto& [name, budget] : budgets)
     if (auto value = number(name, 0, kMaxBudget)) *budget = *value;
   if (auto feedback = number("SKIFF_STATE_FEEDBACK", 0, 1)) config.state_feedback = *feedback == 1;
@@ -143,6 +146,9 @@ std::string replay_command(const TargetConfig& config, std::string_view input) {
   flag("max-crashes", b.crashes, defaults.crashes);
   flag("max-link-changes", b.link_changes, defaults.link_changes);
   flag("max-commands", b.commands, defaults.commands);
+  flag("max-config-changes", b.config_changes, defaults.config_changes);
+  flag("max-transfers", b.transfers, defaults.transfers);
+  flag("max-snapshots", b.snapshots, defaults.snapshots);
   return command;
 }
 
