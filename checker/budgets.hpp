@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "protocols/protocol.hpp"
+
 namespace skiff {
 
 struct Budgets {
@@ -13,13 +15,31 @@ struct Budgets {
   std::uint32_t crashes = 4;        // node crashes (restarts are free)
   std::uint32_t link_changes = 10;  // one-directional link cuts (heals are free)
   std::uint32_t commands = 6;       // client commands accepted by a node
+  // Administrative commands accepted by a node (P::admin_operations(), each
+  // of which spends one of these). None by default: a run without them is
+  // event for event what it was before they existed.
+  std::uint32_t config_changes = 0;  // membership changes: add, remove, promote
+  std::uint32_t transfers = 0;       // leadership transfers
+  std::uint32_t snapshots = 0;       // log compactions
   friend bool operator==(const Budgets&, const Budgets&) = default;
 };
+
+inline std::uint32_t& admin_budget(Budgets& b, AdminBudget which) {
+  return which == AdminBudget::ConfigChanges ? b.config_changes
+         : which == AdminBudget::Transfers   ? b.transfers
+                                             : b.snapshots;
+}
+inline std::uint32_t admin_budget(const Budgets& b, AdminBudget which) {
+  return admin_budget(const_cast<Budgets&>(b), which);
+}
+// Whether a run may spend any administrative command.
+inline bool any_admin(const Budgets& b) { return b.config_changes || b.transfers || b.snapshots; }
 
 // The largest budget a trace holds (and so the largest a run may have).
 inline constexpr std::uint32_t kMaxBudget = 1u << 30;
 
-// "steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6"
+// "steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6", then
+// " config-changes=N transfers=N snapshots=N", each only if not 0
 std::string format_budgets(const Budgets& budgets);
 
 }  // namespace skiff

@@ -41,10 +41,12 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
     throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", info.name));
 
   const Budgets& b = config.budgets;
-  const std::string bounds = fmt::format(
+  std::string bounds = fmt::format(
       "depth {}, term {}, commands {}, crashes {}, drops {}, duplicates {}, link-changes {}, in-flight {}",
       config.max_depth, bound(config.max_epoch), b.commands, b.crashes, b.drops, b.duplicates, b.link_changes,
       bound(config.max_in_flight));
+  if (any_admin(b))  // named only when there are some: the line is what it was without them
+    bounds += fmt::format(", config-changes {}, transfers {}, snapshots {}", b.config_changes, b.transfers, b.snapshots);
   if (!request.json)
     fmt::print(out, "check {}: {} nodes, bugs {}{}; bounds: {}; symmetry {}; {}\n", info.name, config.nodes,
                config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")),

@@ -127,6 +127,9 @@ std::string reproduce_command(const std::string& protocol, const ExploreConfig& 
   flag("max-crashes", b.crashes, defaults.crashes);
   flag("max-link-changes", b.link_changes, defaults.link_changes);
   flag("max-commands", b.commands, defaults.commands);
+  flag("max-config-changes", b.config_changes, defaults.config_changes);
+  flag("max-transfers", b.transfers, defaults.transfers);
+  flag("max-snapshots", b.snapshots, defaults.snapshots);
   if (config.aim.profile != AimConfig{}.profile) command += fmt::format(" --profile {}", profile_name(config.aim.profile));
   const bool may_pct = config.aim.profile == Profile::Pct || config.aim.profile == Profile::Mix;
   if (may_pct && config.aim.pct_depth != kDefaultPctDepth) command += fmt::format(" --pct-depth {}", config.aim.pct_depth);
@@ -167,7 +170,8 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
   const std::pair<std::string_view, std::uint32_t> budgets[] = {
       {"steps", b.steps},         {"max-drops", b.drops},
       {"max-duplicates", b.duplicates}, {"max-crashes", b.crashes},
-      {"max-link-changes", b.link_changes}, {"max-commands", b.commands}};
+      {"max-link-changes", b.link_changes}, {"max-commands", b.commands},
+      {"max-config-changes", b.config_changes}, {"max-transfers", b.transfers}, {"max-snapshots", b.snapshots}};
   for (const auto& [flag, value] : budgets)
     if (value > kMaxBudget) throw InputError(fmt::format("--{}: at most {}, not {}", flag, kMaxBudget, value));
   if (config.jobs < 1 || config.jobs > kMaxJobs)
@@ -392,7 +396,8 @@ int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, st
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, request.nodes));
   const Budgets& b = request.budgets;  // no larger than a trace can hold
-  for (std::uint32_t value : {b.steps, b.drops, b.duplicates, b.crashes, b.link_changes, b.commands})
+  for (std::uint32_t value : {b.steps, b.drops, b.duplicates, b.crashes, b.link_changes, b.commands,
+                              b.config_changes, b.transfers, b.snapshots})
     if (value > kMaxBudget) throw InputError(fmt::format("budgets: at most {}, not {}", kMaxBudget, value));
   std::ifstream file(request.path, std::ios::binary);
   std::error_code ignored;

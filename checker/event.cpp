@@ -17,13 +17,20 @@ std::string_view event_kind_name(EventKind kind) {
     case EventKind::Cut: return "cut";
     case EventKind::Heal: return "heal";
     case EventKind::Client: return "client";
+    case EventKind::Admin: return "admin";
   }
   return "?";
 }
 
 std::string format_budgets(const Budgets& b) {
-  return fmt::format("steps={} drops={} duplicates={} crashes={} link-changes={} commands={}",
-                     b.steps, b.drops, b.duplicates, b.crashes, b.link_changes, b.commands);
+  std::string out = fmt::format("steps={} drops={} duplicates={} crashes={} link-changes={} commands={}", b.steps,
+                                b.drops, b.duplicates, b.crashes, b.link_changes, b.commands);
+  // The administrative budgets only when there are some: a run without them
+  // writes the line it always wrote.
+  if (b.config_changes) fmt::format_to(std::back_inserter(out), " config-changes={}", b.config_changes);
+  if (b.transfers) fmt::format_to(std::back_inserter(out), " transfers={}", b.transfers);
+  if (b.snapshots) fmt::format_to(std::back_inserter(out), " snapshots={}", b.snapshots);
+  return out;
 }
 
 }  // namespace skiff

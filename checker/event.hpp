@@ -19,8 +19,9 @@ enum class EventKind : std::uint8_t {
   Cut,        // the link from one node to another goes down (one direction only)
   Heal,       // that link comes back
   Client,     // a client hands a command to a node
+  Admin,      // an operator hands an administrative command to a node (P::admin_operations)
 };
-inline constexpr int kEventKinds = 9;
+inline constexpr int kEventKinds = 10;
 using PerKind = std::array<std::uint32_t, kEventKinds>;
 
 std::string_view event_kind_name(EventKind kind);  // the trace's word: "deliver", "link-cut"...
@@ -38,9 +39,9 @@ struct MessageId {
 
 struct Event {
   EventKind kind = EventKind::Deliver;
-  NodeIndex node = 0;    // Timer, Crash, Restart, Client: the node. Cut, Heal: the sender side.
-  NodeIndex peer = 0;    // Cut, Heal: the receiver side.
-  TimerId timer = 0;     // Timer
+  NodeIndex node = 0;    // Timer, Crash, Restart, Client, Admin: the node. Cut, Heal: the sender side.
+  NodeIndex peer = 0;    // Cut, Heal: the receiver side. Admin: the node operated on, or kNoTarget (protocol.hpp).
+  TimerId timer = 0;     // Timer. Admin: the operation, an index into P::admin_operations().
   Command command = 0;   // Client
   MessageId message;     // Deliver, Drop, Duplicate
 };

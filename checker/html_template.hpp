@@ -420,6 +420,16 @@ function render() {
       el('line', { x1: x + d * 34, y1: yy, x2: x + d * 7, y2: yy, class: 'client-in', 'marker-end': 'url(#head-client)' }, marks);
       tip(el('rect', { x: x - 5, y: yy - 5, width: 10, height: 10, class: 'client' }, marks), s.text);
       sideLabel(labels, s.node, yy, 'client ' + s.text.split(' ')[2], 'mark-label', 38);
+    } else if (s.kind === 'admin') {  // "admin N OPERATION [M]": a diamond on N's lane, an arrow to M
+      const x = laneX(s.node), yy = y(r), words = s.text.split(' ');
+      if (s.peer !== undefined && s.peer !== s.node) {
+        const tx = laneX(s.peer);
+        el('line', { x1: x, y1: yy, x2: tx + (tx > x ? -6 : 6), y2: yy, class: 'client-in', 'stroke-dasharray': '3 3',
+                     'marker-end': 'url(#head-client)' }, marks);
+      }
+      tip(el('path', { d: 'M' + x + ',' + (yy - 7) + ' L' + (x + 7) + ',' + yy + ' L' + x + ',' + (yy + 7) + ' L' +
+                       (x - 7) + ',' + yy + ' z', class: 'client' }, marks), s.text);
+      sideLabel(labels, s.node, yy, words.slice(2).join(' '), 'mark-label', 12);
     } else if (s.kind === 'crash') {
       const x = laneX(s.node), yy = y(r);
       xMark(marks, x, yy, 7, 'crash-x');

@@ -132,6 +132,7 @@ nlohmann::json view_data(const ProtocolDriver& driver, const Trace& trace, const
       } else {
         s["node"] = int(e.node);
         if (e.kind == EventKind::Cut || e.kind == EventKind::Heal) s["peer"] = int(e.peer);
+        if (e.kind == EventKind::Admin && e.peer != kNoTarget) s["peer"] = int(e.peer);
       }
     }
     const std::size_t known = messages.size();

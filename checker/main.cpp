@@ -90,6 +90,10 @@ void add_budget_flags(CLI::App& command, skiff::Budgets& b) {
   add_whole(command, "--max-crashes", b.crashes, "node crashes per run", 0, skiff::kMaxBudget);
   add_whole(command, "--max-link-changes", b.link_changes, "one-way link cuts per run", 0, skiff::kMaxBudget);
   add_whole(command, "--max-commands", b.commands, "client commands a run may submit", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-config-changes", b.config_changes,
+            "membership changes a run may make (protocols with administrative commands)", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-transfers", b.transfers, "leadership transfers a run may start", 0, skiff::kMaxBudget);
+  add_whole(command, "--max-snapshots", b.snapshots, "log compactions a run may make", 0, skiff::kMaxBudget);
 }
 
 // The edit distance of two words (for "did you mean").
@@ -231,6 +235,9 @@ int run(int argc, char** argv) {
     add("--max-drops", c.budgets.drops, "messages lost");
     add("--max-duplicates", c.budgets.duplicates, "messages duplicated");
     add("--max-link-changes", c.budgets.link_changes, "one-way link cuts");
+    add("--max-config-changes", c.budgets.config_changes, "membership changes");
+    add("--max-transfers", c.budgets.transfers, "leadership transfers");
+    add("--max-snapshots", c.budgets.snapshots, "log compactions");
     add_whole(*check_command, "--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
     check_command->add_flag("--depth-first", c.depth_first,

@@ -63,4 +63,8 @@ std::string client_handler_where(Command command) {
   return fmt::format("its client-command handler (command {})", command);
 }
 
+std::string admin_handler_where(std::string_view operation) {
+  return fmt::format("its administrative command handler ({})", operation);
+}
+
 }  // namespace skiff

@@ -33,6 +33,7 @@ std::string current_exception_text();
 std::string message_handler_where(std::string_view message_type, NodeIndex from);
 std::string timer_handler_where(std::string_view timer_name);
 std::string client_handler_where(Command command);
+std::string admin_handler_where(std::string_view operation);
 inline constexpr std::string_view kBootWhere = "its first boot (start)";
 inline constexpr std::string_view kRestartWhere = "its restart";
 inline constexpr std::string_view kCrashWhere = "its crash (what it keeps on disk)";

@@ -205,7 +205,7 @@ RunOutcome run_choices(Simulation<P, Invariants>& sim, Choices& choices, std::ve
                        AfterEvent&& after_event = {}, const AimConfig& aim = {}) {
   record.clear();
   if (auto violation = sim.reset()) return RunOutcome{std::move(violation)};
-  const Swarm swarm = draw_swarm(choices);
+  const Swarm swarm = draw_swarm(choices, any_admin(sim.world().budgets()));
   Aimer<P> aimer(aim, sim.world(), choices);
   while (auto event = aimer.choose(sim.world(), choices, swarm)) {
     if (out_of_choices(choices)) break;
@@ -600,6 +600,11 @@ class Executor {
       if (timer < 0) return std::nullopt;
       event.timer = TimerId(timer);
     }
+    if (event.kind == EventKind::Admin && !given.detail.empty()) {
+      const int operation = admin_by_name(given.detail);
+      if (operation < 0) return std::nullopt;
+      event.timer = TimerId(operation);
+    }
     if (mode == ExecuteMode::Lenient && is_message_event(event.kind)) {
       const auto* match = find_lenient(event.message, given.detail, event.kind == EventKind::Deliver);
       if (!match) return std::nullopt;
@@ -612,8 +617,11 @@ class Executor {
   std::string why_not(const TraceEvent& given) const {
     if (given.event.kind == EventKind::Timer && timer_by_name(given.detail) < 0)
       return fmt::format("{} has no timer named '{}'", P::name, given.detail);
+    if (given.event.kind == EventKind::Admin && !given.detail.empty() && admin_by_name(given.detail) < 0)
+      return fmt::format("{} has no administrative operation named '{}'", P::name, given.detail);
     Event event = given.event;
     if (event.kind == EventKind::Timer) event.timer = TimerId(timer_by_name(given.detail));
+    if (event.kind == EventKind::Admin && !given.detail.empty()) event.timer = TimerId(admin_by_name(given.detail));
     const char* reason = sim_->world().why_not_enabled(event);
     return fmt::format("'{}' is not enabled: {}", format_event(given.event, given.detail),
                        reason ? reason : "unknown reason");
@@ -622,6 +630,15 @@ class Executor {
   static int timer_by_name(std::string_view name) {
     for (int t = 0; t < P::timer_count; ++t)
       if (P::timer_name(TimerId(t)) == name) return t;
+    return -1;
+  }
+
+  static int admin_by_name(std::string_view name) {
+    if constexpr (World<P>::kHasAdmin) {
+      const auto operations = P::admin_operations();
+      for (std::size_t k = 0; k < operations.size(); ++k)
+        if (operations[k].name == name) return int(k);
+    }
     return -1;
   }
 
@@ -652,6 +669,8 @@ class Executor {
 
   std::string detail_of(const Event& event) const {
     if (event.kind == EventKind::Timer) return std::string(P::timer_name(event.timer));
+    if constexpr (World<P>::kHasAdmin)
+      if (event.kind == EventKind::Admin) return std::string(P::admin_operations()[event.timer].name);
     if (!is_message_event(event.kind)) return {};
     std::string text;
     sim_->world().in_flight()[std::size_t(sim_->world().find(event.message))].message.print(text);

@@ -17,8 +17,11 @@ struct Swarm {
   std::uint32_t in_order_percent = 0;  // how often "deliver" takes the oldest deliverable message
 };
 
+// `admin`: the run may spend administrative commands (any_admin(budgets)),
+// whose weight is then drawn last; without, nothing more is drawn, so a run
+// without them is decision for decision what it was before they existed.
 template <class Choices>
-Swarm draw_swarm(Choices& choices) {
+Swarm draw_swarm(Choices& choices, bool admin = false) {
   auto pick = [&](std::initializer_list<std::uint32_t> options) {
     return options.begin()[choices.below(std::uint32_t(options.size()))];
   };
@@ -33,6 +36,7 @@ Swarm draw_swarm(Choices& choices) {
   s.weight[int(EventKind::Heal)] = pick({2, 10, 40});
   s.weight[int(EventKind::Client)] = pick({5, 15, 40});
   s.in_order_percent = pick({0, 50, 80, 95});
+  if (admin) s.weight[int(EventKind::Admin)] = pick({1, 3, 10});
   return s;
 }
 

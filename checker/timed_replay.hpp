@@ -99,6 +99,7 @@ class TimedExecutor {
       case EventKind::Restart: facts_.last_change = done.at; touched = e.node; break;
       case EventKind::Client: facts_.issued.insert(e.command); touched = e.node; break;
       case EventKind::Timer: touched = e.node; break;
+      case EventKind::Admin: facts_.last_change = done.at; touched = e.node; break;
       case EventKind::Deliver: touched = e.message.to; break;
       case EventKind::Drop:
       case EventKind::Duplicate: break;

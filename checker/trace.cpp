@@ -36,6 +36,9 @@ std::string format_event(const Event& e, std::string_view detail) {
       return fmt::format("{} {}->{}", kind, node_label(e.node), node_label(e.peer));
     case EventKind::Client:
       return fmt::format("{} {} {}", kind, node_label(e.node), e.command);
+    case EventKind::Admin:
+      if (e.peer == kNoTarget) return fmt::format("{} {} {}", kind, node_label(e.node), detail);
+      return fmt::format("{} {} {} {}", kind, node_label(e.node), detail, node_label(e.peer));
   }
   return "?";
 }
@@ -305,9 +308,24 @@ class Parser {
     return timed;
   }
 
+  // The six budgets every trace names, then optionally the administrative
+  // ones (written only when not 0), each at most once.
   Budgets parse_budgets(std::string_view s) {
     Budgets b;
-    int seen = 0;
+    struct Key {
+      std::string_view name;
+      std::uint32_t Budgets::*field;
+    };
+    static constexpr Key kKeys[] = {{"steps", &Budgets::steps},
+                                    {"drops", &Budgets::drops},
+                                    {"duplicates", &Budgets::duplicates},
+                                    {"crashes", &Budgets::crashes},
+                                    {"link-changes", &Budgets::link_changes},
+                                    {"commands", &Budgets::commands},
+                                    {"config-changes", &Budgets::config_changes},
+                                    {"transfers", &Budgets::transfers},
+                                    {"snapshots", &Budgets::snapshots}};
+    unsigned seen = 0;
     while (!s.empty()) {
       auto [item, rest] = split_first(s);
       s = rest;
@@ -315,16 +333,14 @@ class Parser {
       if (eq == std::string_view::npos) fail(fmt::format("bad budget '{}': expected NAME=VALUE", item));
       std::string_view key = item.substr(0, eq);
       std::uint32_t value = std::uint32_t(parse_int(item.substr(eq + 1), "budget", 0, int(kMaxBudget)));
-      if (key == "steps") b.steps = value;
-      else if (key == "drops") b.drops = value;
-      else if (key == "duplicates") b.duplicates = value;
-      else if (key == "crashes") b.crashes = value;
-      else if (key == "link-changes") b.link_changes = value;
-      else if (key == "commands") b.commands = value;
-      else fail(fmt::format("unknown budget '{}'", key));
-      ++seen;
+      std::size_t k = 0;
+      while (k < std::size(kKeys) && kKeys[k].name != key) ++k;
+      if (k == std::size(kKeys)) fail(fmt::format("unknown budget '{}'", key));
+      if (seen & (1u << k)) fail(fmt::format("repeated budget '{}'", key));
+      seen |= 1u << k;
+      b.*kKeys[k].field = value;
     }
-    if (seen != 6) fail("budgets needs steps, drops, duplicates, crashes, link-changes and commands");
+    if ((seen & 0x3Fu) != 0x3Fu) fail("budgets needs steps, drops, duplicates, crashes, link-changes and commands");
     return b;
   }
 
@@ -392,6 +408,22 @@ class Parser {
         fail(fmt::format("command {} is out of range (0 to {})", number, std::numeric_limits<Command>::max()));
       e.command = Command(number);
       require_no_more(extra);
+    } else if (word == "admin") {
+      // "admin N OPERATION [M]": the protocol's executor checks the name.
+      e.kind = EventKind::Admin;
+      auto [node, operation] = split_first(rest);
+      e.node = parse_node(node);
+      auto [name, target] = split_first(operation);
+      if (name.empty()) fail("'admin' needs a node and an operation");
+      if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos)
+        fail(fmt::format("bad operation name '{}'", name));
+      te.detail = std::string(name);
+      e.peer = kNoTarget;
+      if (!target.empty()) {
+        auto [peer, extra] = split_first(target);
+        e.peer = parse_node(peer);
+        require_no_more(extra);
+      }
     } else {
       fail(fmt::format("unknown event '{}'", word));
     }

@@ -109,6 +109,9 @@ class World {
     }
   }
 
+  // Whether the protocol has administrative commands (protocol.hpp).
+  static constexpr bool kHasAdmin = requires { P::admin_operations(); };
+
   bool deliverable(const InFlight& m) const {
     return link_up(m.id.from, m.id.to) && !crashed(m.id.to);
   }
@@ -140,6 +143,9 @@ class World {
     counts[int(EventKind::Cut)] = remaining_.link_changes ? links - links_down : 0;
     counts[int(EventKind::Heal)] = links_down;
     counts[int(EventKind::Client)] = remaining_.commands ? live : 0;
+    if constexpr (kHasAdmin)
+      if (any_admin(remaining_)) [[unlikely]]
+        counts[int(EventKind::Admin)] = admin_events(~0u, nullptr);
     return counts;
   }
 
@@ -184,6 +190,9 @@ class World {
             e.node = NodeIndex(i);
             return e;
           }
+        break;
+      case EventKind::Admin:
+        if constexpr (kHasAdmin) admin_events(n, &e);
         break;
       case EventKind::Cut:
       case EventKind::Heal: {
@@ -248,6 +257,19 @@ class World {
         if (!valid_node(e.node)) return "no such node";
         if (!remaining_.commands) return "the command budget is spent";
         return crashed(e.node) ? "the node is crashed" : nullptr;
+      case EventKind::Admin:
+        if constexpr (kHasAdmin) {
+          const auto operations = P::admin_operations();
+          if (!valid_node(e.node) || e.timer >= operations.size()) return "no such node or operation";
+          const AdminOperation& op = operations[e.timer];
+          if (op.names_node ? !valid_node(e.peer) : e.peer != kNoTarget)
+            return op.names_node ? "the operation needs a node" : "the operation names no node";
+          if (!admin_budget(remaining_, op.budget)) return "its administrative budget is spent";
+          if (crashed(e.node)) return "the node is crashed";
+          return nodes_[e.node].admin_enabled(e.timer, e.peer) ? nullptr : "the node refuses it now";
+        } else {
+          return "the protocol has no administrative commands";
+        }
     }
     return "unknown event";
   }
@@ -277,6 +299,9 @@ class World {
     e.put(std::uint64_t(remaining_.drops) << 32 | remaining_.duplicates);
     e.put(std::uint64_t(remaining_.crashes) << 32 | remaining_.link_changes);
     e.put(std::uint64_t(remaining_.commands) << 32 | next_command_);
+    if (any_admin(budgets_)) [[unlikely]]
+      e.put(std::uint64_t(remaining_.config_changes) << 40 | std::uint64_t(remaining_.transfers) << 20 |
+            remaining_.snapshots);
     std::uint64_t messages = 0;
     for (const InFlight& m : in_flight_) messages += message_digest(m, e);
     e.put(in_flight_.size());
@@ -399,8 +424,47 @@ class World {
         dispatch(e.node);
         return e.node;
       }
+      case EventKind::Admin:
+        if constexpr (kHasAdmin) {
+          fx().begin(&armed_[e.node]);
+          bool accepted = false;
+          if (!survive(fault_, e.node, [&] { accepted = nodes_[e.node].on_admin(e.timer, e.peer, fx()); },
+                       [&] { return admin_handler_where(P::admin_operations()[e.timer].name); }))
+            return e.node;
+          if (accepted) --admin_budget(remaining_, P::admin_operations()[e.timer].budget);
+          dispatch(e.node);
+          return e.node;
+        }
+        return kNoNode;
     }
     return kNoNode;
+  }
+
+  // The administrative commands enabled now, in a fixed order: by node, then
+  // operation, then target. Returns how many there are; with `out`, names
+  // the n-th of them there instead.
+  std::uint32_t admin_events(std::uint32_t n, Event* out) const {
+    const auto operations = P::admin_operations();
+    std::uint32_t count = 0;
+    for (int i = 0; i < node_count_; ++i) {
+      if (crashed(NodeIndex(i))) continue;
+      for (std::size_t k = 0; k < operations.size(); ++k) {
+        if (!admin_budget(remaining_, operations[k].budget)) continue;
+        const int targets = operations[k].names_node ? node_count_ : 1;
+        for (int t = 0; t < targets; ++t) {
+          const NodeIndex target = operations[k].names_node ? NodeIndex(t) : kNoTarget;
+          if (!nodes_[i].admin_enabled(int(k), target)) continue;
+          if (out && count == n) {
+            out->node = NodeIndex(i);
+            out->timer = TimerId(k);
+            out->peer = target;
+            return count;
+          }
+          ++count;
+        }
+      }
+    }
+    return count;
   }
 
   std::uint64_t node_digest(NodeIndex i, const StateEncoder& e) const {

@@ -84,7 +84,10 @@ TargetConfig config_from_environment() {
       {"SKIFF_MAX_DUPLICATES", &config.budgets.duplicates},
       {"SKIFF_MAX_CRASHES", &config.budgets.crashes},
       {"SKIFF_MAX_LINK_CHANGES", &config.budgets.link_changes},
-      {"SKIFF_MAX_COMMANDS", &config.budgets.commands}};
+      {"SKIFF_MAX_COMMANDS", &config.budgets.commands},
+      {"SKIFF_MAX_CONFIG_CHANGES", &config.budgets.config_changes},
+      {"SKIFF_MAX_TRANSFERS", &config.budgets.transfers},
+      {"SKIFF_MAX_SNAPSHOTS", &config.budgets.snapshots}};
   for (const auto& [name, budget] : budgets)
     if (auto value = number(name, 0, kMaxBudget)) *budget = *value;
   if (auto feedback = number("SKIFF_STATE_FEEDBACK", 0, 1)) config.state_feedback = *feedback == 1;
@@ -155,6 +158,9 @@ std::string replay_command(const TargetConfig& config, std::string_view input) {
   flag("max-crashes", b.crashes, defaults.crashes);
   flag("max-link-changes", b.link_changes, defaults.link_changes);
   flag("max-commands", b.commands, defaults.commands);
+  flag("max-config-changes", b.config_changes, defaults.config_changes);
+  flag("max-transfers", b.transfers, defaults.transfers);
+  flag("max-snapshots", b.snapshots, defaults.snapshots);
   if (config.aim.profile != AimConfig{}.profile) command += " --profile " + std::string(profile_name(config.aim.profile));
   if (config.aim.pct_depth != AimConfig{}.pct_depth) command += " --pct-depth " + std::to_string(config.aim.pct_depth);
   return command;

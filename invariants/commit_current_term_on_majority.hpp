@@ -5,7 +5,9 @@
 // and log[N].term == currentTerm: set commitIndex = N").
 //
 // "Stored" is judged from the nodes themselves, not from what the leader
-// believes: the entry equal to the leader's at N on the disks of a majority.
+// believes: the entry equal to the leader's at N on the disks of a majority
+// of the voters of the leader's configuration (with membership changes, the
+// latest in its log: Raft thesis, chapter 4).
 #pragma once
 
 #include <fmt/format.h>
@@ -47,13 +49,13 @@ class CommitCurrentTermOnMajority {
                          node_label(self), std::uint64_t(node.term()), was, commit, std::uint64_t(entry.term),
                          std::uint64_t(entry.command), std::uint64_t(entry.term));
     auto holds = [&](int i) {
-      if (!is_voter(world, NodeIndex(i))) return false;
+      if (!is_voter_for(world, self, NodeIndex(i))) return false;
       const auto disk = stored_log(world.node(NodeIndex(i)));
       return disk.size() >= commit && disk[commit - 1] == entry;
     };
     int stored = 0;
     for (int i = 0; i < world.node_count(); ++i) stored += holds(i);
-    if (stored >= voter_majority(world)) return std::nullopt;
+    if (stored >= voter_majority_for(world, self)) return std::nullopt;
     std::string holders;
     for (int i = 0; i < world.node_count(); ++i)
       if (holds(i)) holders += fmt::format("{}{}", holders.empty() ? "" : ",", node_label(NodeIndex(i)));

@@ -43,4 +43,21 @@ int voter_majority(const World& world) {
   return voters / 2 + 1;
 }
 
+// The same in the configuration in effect at node `judge` (Raft with
+// membership changes: the latest configuration in its log), for a protocol
+// whose nodes say (`configuration()`); the fixed membership otherwise.
+template <class World>
+bool is_voter_for(const World& world, NodeIndex judge, NodeIndex node) {
+  if constexpr (requires { world.node(judge).configuration().votes(node); })
+    return world.node(judge).configuration().votes(node);
+  else
+    return is_voter(world, node);
+}
+template <class World>
+int voter_majority_for(const World& world, NodeIndex judge) {
+  int voters = 0;
+  for (int i = 0; i < world.node_count(); ++i) voters += is_voter_for(world, judge, NodeIndex(i));
+  return voters / 2 + 1;
+}
+
 }  // namespace skiff::invariants

@@ -34,6 +34,18 @@
 //                                                      and strike it right after it
 //                                                      accepts one. It must not change
 //                                                      what the node does.
+// and optionally, for a protocol with administrative commands (membership
+// changes, leadership transfer, log compaction), handed to a node by an
+// operator as the scheduler's "admin" events:
+//   P::admin_operations()                              std::span<const AdminOperation>
+//   bool admin_enabled(int operation, NodeIndex target) const
+//                                                      whether the node would accept it
+//                                                      now (target is kNoTarget for an
+//                                                      operation that names no node); it
+//                                                      must not change the node
+//   bool on_admin(int operation, NodeIndex target, Effects&)
+//                                                      true if accepted; an accepted
+//                                                      command spends its budget
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -59,6 +71,19 @@ struct BugInfo {
   std::string_view name;
   std::string_view description;
 };
+
+// Which budget of the world's an administrative operation spends.
+enum class AdminBudget : std::uint8_t { ConfigChanges, Transfers, Snapshots };
+
+struct AdminOperation {
+  std::string_view name;         // the trace's word: "add-voter"
+  std::string_view description;
+  bool names_node;               // "add-voter 4"; false: "snapshot"
+  AdminBudget budget;
+};
+
+// An operation's target when it names no node.
+inline constexpr NodeIndex kNoTarget = 0xFF;
 
 // A protocol's seeded bugs as a bit set: bit i stands for table[i].
 // Sets the bit of the bug named `name`; false if the table has no such bug.

@@ -123,14 +123,20 @@ TEST(CorrectPaxos, SchedulesDecideWithCompetingProposersUnderEveryFault) {
   const Activity a = activity<paxos::SingleDecree>(300);
   EXPECT_GT(a.runs_with_a_decision, 150);
   EXPECT_GT(a.runs_with_two_proposers, 100);
-  for (int k = 0; k < kEventKinds; ++k) EXPECT_GT(a.kinds_seen[k], 0u) << event_kind_name(EventKind(k));
+  for (int k = 0; k < kEventKinds; ++k)  // Paxos has no administrative commands
+    if (EventKind(k) != EventKind::Admin) {
+      EXPECT_GT(a.kinds_seen[k], 0u) << event_kind_name(EventKind(k));
+    }
 }
 
 TEST(CorrectPaxos, MultiPaxosSchedulesFillSlotsAndChangeLeaders) {
   const Activity a = activity<paxos::MultiPaxos>(300);
   EXPECT_GT(a.runs_with_three_slots, 100);
   EXPECT_GT(a.runs_with_leader_change, 50);
-  for (int k = 0; k < kEventKinds; ++k) EXPECT_GT(a.kinds_seen[k], 0u) << event_kind_name(EventKind(k));
+  for (int k = 0; k < kEventKinds; ++k)  // Paxos has no administrative commands
+    if (EventKind(k) != EventKind::Admin) {
+      EXPECT_GT(a.kinds_seen[k], 0u) << event_kind_name(EventKind(k));
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -78,11 +78,17 @@ RC_GTEST_PROP(TraceProperties, PrintingAndParsingRoundTrips, ()) {
   trace.header.seed = *rc::gen::arbitrary<std::uint64_t>();
   trace.header.budgets.steps = *rc::gen::inRange<std::uint32_t>(0, 1 << 20);
   trace.header.budgets.commands = *rc::gen::inRange<std::uint32_t>(0, 1 << 20);
+  trace.header.budgets.config_changes = *rc::gen::inRange<std::uint32_t>(0, 3);
+  trace.header.budgets.snapshots = *rc::gen::inRange<std::uint32_t>(0, 3);
   const int count = *rc::gen::inRange(0, 40);
   for (int i = 0; i < count; ++i) {
     TraceEvent te{arbitrary_event(trace.header.nodes), {}, 0};
     if (is_message_event(te.event.kind)) te.detail = *word("abcxyzABC0123456789 =/[]:-#");
     if (te.event.kind == EventKind::Timer) te.detail = *word("abcdefghijklmnopqrstuvwxyz");
+    if (te.event.kind == EventKind::Admin) {
+      te.detail = *word("abcdefghijklmnopqrstuvwxyz-");
+      if (*rc::gen::arbitrary<bool>()) te.event.peer = kNoTarget;
+    }
     if (!te.detail.empty() && te.detail.back() == ' ') te.detail.back() = 'x';
     trace.events.push_back(std::move(te));
   }

@@ -139,7 +139,7 @@ TEST(RaftVariantOptions, RefusesWhatIsWrongWithOneLine) {
   EXPECT_EQ(options.enable_variant("passive=", 3), "variant 'passive=' needs at least one node");
   EXPECT_EQ(options.enable_variant("passive=1,2,3", 3), "variant 'passive=1,2,3': no node would be left to stand for election");
   EXPECT_EQ(options.enable_variant("passive=1", 3), "");
-  EXPECT_EQ(options.enable_variant("learner=1", 3), "variant 'learner=1': a node cannot be both passive and a learner");
+  EXPECT_EQ(options.enable_variant("learner=1", 3), "variant 'learner=1': a node can be only one of passive, learner and spare");
   EXPECT_EQ(options.enable_variant("learner=2,3", 3), "variant 'learner=2,3': no node would be left to stand for election");
   EXPECT_EQ(options.enabled_variants(), (std::vector<std::string>{"passive=1"}));
 }

@@ -17,7 +17,7 @@ struct Protocol {
       "Raft (Figure 2 of the Raft paper): leader election, log replication, commitment";
   static constexpr int min_nodes = 3;
   static constexpr int max_nodes = 7;
-  static constexpr int timer_count = 3;
+  static constexpr int timer_count = 4;
 
   using Message = raft::Message;
   using Options = raft::Options;
@@ -25,13 +25,16 @@ struct Protocol {
 
   static std::span<const BugInfo> bugs() { return bug_table(); }
   static std::span<const BugInfo> variants() { return variant_table(); }
+  static std::span<const AdminOperation> admin_operations() { return admin_table(); }
   // Timer durations for timed worlds (milliseconds, low and high end of the
   // range each arming draws from): the Raft paper's 150-300 ms election
-  // timeout, heartbeats well inside it, quorum checks once per longest timeout.
+  // timeout, heartbeats well inside it, quorum checks once per longest timeout,
+  // a leadership transfer given up after an election timeout.
   static std::pair<int, int> default_timer_ms(TimerId timer) {
     switch (timer) {
       case Node::kElectionTimer: return {150, 300};
       case Node::kHeartbeatTimer: return {50, 50};
+      case Node::kTransferTimer: return {300, 300};
       default: return {300, 300};
     }
   }
@@ -39,6 +42,7 @@ struct Protocol {
     switch (timer) {
       case Node::kElectionTimer: return "election";
       case Node::kHeartbeatTimer: return "heartbeat";
+      case Node::kTransferTimer: return "transfer";
       default: return "check-quorum";
     }
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <bit>
+
 namespace skiff::raft {
 
 std::string_view Message::type_name() const {
@@ -12,17 +14,52 @@ std::string_view Message::type_name() const {
     case MessageType::AppendEntriesReply: return "AppendEntriesReply";
     case MessageType::PreVote: return "PreVote";
     case MessageType::PreVoteReply: return "PreVoteReply";
+    case MessageType::TimeoutNow: return "TimeoutNow";
   }
   return "?";
+}
+
+int Configuration::voter_count() const { return std::popcount(unsigned(voters)); }
+
+void print_configuration(std::string& out, Configuration config) {
+  auto list = [&](std::uint8_t nodes) {
+    bool first = true;
+    for (int i = 0; i < kMaxNodes; ++i)
+      if (nodes & (1u << i)) {
+        fmt::format_to(std::back_inserter(out), "{}{}", first ? "" : ",", i + 1);
+        first = false;
+      }
+    if (first) out += '-';
+  };
+  list(config.voters);
+  if (config.learners) {
+    out += '/';
+    list(config.learners);
+  }
 }
 
 void print_entries(std::string& out, const Entry* begin, const Entry* end) {
   out += '[';
   for (const Entry* e = begin; e != end; ++e) {
     if (e != begin) out += ' ';
-    fmt::format_to(std::back_inserter(out), "{}:{}", e->term, e->command);
+    if (e->is_configuration()) [[unlikely]] {
+      fmt::format_to(std::back_inserter(out), "{}:cfg=", e->term);
+      print_configuration(out, e->configuration());
+    } else {
+      fmt::format_to(std::back_inserter(out), "{}:{}", e->term, e->command);
+    }
   }
   out += ']';
+}
+
+void encode_entry(StateEncoder& e, const Entry& entry) {
+  if (!entry.is_configuration()) [[likely]] {
+    e.put(std::uint64_t(entry.term) << 32 | entry.command);
+    return;
+  }
+  e.put(std::uint64_t(entry.term) << 32 | kConfigurationBit);
+  e.put_node_set(entry.configuration().voters);
+  e.put_node_set(entry.configuration().learners);
 }
 
 void Message::print(std::string& out) const {
@@ -45,6 +82,8 @@ void Message::print(std::string& out) const {
     case MessageType::AppendEntriesReply:
       fmt::format_to(it, " {} match={}", success ? "ok" : "fail", match_index);
       break;
+    case MessageType::TimeoutNow:
+      break;
   }
 }
 
@@ -66,11 +105,13 @@ void Message::encode(StateEncoder& e) const {
       e.put(prev_log_term);
       e.put(leader_commit);
       e.put(entries.size());
-      for (const Entry& entry : entries) e.put(std::uint64_t(entry.term) << 32 | entry.command);
+      for (const Entry& entry : entries) encode_entry(e, entry);
       break;
     case MessageType::AppendEntriesReply:
       e.put(success);
       e.put(match_index);
+      break;
+    case MessageType::TimeoutNow:
       break;
   }
 }

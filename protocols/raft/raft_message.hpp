@@ -1,5 +1,7 @@
-// Raft's messages: the two RPCs of Figure 2 and their replies, and the
-// pre-vote round of the pre-vote variant (Raft thesis, section 9.6).
+// Raft's messages: the two RPCs of Figure 2 and their replies, the
+// pre-vote round of the pre-vote variant (Raft thesis, section 9.6), and
+// TimeoutNow of leadership transfer (section 3.10). And Raft's log entries,
+// of which some carry a cluster configuration (chapter 4).
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -15,9 +17,38 @@ namespace skiff::raft {
 using Term = std::uint32_t;
 using LogIndex = std::uint32_t;  // 1-based; 0 means "before the first entry"
 
+// A cluster configuration: which nodes vote (and count in majorities) and
+// which replicate without voting (learners). Nodes in neither are outside the
+// cluster (spares, or removed).
+struct Configuration {
+  std::uint8_t voters = 0;    // bit per node
+  std::uint8_t learners = 0;  // bit per node, disjoint from voters
+
+  bool votes(NodeIndex node) const { return voters & (1u << node); }
+  bool learns(NodeIndex node) const { return learners & (1u << node); }
+  bool member(NodeIndex node) const { return (voters | learners) & (1u << node); }
+  int voter_count() const;
+  int majority() const { return voter_count() / 2 + 1; }
+  friend bool operator==(const Configuration&, const Configuration&) = default;
+};
+
+// A configuration entry is a command with the top bit set and the
+// configuration in its low 16 bits; client commands never have that bit (the
+// world numbers them from 1, and a node refuses one that has it). The entry
+// is 8 bytes either way, which keeps logs and messages as small as before.
+inline constexpr Command kConfigurationBit = 0x80000000u;
+
 struct Entry {
   Term term = 0;
   Command command = 0;
+
+  bool is_configuration() const { return command & kConfigurationBit; }
+  Configuration configuration() const {
+    return Configuration{std::uint8_t(command & 0xFF), std::uint8_t(command >> 8 & 0xFF)};
+  }
+  static Entry of_configuration(Term term, Configuration config) {
+    return Entry{term, kConfigurationBit | Command(config.learners) << 8 | config.voters};
+  }
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
@@ -30,6 +61,7 @@ enum class MessageType : std::uint8_t {
   AppendEntriesReply,
   PreVote,       // "could I win term `term`?", with the sender's last log entry
   PreVoteReply,  // granted: `term` is the term asked about; refused: the voter's term
+  TimeoutNow,    // leadership transfer: "start an election now" (Raft thesis, section 3.10)
 };
 
 // One struct for all four types keeps messages value types without a variant;
@@ -61,12 +93,18 @@ struct Message {
   LogIndex prev_index() const { return prev_log_index; }  // an append's
   Term prev_term() const { return prev_log_term; }
   LogIndex acknowledged_index() const { return match_index; }  // a success reply's
+  bool is_timeout_now() const { return type == MessageType::TimeoutNow; }
 
   std::string_view type_name() const;
   void print(std::string& out) const;  // "AppendEntries t3 prev=2/1 entries=[3:9] commit=2"
   void encode(StateEncoder& encoder) const;
 };
 
+// "[1:5 2:cfg=1,2,3/4]": term:command, or term:cfg=VOTERS[/LEARNERS].
 void print_entries(std::string& out, const Entry* begin, const Entry* end);
+// "1,2,3/4": the voters, then the learners if there are some.
+void print_configuration(std::string& out, Configuration config);
+// An entry's word in a log, for encoders: a configuration's nodes renamed.
+void encode_entry(StateEncoder& encoder, const Entry& entry);
 
 }  // namespace skiff::raft

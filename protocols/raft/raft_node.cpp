@@ -24,10 +24,23 @@ std::string_view role_name(Role role) {
 }
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
-    : self_(self),
-      node_count_(std::uint8_t(node_count)),
-      voter_count_(std::uint8_t(node_count - std::popcount(unsigned(options.learners) & ((1u << node_count) - 1)))),
-      options_(options) {}
+    : self_(self), node_count_(std::uint8_t(node_count)), options_(options) {
+  const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
+  boot_config_.voters = std::uint8_t(all & ~(options.learners | options.spares));
+  boot_config_.learners = std::uint8_t(all & options.learners);
+  config_ = boot_config_;
+}
+
+void Node::refresh_configuration() {
+  config_ = boot_config_;
+  config_index_ = 0;
+  for (LogIndex i = last_log_index(); i > 0; --i)
+    if (durable_.log[i - 1].is_configuration()) {
+      config_ = durable_.log[i - 1].configuration();
+      config_index_ = i;
+      return;
+    }
+}
 
 std::optional<NodeIndex> Node::voted_for() const {
   if (durable_.voted_for < 0) return std::nullopt;
@@ -43,8 +56,10 @@ void Node::arm_election_timer(Fx& fx) {
 void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
   if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
-  if (options_.has(Bug::AckBeforePersist))  // seeded: acknowledged, never written
+  if (options_.has(Bug::AckBeforePersist)) {  // seeded: acknowledged, never written
     durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
+    if (config_index_ > last_log_index()) refresh_configuration();
+  }
   volatile_ = Volatile{};
 }
 
@@ -57,11 +72,11 @@ void Node::restart(Fx& fx) {
 }
 
 bool Node::on_client_command(Command command, Fx& fx) {
-  if (!is_leader()) return false;
+  if (!is_leader() || volatile_.transfer_to >= 0 || (command & kConfigurationBit)) return false;
   durable_.log.push_back(Entry{durable_.current_term, command});
   volatile_.match_index[self_] = last_log_index();
   broadcast_append_entries(/*with_entries=*/true, fx);
-  advance_leader_commit();
+  advance_leader_commit(fx);
   return true;
 }
 
@@ -69,7 +84,7 @@ void Node::on_timer(TimerId timer, Fx& fx) {
   if (timer == kElectionTimer) {
     if (is_leader()) return;
     volatile_.heard_from_leader = false;
-    if (!options_.may_stand(self_)) {  // passive or learner: only watches for a leader
+    if (!may_stand()) {  // passive, learner or outside the configuration: only watches for a leader
       fx.cancel(kElectionTimer);
       return;
     }
@@ -82,6 +97,8 @@ void Node::on_timer(TimerId timer, Fx& fx) {
     if (is_leader()) broadcast_append_entries(/*with_entries=*/false, fx);
   } else if (timer == kCheckQuorumTimer) {
     check_quorum(fx);
+  } else if (timer == kTransferTimer) {
+    end_transfer(fx);  // given up
   }
 }
 
@@ -101,6 +118,11 @@ void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
     case MessageType::AppendEntriesReply: handle_append_reply(from, message, fx); break;
     case MessageType::PreVote: handle_pre_vote(from, message, fx); break;
     case MessageType::PreVoteReply: handle_pre_vote_reply(from, message, fx); break;
+    case MessageType::TimeoutNow:
+      // From the leader of our term (a stale one is ignored): stand at once.
+      if (message.term == durable_.current_term && volatile_.role == Role::Follower && may_stand())
+        start_election(fx);
+      break;
   }
 }
 
@@ -115,8 +137,10 @@ void Node::become_follower(Term term, Fx& fx) {
   volatile_.votes_granted = 0;
   volatile_.vote_messages = 0;
   volatile_.pre_votes = 0;
+  volatile_.transfer_to = -1;
   fx.cancel(kHeartbeatTimer);
   fx.cancel(kCheckQuorumTimer);
+  fx.cancel(kTransferTimer);
   arm_election_timer(fx);
 }
 
@@ -135,7 +159,7 @@ void Node::start_election(Fx& fx) {
   request.last_log_index = last_log_index();
   request.last_log_term = last_log_term();
   for (NodeIndex peer = 0; peer < node_count_; ++peer)
-    if (peer != self_ && options_.votes(peer)) fx.send(peer, request);
+    if (peer != self_ && config_.votes(peer)) fx.send(peer, request);
   if (won_election()) become_leader(fx);
 }
 
@@ -149,12 +173,12 @@ void Node::start_pre_vote(Fx& fx) {
   request.last_log_index = last_log_index();
   request.last_log_term = last_log_term();
   for (NodeIndex peer = 0; peer < node_count_; ++peer)
-    if (peer != self_ && options_.votes(peer)) fx.send(peer, request);
+    if (peer != self_ && config_.votes(peer)) fx.send(peer, request);
   if (std::popcount(volatile_.pre_votes) >= majority()) start_election(fx);
 }
 
 void Node::handle_pre_vote(NodeIndex from, const Message& request, Fx& fx) {
-  const bool grant = options_.votes(self_) && !is_leader() && !volatile_.heard_from_leader &&
+  const bool grant = !is_leader() && !volatile_.heard_from_leader &&
                      request.term > durable_.current_term && candidate_log_up_to_date(request);
   Message reply;
   reply.type = MessageType::PreVoteReply;
@@ -165,7 +189,7 @@ void Node::handle_pre_vote(NodeIndex from, const Message& request, Fx& fx) {
 
 void Node::handle_pre_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
   if (volatile_.role != Role::PreCandidate || !reply.success || reply.term != durable_.current_term + 1) return;
-  if (!options_.votes(from)) return;
+  if (!config_.votes(from)) return;
   volatile_.pre_votes |= std::uint8_t(1u << from);
   if (std::popcount(volatile_.pre_votes) >= majority()) start_election(fx);
 }
@@ -177,7 +201,7 @@ void Node::check_quorum(Fx& fx) {
   }
   int heard = 0;
   for (NodeIndex peer = 0; peer < node_count_; ++peer)
-    if (options_.votes(peer) && (volatile_.heard_since_check & (1u << peer))) ++heard;
+    if (config_.votes(peer) && (volatile_.heard_since_check & (1u << peer))) ++heard;
   if (heard >= majority()) {
     volatile_.heard_since_check = std::uint8_t(1u << self_);
     return;  // stays armed
@@ -187,6 +211,8 @@ void Node::check_quorum(Fx& fx) {
 
 bool Node::won_election() const {
   if (options_.has(Bug::CountDuplicateVotes)) return volatile_.vote_messages >= majority();
+  if (options_.has(Bug::CountVotesOfOldConfig))  // seeded: the boot configuration's majority
+    return std::popcount(volatile_.votes_granted) >= boot_config_.majority();
   return std::popcount(volatile_.votes_granted) >= majority();
 }
 
@@ -199,6 +225,7 @@ void Node::become_leader(Fx& fx) {
   }
   volatile_.match_index[self_] = last_log_index();
   volatile_.failed_elections = 0;
+  volatile_.transfer_to = -1;
   fx.cancel(kElectionTimer);
   fx.arm(kHeartbeatTimer);
   if (options_.has(Variant::CheckQuorum)) {
@@ -216,7 +243,7 @@ bool Node::candidate_log_up_to_date(const Message& request) const {
 }
 
 void Node::handle_request_vote(NodeIndex from, const Message& request, Fx& fx) {
-  bool grant = options_.votes(self_) && request.term == durable_.current_term &&
+  bool grant = request.term == durable_.current_term &&
                (durable_.voted_for < 0 || durable_.voted_for == std::int8_t(from)) &&
                candidate_log_up_to_date(request);
   if (grant) {
@@ -235,7 +262,7 @@ void Node::handle_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
   bool current = reply.term == durable_.current_term;
   bool stale_but_counted = options_.has(Bug::AcceptStaleVoteReply) && reply.term < durable_.current_term;
   if (!current && !stale_but_counted) return;
-  if (!options_.votes(from)) return;  // a learner's vote counts for nothing
+  if (!config_.votes(from)) return;  // a learner's vote counts for nothing, an outsider's neither
   volatile_.votes_granted |= std::uint8_t(1u << from);
   volatile_.vote_messages += 1;
   if (won_election()) become_leader(fx);
@@ -255,7 +282,7 @@ void Node::send_append_entries(NodeIndex peer, bool with_entries, Fx& fx) {
 
 void Node::broadcast_append_entries(bool with_entries, Fx& fx) {
   for (NodeIndex peer = 0; peer < node_count_; ++peer)
-    if (peer != self_) send_append_entries(peer, with_entries, fx);
+    if (peer != self_ && config_.member(peer)) send_append_entries(peer, with_entries, fx);
 }
 
 void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx) {
@@ -283,6 +310,10 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   }
   Log& log = durable_.log;
   const std::size_t length_before = log.size();
+  // Whether the configuration in effect may change: an entry at or before
+  // its entry may go, or a configuration entry may come.
+  bool configuration_may_change = config_index_ > prev;
+  for (const Entry& entry : request.entries) configuration_may_change |= entry.is_configuration();
   if (options_.has(Bug::TruncateOnStaleAppend)) {
     log.resize(prev);  // seeded: truncates even entries that match
     log.insert(log.end(), request.entries.begin(), request.entries.end());
@@ -303,6 +334,8 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
       log.push_back(request.entries[k]);  // 4. append new entries
     }
   }
+  if (configuration_may_change) [[unlikely]]
+    refresh_configuration();
   LogIndex last_new = prev + LogIndex(request.entries.size());
   if (options_.has(Bug::AckBeforePersist))  // the entries this message added at the end are not durable yet
     volatile_.unsynced = std::uint8_t(std::min<std::size_t>(255, log.size() > length_before ? log.size() - length_before : 0));
@@ -327,8 +360,10 @@ void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
   if (reply.success) {
     match = std::max(match, reply.match_index);
     next = std::max(next, reply.match_index + 1);
-    advance_leader_commit();
+    advance_leader_commit(fx);
+    if (!is_leader()) return;  // it removed itself, and that is committed
     if (match < last_log_index()) send_append_entries(from, /*with_entries=*/true, fx);
+    else if (volatile_.transfer_to == std::int8_t(from)) send_timeout_now(fx);
   } else {
     // The follower lacks an entry matching prev_log_index: retry one earlier,
     // but never below what it is known to hold (a late failure reply).
@@ -337,18 +372,91 @@ void Node::handle_append_reply(NodeIndex from, const Message& reply, Fx& fx) {
   }
 }
 
-void Node::advance_leader_commit() {
+void Node::advance_leader_commit(Fx& fx) {
   for (LogIndex n = last_log_index(); n > volatile_.commit_index; --n) {
     if (term_at(n) != durable_.current_term && !options_.has(Bug::CommitPreviousTerm)) break;
     int replicas = 0;
     for (NodeIndex peer = 0; peer < node_count_; ++peer)
-      if (volatile_.match_index[peer] >= n && options_.votes(peer)) ++replicas;
+      if (volatile_.match_index[peer] >= n && config_.votes(peer)) ++replicas;
     if (replicas >= majority()) {
       volatile_.commit_index = n;
       break;
     }
   }
   apply_committed();
+  // A leader outside its own configuration leads until that is committed.
+  if (!config_.votes(self_) && volatile_.commit_index >= config_index_) [[unlikely]]
+    become_follower(durable_.current_term, fx);
+}
+
+// ---- membership changes and leadership transfer -------------------------
+
+bool Node::configuration_change_allowed() const {
+  if (!is_leader() || volatile_.transfer_to >= 0) return false;
+  const bool own_term_committed = term_at(volatile_.commit_index) == durable_.current_term;
+  if (!own_term_committed && !options_.has(Bug::ConfigChangeBeforeTermCommit)) return false;
+  const bool previous_committed = config_index_ <= volatile_.commit_index;
+  return previous_committed || options_.has(Bug::ConcurrentConfigChanges);
+}
+
+bool Node::admin_enabled(int operation, NodeIndex target) const {
+  if (target >= node_count_) return false;
+  switch (AdminOp(operation)) {
+    case AdminOp::AddVoter: return configuration_change_allowed() && !config_.votes(target);
+    case AdminOp::AddLearner: return configuration_change_allowed() && !config_.member(target);
+    case AdminOp::Promote: return configuration_change_allowed() && config_.learns(target);
+    case AdminOp::Remove:
+      return configuration_change_allowed() && config_.member(target) &&
+             !(config_.votes(target) && config_.voter_count() == 1);  // never the last voter
+    case AdminOp::Transfer:
+      return is_leader() && volatile_.transfer_to < 0 && target != self_ && config_.votes(target);
+    case AdminOp::Count: break;
+  }
+  return false;
+}
+
+bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
+  if (!admin_enabled(operation, target)) return false;
+  const std::uint8_t bit = std::uint8_t(1u << target);
+  if (AdminOp(operation) == AdminOp::Transfer) {
+    volatile_.transfer_to = std::int8_t(target);
+    fx.arm(kTransferTimer);
+    if (volatile_.match_index[target] >= last_log_index() || options_.has(Bug::TransferToLaggingNode))
+      send_timeout_now(fx);
+    else
+      send_append_entries(target, /*with_entries=*/true, fx);
+    return true;
+  }
+  Configuration next = config_;
+  switch (AdminOp(operation)) {
+    case AdminOp::AddVoter: next.voters |= bit, next.learners &= std::uint8_t(~bit); break;
+    case AdminOp::AddLearner: next.learners |= bit; break;
+    case AdminOp::Promote: next.voters |= bit, next.learners &= std::uint8_t(~bit); break;
+    default: next.voters &= std::uint8_t(~bit), next.learners &= std::uint8_t(~bit); break;
+  }
+  if (!config_.member(target)) {  // a newcomer: start from the end of the log, it answers where it is
+    volatile_.next_index[target] = last_log_index() + 1;
+    volatile_.match_index[target] = 0;
+  }
+  durable_.log.push_back(Entry::of_configuration(durable_.current_term, next));
+  config_ = next;  // in effect once appended
+  config_index_ = last_log_index();
+  volatile_.match_index[self_] = last_log_index();
+  broadcast_append_entries(/*with_entries=*/true, fx);
+  advance_leader_commit(fx);
+  return true;
+}
+
+void Node::send_timeout_now(Fx& fx) {
+  Message message;
+  message.type = MessageType::TimeoutNow;
+  message.term = durable_.current_term;
+  fx.send(NodeIndex(volatile_.transfer_to), message);
+}
+
+void Node::end_transfer(Fx& fx) {
+  volatile_.transfer_to = -1;
+  fx.cancel(kTransferTimer);
 }
 
 void Node::apply_committed() {
@@ -361,7 +469,7 @@ void Node::encode(StateEncoder& e) const {
   e.put(durable_.current_term);
   e.put_optional_node(durable_.voted_for);
   e.put(durable_.log.size());
-  for (const Entry& entry : durable_.log) e.put(std::uint64_t(entry.term) << 32 | entry.command);
+  for (const Entry& entry : durable_.log) encode_entry(e, entry);
   e.put(std::uint64_t(volatile_.role));
   e.put(volatile_.commit_index);
   e.put(volatile_.applied.size());
@@ -371,6 +479,7 @@ void Node::encode(StateEncoder& e) const {
   if (volatile_.role == Role::Leader) {
     e.put_per_node(std::span<const LogIndex>(volatile_.next_index), node_count_);
     e.put_per_node(std::span<const LogIndex>(volatile_.match_index), node_count_);
+    if (volatile_.transfer_to >= 0) e.put_node(NodeIndex(volatile_.transfer_to));
   } else if (volatile_.role == Role::Candidate) {
     e.put_node_set(volatile_.votes_granted);
     if (options_.has(Bug::CountDuplicateVotes)) e.put(volatile_.vote_messages);
@@ -395,6 +504,11 @@ void Node::print(std::string& out) const {
   out += " log=";
   print_entries(out, durable_.log.data(), durable_.log.data() + durable_.log.size());
   fmt::format_to(it, " commit={} applied={}", volatile_.commit_index, volatile_.applied.size());
+  if (config_ != boot_config_) {  // only once the membership changed: older traces print as they did
+    out += " config=";
+    print_configuration(out, config_);
+  }
+  if (volatile_.transfer_to >= 0) fmt::format_to(it, " transfer={}", node_label(NodeIndex(volatile_.transfer_to)));
   if (is_leader()) {
     out += " match=[";
     for (NodeIndex peer = 0; peer < node_count_; ++peer)

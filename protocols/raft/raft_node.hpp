@@ -23,6 +23,39 @@
 // - backoff: a node counts the elections it started that failed (its
 //   election timer fired again before it won or heard a leader) and arms its
 //   election timer with that count (capped at 5) as the back-off exponent.
+// - spare: these nodes start outside the cluster's configuration.
+//
+// Membership changes (Raft thesis, chapter 4: single-server changes). The
+// cluster's configuration (voters and learners; every other node is outside
+// it) is the boot configuration of the options (all nodes but learners and
+// spares vote), until the log holds a configuration entry: then a node uses
+// the LATEST configuration entry in its log, committed or not; it takes
+// effect when appended, and a node whose log loses it (a conflicting
+// AppendEntries) goes back to the one before. A leader accepts an
+// administrative command (add-voter, add-learner, promote, remove) only
+//   - if an entry of its own term is committed (the 2015 fix: a new leader
+//     might otherwise hold an older uncommitted change of which it knows
+//     nothing, and the two changes could have disjoint majorities), and
+//   - if its latest configuration entry is committed (at most one change is
+//     uncommitted at a time, so any two consecutive configurations differ by
+//     one node and their majorities overlap),
+// and not while it transfers leadership. The change is one entry, appended
+// and replicated like any other. Everything that counts a majority counts it
+// among the voters of the node's configuration: votes (a candidate asks
+// only those), commitment (the leader counts itself only if it is one of
+// them), pre-votes and check-quorum. Nodes vote when asked, whatever their
+// own configuration (a node just added may not know it yet). Only a voter of
+// its own configuration that is not passive stands for election. A leader
+// replicates to the members of its configuration. A leader that removed
+// itself leads until that change is committed, then steps down.
+//
+// Leadership transfer (thesis, section 3.10): `transfer N` to a leader that is
+// not transferring, N a voter of its configuration other than itself. The
+// leader stops accepting client commands and membership changes, brings N's
+// log up to its own (AppendEntries), then sends it TimeoutNow; N, if it still
+// is in that term and may stand, starts an election at once (without a
+// pre-vote round). The transfer ends when the leader steps down, or when its
+// transfer timer (armed when it began; an election timeout) fires.
 #pragma once
 
 #include <array>
@@ -48,6 +81,7 @@ class Node {
   static constexpr TimerId kElectionTimer = 0;
   static constexpr TimerId kHeartbeatTimer = 1;
   static constexpr TimerId kCheckQuorumTimer = 2;  // armed only with the check-quorum variant
+  static constexpr TimerId kTransferTimer = 3;     // armed only while a leader transfers leadership
   static constexpr std::uint8_t kMaxBackoff = 5;
 
   Node(NodeIndex self, int node_count, const Options& options);
@@ -56,6 +90,9 @@ class Node {
   void on_message(NodeIndex from, const Message& message, Fx& fx);
   void on_timer(TimerId timer, Fx& fx);
   bool on_client_command(Command command, Fx& fx);
+  // Administrative commands (raft.hpp lists them: AdminOp).
+  bool admin_enabled(int operation, NodeIndex target) const;
+  bool on_admin(int operation, NodeIndex target, Fx& fx);
   void crash();
   void restart(Fx& fx);
   void print(std::string& out) const;
@@ -85,6 +122,15 @@ class Node {
     if (volatile_.leader < 0) return std::nullopt;
     return NodeIndex(volatile_.leader);
   }
+  // The configuration in effect: the latest in the log, or the boot one.
+  Configuration configuration() const { return config_; }
+  LogIndex configuration_index() const { return config_index_; }  // its entry; 0: the boot configuration
+  Configuration boot_configuration() const { return boot_config_; }
+  // The node a leader is transferring leadership to, if it is.
+  std::optional<NodeIndex> transferring_to() const {
+    if (volatile_.transfer_to < 0) return std::nullopt;
+    return NodeIndex(volatile_.transfer_to);
+  }
   // Variant state, for tests.
   bool heard_from_leader() const { return volatile_.heard_from_leader; }
   std::uint8_t failed_elections() const { return volatile_.failed_elections; }
@@ -109,9 +155,17 @@ class Node {
     std::uint8_t failed_elections = 0;   // elections started in a row that did not succeed
     std::int8_t leader = -1;             // leader_hint(); -1: none known
     std::uint8_t unsynced = 0;           // seeded ack-before-persist: entries at the log's end not yet durable
+    std::int8_t transfer_to = -1;        // leader: the node it transfers leadership to; -1: none
   };
 
-  int majority() const { return voter_count_ / 2 + 1; }
+  int majority() const { return config_.majority(); }
+  bool may_stand() const { return config_.votes(self_) && !(options_.passive & (1u << self_)); }
+  // The configuration of the latest configuration entry in the log, or the
+  // boot one: recomputed whenever the log may have gained or lost one.
+  void refresh_configuration();
+  bool configuration_change_allowed() const;
+  void send_timeout_now(Fx& fx);
+  void end_transfer(Fx& fx);
   void arm_election_timer(Fx& fx);
   void start_pre_vote(Fx& fx);
   void check_quorum(Fx& fx);
@@ -132,15 +186,19 @@ class Node {
   void handle_vote_reply(NodeIndex from, const Message& reply, Fx& fx);
   void handle_append_entries(NodeIndex from, const Message& request, Fx& fx);
   void handle_append_reply(NodeIndex from, const Message& reply, Fx& fx);
-  void advance_leader_commit();
+  void advance_leader_commit(Fx& fx);  // and steps down once its own removal is committed
   void apply_committed();
 
   NodeIndex self_;
   std::uint8_t node_count_;
-  std::uint8_t voter_count_;  // nodes that are not learners
   Options options_;
   Durable durable_;
   Volatile volatile_;
+  // Derived from the durable log (refresh_configuration), so neither lost by
+  // a crash nor part of the state.
+  Configuration boot_config_;
+  Configuration config_;
+  LogIndex config_index_ = 0;
 };
 
 }  // namespace skiff::raft

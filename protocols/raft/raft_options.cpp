@@ -37,6 +37,16 @@ constexpr BugInfo kBugs[] = {
     {"ack-before-persist",
      "(deep) a follower acknowledges entries before they are durable: a crash loses those of its last "
      "AppendEntries"},
+    {"config-change-before-term-commit",
+     "(membership) a new leader starts a configuration change before an entry of its own term is committed "
+     "(Ongaro, raft-dev 2015): an older uncommitted change and this one can have disjoint majorities"},
+    {"concurrent-config-changes",
+     "(membership) a leader starts a configuration change while its previous one is still uncommitted"},
+    {"count-votes-of-old-config",
+     "(membership) a candidate judges its votes against the majority of the boot configuration, not the latest "
+     "configuration in its log"},
+    {"transfer-to-lagging-node",
+     "(transfer) a leader sends TimeoutNow at once, without first bringing the target's log up to its own"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 
@@ -52,8 +62,24 @@ constexpr BugInfo kVariants[] = {
     {"backoff",
      "after k failed elections in a row a node asks for an election timeout drawn from a window 2^k as wide "
      "(timed worlds; k at most 5)"},
+    {"spare",
+     "spare=N,...: these nodes start outside the cluster (in no configuration) until a membership change adds "
+     "them"},
 };
 static_assert(std::size(kVariants) == std::size_t(Variant::Count));
+
+constexpr AdminOperation kAdmin[] = {
+    {"add-voter", "add-voter N: the leader adds node N to its configuration as a voter", true,
+     AdminBudget::ConfigChanges},
+    {"add-learner", "add-learner N: the leader adds node N to its configuration as a learner", true,
+     AdminBudget::ConfigChanges},
+    {"promote", "promote N: the leader makes learner N a voter", true, AdminBudget::ConfigChanges},
+    {"remove", "remove N: the leader removes node N (a voter or a learner, itself too) from its configuration",
+     true, AdminBudget::ConfigChanges},
+    {"transfer", "transfer N: the leader hands leadership to voter N (TimeoutNow once N's log is up to date)",
+     true, AdminBudget::Transfers},
+};
+static_assert(std::size(kAdmin) == std::size_t(AdminOp::Count));
 
 // "3,4" -> node bits; "" and a message on success, or what is wrong.
 std::string parse_node_set(std::string_view list, int node_count, std::uint8_t& nodes) {
@@ -79,6 +105,7 @@ std::string parse_node_set(std::string_view list, int node_count, std::uint8_t& 
 
 std::span<const BugInfo> bug_table() { return kBugs; }
 std::span<const BugInfo> variant_table() { return kVariants; }
+std::span<const AdminOperation> admin_table() { return kAdmin; }
 
 std::string Options::enable_variant(std::string_view spec, int node_count) {
   const auto eq = spec.find('=');
@@ -87,7 +114,7 @@ std::string Options::enable_variant(std::string_view spec, int node_count) {
   while (index < std::size(kVariants) && kVariants[index].name != name) ++index;
   if (index == std::size(kVariants)) return fmt::format("unknown variant '{}' for protocol raft (see 'skiff list')", name);
   const Variant variant = Variant(index);
-  const bool takes_nodes = variant == Variant::Passive || variant == Variant::Learner;
+  const bool takes_nodes = variant == Variant::Passive || variant == Variant::Learner || variant == Variant::Spare;
   if (!takes_nodes && eq != std::string_view::npos)
     return fmt::format("variant '{}' takes no value", name);
   if (takes_nodes) {
@@ -95,9 +122,10 @@ std::string Options::enable_variant(std::string_view spec, int node_count) {
     std::uint8_t nodes = 0;
     std::string error = parse_node_set(spec.substr(eq + 1), node_count, nodes);
     if (!error.empty()) return fmt::format("variant '{}' {}", spec, error);
-    std::uint8_t& set = variant == Variant::Passive ? passive : learners;
-    const std::uint8_t other = variant == Variant::Passive ? learners : passive;
-    if (nodes & other) return fmt::format("variant '{}': a node cannot be both passive and a learner", spec);
+    std::uint8_t& set = variant == Variant::Passive ? passive : variant == Variant::Learner ? learners : spares;
+    const std::uint8_t other = std::uint8_t((passive | learners | spares) & ~set);
+    if (nodes & other)
+      return fmt::format("variant '{}': a node can be only one of passive, learner and spare", spec);
     const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
     if (((set | nodes | other) & all) == all)
       return fmt::format("variant '{}': no node would be left to stand for election", spec);
@@ -118,9 +146,9 @@ std::vector<std::string> Options::enabled_variants() const {
   for (std::size_t i = 0; i < std::size(kVariants); ++i) {
     if (!has(Variant(i))) continue;
     std::string spec(kVariants[i].name);
-    if (Variant(i) == Variant::Passive || Variant(i) == Variant::Learner) {
+    if (Variant(i) == Variant::Passive || Variant(i) == Variant::Learner || Variant(i) == Variant::Spare) {
       spec += '=';
-      spec += list(Variant(i) == Variant::Passive ? passive : learners);
+      spec += list(Variant(i) == Variant::Passive ? passive : Variant(i) == Variant::Learner ? learners : spares);
     }
     specs.push_back(std::move(spec));
   }

@@ -33,6 +33,11 @@ enum class Bug : std::uint8_t {
   CommitWholeLogOnRestart,
   KeepSuffixOnConflict,
   AckBeforePersist,
+  // Membership changes, leadership transfer (issue 15).
+  ConfigChangeBeforeTermCommit,
+  ConcurrentConfigChanges,
+  CountVotesOfOldConfig,
+  TransferToLaggingNode,
   Count,
 };
 
@@ -44,33 +49,40 @@ enum class Variant : std::uint8_t {
   Passive,      // these nodes replicate and vote but never stand for election
   Learner,      // these nodes replicate; they neither vote nor stand
   Backoff,      // randomised exponential back-off of a candidate's election timeout
+  Spare,        // these nodes start outside the cluster's configuration
   Count,
 };
 
 std::span<const BugInfo> variant_table();  // indexed by Variant
+
+// Administrative commands (raft_node.hpp states their rules).
+enum class AdminOp : std::uint8_t { AddVoter, AddLearner, Promote, Remove, Transfer, Count };
+std::span<const AdminOperation> admin_table();  // indexed by AdminOp
 
 struct Options {
   std::uint32_t bugs = 0;     // bit i set: Bug(i) seeded
   std::uint8_t variants = 0;  // bit i set: Variant(i) on
   std::uint8_t passive = 0;   // bit per node: passive (Variant::Passive)
   std::uint8_t learners = 0;  // bit per node: learner (Variant::Learner)
+  std::uint8_t spares = 0;    // bit per node: outside the boot configuration (Variant::Spare)
 
   bool has(Bug bug) const { return bugs & (1u << unsigned(bug)); }
   bool has(Variant variant) const { return variants & (1u << unsigned(variant)); }
   bool enable_bug(std::string_view name);  // false if no such bug
   std::vector<std::string> enabled_bugs() const;
 
-  // "pre-vote", "check-quorum", "backoff", "passive=3,4", "learner=5" (nodes
-  // numbered from 1, as everywhere a person reads them). Returns "" if the
-  // variant is now on, otherwise one line saying what is wrong. Passive and
-  // learner sets accumulate and must stay disjoint, and at least one node must
-  // be able to stand for election.
+  // "pre-vote", "check-quorum", "backoff", "passive=3,4", "learner=5",
+  // "spare=4,5" (nodes numbered from 1, as everywhere a person reads them).
+  // Returns "" if the variant is now on, otherwise one line saying what is
+  // wrong. Passive, learner and spare sets accumulate and must stay disjoint,
+  // and at least one node must be able to stand for election.
   std::string enable_variant(std::string_view spec, int node_count);
   // The variants on, as specs in table order: {"pre-vote", "passive=3,4"}.
   std::vector<std::string> enabled_variants() const;
 
-  bool votes(NodeIndex node) const { return !(learners & (1u << node)); }
-  bool may_stand(NodeIndex node) const { return !((passive | learners) & (1u << node)); }
+  // In the boot configuration (before any membership change).
+  bool votes(NodeIndex node) const { return !((learners | spares) & (1u << node)); }
+  bool may_stand(NodeIndex node) const { return !((passive | learners | spares) & (1u << node)); }
 };
 
 }  // namespace skiff::raft
