@@ -392,7 +392,7 @@ TEST_P(AdminBugTest, FoundByTheFuzzTargetsByteRuns) {
   std::vector<std::uint8_t> bytes(4096);
   for (int input = 0; input < 20000; ++input) {
     for (auto& b : bytes) b = std::uint8_t(rng());
-    const ByteRun run = driver.run_bytes(header, bytes);
+    const ByteRun run = driver.run_bytes(header, bytes, {});
     if (!run.violation) continue;
     EXPECT_TRUE(one_of(param.invariants, run.violation->invariant)) << run.violation->explanation;
     return;
