@@ -128,7 +128,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                  config.depth_first ? "counterexample (depth-first: not necessarily a shortest one)"
                                     : "shortest counterexample",
                  outcome.counterexample.size(), trace_path);
-      fmt::print(out, "  replay: skiff replay {} --verbose\n", trace_path);
+      fmt::print(out, "  replay: {} replay {} --verbose\n", program_name(), trace_path);
     } else if (outcome.interrupted) {
       fmt::print(out, "interrupted: not verified; no violation up to depth {} ({} distinct states)\n", outcome.depth,
                  outcome.distinct_states);

@@ -113,7 +113,7 @@ int run_list(bool json, std::ostream& out) {
 }
 
 std::string reproduce_command(const std::string& protocol, const ExploreConfig& config, std::uint64_t seed) {
-  std::string command = fmt::format("skiff explore {} --nodes {}", protocol, config.nodes);
+  std::string command = fmt::format("{} explore {} --nodes {}", program_name(), protocol, config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
   for (const std::string& variant : config.variants) command += " --variant " + variant;
   const Budgets defaults;
@@ -224,7 +224,7 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
                  r.shrink_abandoned ? ", shrinking cut short by the interruption" : "", r.full_trace_path);
     else
       fmt::print(out, "  trace:     {} ({} events)\n", r.trace_path, r.events_before);
-    fmt::print(out, "  replay:    skiff replay {} --verbose\n", r.trace_path);
+    fmt::print(out, "  replay:    {} replay {} --verbose\n", program_name(), r.trace_path);
     if (!r.html_path.empty()) fmt::print(out, "  html:      {}\n", r.html_path);
     fmt::print(out, "  reproduce: {}\n", reproduce_command(request.protocol, config, r.run.seed));
     out.flush();
@@ -477,6 +477,46 @@ int run_shrink(const std::string& path, const std::string& out_path, std::ostrea
              stats.events_after, stats.replays, shrink_s, stats.abandoned ? ", cut short by the interruption" : "",
              out_path.empty() ? "" : " -> " + out_path);
   return kExitViolation;
+}
+
+int run_repeat(const RepeatRequest& request, std::ostream& out) {
+  const ProtocolDriver& driver = protocol_named(request.protocol, "");
+  const ProtocolInfo& info = driver.info();
+  if (request.nodes < info.min_nodes || request.nodes > info.max_nodes)
+    throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
+                                 info.max_nodes, request.nodes));
+  // One run of the seed: its decisions (bytes_of_seed runs the seeded run),
+  // then the run those decisions make, as trace lines.
+  auto run_once = [&](const TraceHeader& header, std::vector<std::uint8_t>& decisions) {
+    decisions = driver.bytes_of_seed(header, header.seed);
+    const ByteRun run = driver.run_bytes(header, decisions);
+    std::vector<std::string> lines;
+    for (const TraceEvent& event : driver.make_trace(header, run.events).events)
+      lines.push_back(format_trace_event(event));
+    lines.push_back(run.violation ? fmt::format("violation {}: {}", run.violation->invariant, run.violation->explanation)
+                                  : "no violation");
+    return lines;
+  };
+  for (std::uint64_t r = 0; r < request.runs; ++r) {
+    TraceHeader header{std::string(info.name), request.nodes, request.bugs, request.seed + r, request.budgets};
+    header.variants = request.variants;
+    std::vector<std::uint8_t> first_decisions, second_decisions;
+    const std::vector<std::string> first = run_once(header, first_decisions);
+    const std::vector<std::string> second = run_once(header, second_decisions);
+    std::size_t i = 0;
+    while (i < first.size() && i < second.size() && first[i] == second[i]) ++i;
+    if (i == first.size() && i == second.size() && first_decisions == second_decisions) continue;
+    if (i < first.size() || i < second.size())
+      fmt::print(out, "seed {}: the two runs differ at event {}:\n  first:  {}\n  second: {}\n", header.seed, i + 1,
+                 i < first.size() ? first[i] : "(the run ended)", i < second.size() ? second[i] : "(the run ended)");
+    else
+      fmt::print(out, "seed {}: the two runs made different decisions ({} and {} bytes) but the same events\n",
+                 header.seed, first_decisions.size(), second_decisions.size());
+    fmt::print(out, "{} is not deterministic (docs/bring-your-own.md, \"Determinism\")\n", info.name);
+    return kExitViolation;
+  }
+  fmt::print(out, "{} seeds, each run twice: the same events, byte for byte\n", request.runs);
+  return kExitOk;
 }
 
 }  // namespace skiff

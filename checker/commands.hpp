@@ -52,6 +52,21 @@ int run_replay_fuzz_input(const FuzzInputRequest& request, std::ostream& out, st
 // Writes the shrunk trace to `out_path`, or to `out` if it is empty.
 int run_shrink(const std::string& path, const std::string& out_path, std::ostream& out, std::ostream& err);
 
+// skiff repeat: runs each seed twice in this process and compares the two
+// runs' traces event by event; a protocol that keeps skiff's determinism
+// rules (docs/bring-your-own.md) never differs. Exit 1 at the first seed
+// whose runs differ, naming the first event that does.
+struct RepeatRequest {
+  std::string protocol;
+  int nodes = 3;
+  std::vector<std::string> bugs;
+  std::vector<std::string> variants;
+  std::uint64_t seed = 1;
+  std::uint64_t runs = 20;
+  Budgets budgets;
+};
+int run_repeat(const RepeatRequest& request, std::ostream& out);
+
 class ProtocolDriver;
 struct Trace;
 

@@ -400,8 +400,18 @@ class ProtocolDriverFor final : public ProtocolDriver {
   ProtocolInfo info_;
 };
 
-// Every protocol skiff knows, in the order `skiff list` shows them.
+// The protocols the commands know (list, explore, check, ...), in the order
+// `skiff list` shows them: skiff's built-in ones unless use_protocols() said
+// otherwise (checker/registry.cpp).
 std::span<const ProtocolDriver* const> all_protocols();
 const ProtocolDriver* find_protocol(std::string_view name);  // nullptr if unknown
+// From now on the commands know these protocols only (a user's command line,
+// checker/command_line.hpp). The drivers must outlive every command.
+void use_protocols(std::span<const ProtocolDriver* const> protocols);
+// The command that reproduces a finding starts with this: "skiff", or the
+// name of a user's command line (checker/command_line.hpp).
+std::string& program_name();
+// The protocols skiff is built with (checker/builtin_protocols.cpp).
+std::span<const ProtocolDriver* const> builtin_protocols();
 
 }  // namespace skiff

@@ -1,4 +1,5 @@
-// skiff's command line: flags are parsed here, the work is in commands.cpp.
+// skiff's command line (command_line.hpp): flags are parsed here, the work is
+// in commands.cpp. skiff's own main() is in skiff_main.cpp.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "checker/check_command.hpp"
+#include "checker/command_line.hpp"
 #include "checker/commands.hpp"
 #include "checker/crash_landing.hpp"
 #include "checker/simulate_command.hpp"
@@ -251,6 +253,16 @@ int run(int argc, char** argv) {
     check_command->add_flag("--json", check.json, "one JSON object on stdout");
   }
 
+  skiff::RepeatRequest repeat;
+  auto* repeat_command = app.add_subcommand("repeat", "run each seed twice and compare the runs event by event (determinism)");
+  repeat_command->add_option("protocol", repeat.protocol, "protocol name (see 'skiff list')")->required();
+  add_whole(*repeat_command, "--nodes", repeat.nodes, "nodes in the cluster", 1, skiff::kMaxNodes);
+  add_list(*repeat_command, "--bug", repeat.bugs, "seed this bug (repeatable)")->delimiter(',');
+  add_list(*repeat_command, "--variant", repeat.variants, "turn on this protocol variant (repeatable)");
+  add_whole(*repeat_command, "--seed", repeat.seed, "run r uses seed SEED+r");
+  add_whole(*repeat_command, "--runs", repeat.runs, "how many seeds", 1);
+  add_budget_flags(*repeat_command, repeat.budgets);
+
   skiff::SimulateRequest simulate;
   auto* simulate_command = app.add_subcommand("simulate", "run scenarios in the timed world; availability and elections");
   {
@@ -285,6 +297,7 @@ int run(int argc, char** argv) {
   }
 
   if (*list) return skiff::run_list(json, std::cout);
+  if (*repeat_command) return skiff::run_repeat(repeat, std::cout);
   if (*explore_command) {
     explore.shrink = !no_shrink;
     explore.progress = quiet ? skiff::ProgressMode::Off : skiff::progress_mode_for(STDERR_FILENO);
@@ -306,7 +319,10 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int skiff::command_line_main(int argc, char** argv, std::span<const ProtocolDriver* const> protocols,
+                             std::string_view program) {
+  use_protocols(protocols);
+  program_name() = std::string(program);
   skiff::install_interrupt_handlers();
   // A fatal signal in protocol code run in this process ends that run as a
   // node-survives violation where a landing is armed (explore, shrink, replay).

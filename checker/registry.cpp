@@ -1,38 +1,34 @@
-// The protocols skiff knows, each bound to the invariants it is checked against.
+// The protocols the commands know: the built-in ones, or those a user's
+// command line hands to use_protocols() (checker/command_line.hpp).
+#include <string>
+#include <vector>
+
 #include "checker/driver.hpp"
-#include "invariants/paxos_invariants.hpp"
-#include "invariants/raft_invariants.hpp"
-#include "protocols/paxos/paxos.hpp"
-#include "protocols/raft/raft.hpp"
-#ifdef SKIFF_HAVE_LIBRAFT
-#include "invariants/libraft_invariants.hpp"
-#include "protocols/libraft/libraft.hpp"
-#endif
 
 namespace skiff {
 
 namespace {
-const ProtocolDriverFor<raft::Protocol, invariants::RaftInvariants> kRaft;
-const ProtocolDriverFor<paxos::SingleDecree, invariants::PaxosInvariants> kPaxos;
-const ProtocolDriverFor<paxos::MultiPaxos, invariants::PaxosInvariants> kMultiPaxos;
-const ProtocolDriverFor<paxos::SerialMultiPaxos, invariants::SerialMultiPaxosInvariants> kSerialMultiPaxos;
-#ifdef SKIFF_HAVE_LIBRAFT
-const ProtocolDriverFor<libraft::Protocol, invariants::LibraftInvariants> kLibraft;
-const ProtocolDriverFor<libraft::StableDiskProtocol, invariants::LibraftInvariants> kLibraftStableDisk;
-#endif
-const ProtocolDriver* const kProtocols[] = {&kRaft, &kPaxos, &kMultiPaxos, &kSerialMultiPaxos,
-#ifdef SKIFF_HAVE_LIBRAFT
-                                            &kLibraft, &kLibraftStableDisk,
-#endif
-};
+std::vector<const ProtocolDriver*>& current_protocols() {
+  static std::vector<const ProtocolDriver*> protocols(builtin_protocols().begin(), builtin_protocols().end());
+  return protocols;
+}
 }  // namespace
 
-std::span<const ProtocolDriver* const> all_protocols() { return kProtocols; }
+std::span<const ProtocolDriver* const> all_protocols() { return current_protocols(); }
 
 const ProtocolDriver* find_protocol(std::string_view name) {
-  for (const ProtocolDriver* p : kProtocols)
+  for (const ProtocolDriver* p : current_protocols())
     if (p->info().name == name) return p;
   return nullptr;
+}
+
+std::string& program_name() {
+  static std::string name = "skiff";
+  return name;
+}
+
+void use_protocols(std::span<const ProtocolDriver* const> protocols) {
+  current_protocols().assign(protocols.begin(), protocols.end());
 }
 
 }  // namespace skiff
