@@ -489,7 +489,7 @@ int run_repeat(const RepeatRequest& request, std::ostream& out) {
   // then the run those decisions make, as trace lines.
   auto run_once = [&](const TraceHeader& header, std::vector<std::uint8_t>& decisions) {
     decisions = driver.bytes_of_seed(header, header.seed);
-    const ByteRun run = driver.run_bytes(header, decisions);
+    const ByteRun run = driver.run_bytes(header, decisions, {});
     std::vector<std::string> lines;
     for (const TraceEvent& event : driver.make_trace(header, run.events).events)
       lines.push_back(format_trace_event(event));

@@ -36,7 +36,7 @@ template <class P, class Invariants>
 ByteRun run_schedule(const Schedule& schedule, const ScheduleSpec& spec = {}) {
   TraceHeader header{std::string(P::name), spec.nodes, spec.bugs, 0, spec.budgets};
   header.variants = spec.variants;
-  return detail::driver<P, Invariants>().run_bytes(header, schedule.choices);
+  return detail::driver<P, Invariants>().run_bytes(header, schedule.choices, {});
 }
 
 }  // namespace skiff::testing
