@@ -178,7 +178,9 @@ void Node::start_pre_vote(Fx& fx) {
 }
 
 void Node::handle_pre_vote(NodeIndex from, const Message& request, Fx& fx) {
-  const bool grant = !is_leader() && !volatile_.heard_from_leader &&
+  // A node that does not vote in its configuration (a learner, a spare)
+  // grants no pre-vote either.
+  const bool grant = config_.votes(self_) && !is_leader() && !volatile_.heard_from_leader &&
                      request.term > durable_.current_term && candidate_log_up_to_date(request);
   Message reply;
   reply.type = MessageType::PreVoteReply;
@@ -243,7 +245,7 @@ bool Node::candidate_log_up_to_date(const Message& request) const {
 }
 
 void Node::handle_request_vote(NodeIndex from, const Message& request, Fx& fx) {
-  bool grant = request.term == durable_.current_term &&
+  bool grant = config_.votes(self_) && request.term == durable_.current_term &&
                (durable_.voted_for < 0 || durable_.voted_for == std::int8_t(from)) &&
                candidate_log_up_to_date(request);
   if (grant) {
