@@ -88,6 +88,7 @@ int run_list(bool json, std::ostream& out) {
                            {"variants", named(info.variants)},
                            {"bugs", named(info.bugs)},
                            {"invariants", named(info.invariants)}});
+      if (!info.admin_operations.empty()) protocols.back()["admin_operations"] = named(info.admin_operations);
     }
     nlohmann::json profiles = nlohmann::json::array();
     for (const ProfileInfo& profile : profile_table())
@@ -103,6 +104,8 @@ int run_list(bool json, std::ostream& out) {
       for (const auto& item : items) fmt::print(out, "    {:<26} {}\n", item.name, item.description);
     };
     section("variants", info.variants);
+    if (!info.admin_operations.empty())  // only a protocol that has them
+      section("administrative commands (--max-config-changes, --max-transfers)", info.admin_operations);
     section("seeded bugs (--bug NAME)", info.bugs);
     section("invariants", info.invariants);
   }

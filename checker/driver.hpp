@@ -27,6 +27,7 @@ struct ProtocolInfo {
   std::vector<BugInfo> bugs;
   std::vector<InvariantInfo> invariants;
   std::vector<BugInfo> variants;  // name and description, like bugs
+  std::vector<AdminOperation> admin_operations;  // administrative commands (protocol.hpp), if any
   bool checkable = true;          // its nodes can be copied and hashed: `skiff check` works
   // Whether renaming nodes maps behaviours to behaviours (what skiff check
   // --symmetry assumes); a protocol says otherwise with
@@ -146,6 +147,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
     info_.checkable = kCheckable;
     if constexpr (requires { P::symmetric; }) info_.symmetric = P::symmetric;
     if constexpr (requires { P::variants(); }) info_.variants.assign(P::variants().begin(), P::variants().end());
+    if constexpr (requires { P::admin_operations(); })
+      info_.admin_operations.assign(P::admin_operations().begin(), P::admin_operations().end());
   }
 
   const ProtocolInfo& info() const override { return info_; }
