@@ -34,21 +34,28 @@ std::optional<NodeIndex> Node::voted_for() const {
   return NodeIndex(durable_.voted_for);
 }
 
-void Node::start(Fx& fx) { fx.arm(kElectionTimer); }
+void Node::start(Fx& fx) {
+  log_writes_.begin_event();
+  fx.arm(kElectionTimer);
+}
 
 void Node::arm_election_timer(Fx& fx) {
   fx.arm(kElectionTimer, options_.has(Variant::Backoff) ? std::min(volatile_.failed_elections, kMaxBackoff) : 0);
 }
 
 void Node::crash() {
+  log_writes_.begin_event();
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
   if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
-  if (options_.has(Bug::AckBeforePersist))  // seeded: acknowledged, never written
+  if (options_.has(Bug::AckBeforePersist)) {  // seeded: acknowledged, never written
+    log_writes_.wrote(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
     durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
+  }
   volatile_ = Volatile{};
 }
 
 void Node::restart(Fx& fx) {
+  log_writes_.begin_event();
   if (options_.has(Bug::CommitWholeLogOnRestart)) {  // seeded: uncommitted entries too
     volatile_.commit_index = last_log_index();
     apply_committed();
@@ -57,7 +64,9 @@ void Node::restart(Fx& fx) {
 }
 
 bool Node::on_client_command(Command command, Fx& fx) {
+  log_writes_.begin_event();
   if (!is_leader()) return false;
+  log_writes_.wrote(durable_.log.size());
   durable_.log.push_back(Entry{durable_.current_term, command});
   volatile_.match_index[self_] = last_log_index();
   broadcast_append_entries(/*with_entries=*/true, fx);
@@ -66,6 +75,7 @@ bool Node::on_client_command(Command command, Fx& fx) {
 }
 
 void Node::on_timer(TimerId timer, Fx& fx) {
+  log_writes_.begin_event();
   if (timer == kElectionTimer) {
     if (is_leader()) return;
     volatile_.heard_from_leader = false;
@@ -86,6 +96,7 @@ void Node::on_timer(TimerId timer, Fx& fx) {
 }
 
 void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
+  log_writes_.begin_event();
   // All servers: a higher term in any request or response makes us a follower;
   // but a pre-vote, and a granted pre-vote reply, only name a term that
   // nobody holds yet.
@@ -284,6 +295,7 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   Log& log = durable_.log;
   const std::size_t length_before = log.size();
   if (options_.has(Bug::TruncateOnStaleAppend)) {
+    log_writes_.wrote(prev);
     log.resize(prev);  // seeded: truncates even entries that match
     log.insert(log.end(), request.entries.begin(), request.entries.end());
   } else {
@@ -292,14 +304,17 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
       if (index <= last_log_index()) {
         if (log[index - 1].term == request.entries[k].term) continue;
         if (options_.has(Bug::KeepSuffixOnConflict)) {  // seeded: overwritten in place, the rest kept
+          log_writes_.wrote(index - 1);
           log[index - 1] = request.entries[k];
           continue;
         }
+        log_writes_.wrote(index - 1);
         log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
       }
       if (options_.has(Bug::ThrowOnLongLog) && log.size() >= kSeededLogBuffer)  // seeded: a buffer that is full
         throw std::length_error(fmt::format("append of entry {}: the log buffer holds {} entries", index,
                                             kSeededLogBuffer));
+      log_writes_.wrote(log.size());
       log.push_back(request.entries[k]);  // 4. append new entries
     }
   }
