@@ -6,8 +6,10 @@
 //               partitions, bounded liveness).
 // Simulate:     the command line: exit statuses, outputs, the picture.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -211,6 +213,44 @@ TEST(TimedWorld, AQuietClusterElectsOnceAndCommitsEverything) {
   }
 }
 
+TEST(TimedWorld, ChurnLowersSteadyAvailabilityAndIsCounted) {
+  // chain: 1-2 and 2-3 up, 1-3 down. Plain Raft: leadership keeps moving
+  // (each leader can commit for a moment), pre-vote keeps one leader.
+  const Scenario s = read("chain.json");
+  const Runs plain = simulate(s, {}, 3), pre_vote = simulate(s, {"pre-vote"}, 3);
+  for (const TimedRunStats& r : plain.all) {
+    EXPECT_GT(r.leader_changes, 1u);
+    EXPECT_LT(r.steady_available, r.available);
+    EXPECT_LE(r.steady_available + r.leaderless, r.duration);
+    EXPECT_FALSE(r.recoveries.empty());
+  }
+  EXPECT_LT(double(plain.all[0].steady_available), 0.6 * double(plain.all[0].available));
+  for (const TimedRunStats& r : pre_vote.all) {
+    EXPECT_EQ(r.leader_changes, 0u);
+    EXPECT_GT(double(r.steady_available), 0.98 * double(r.available));
+    EXPECT_EQ(r.leaderless, r.first_leader);  // leaderless only until the first election
+  }
+}
+
+TEST(TimedWorld, RecoveryIsTimedFromEveryNetworkChange) {
+  // The start of the run counts as a network change; the leader crashes at
+  // 2 s and restarts at 4 s: each is followed by a leader able to commit.
+  const Scenario s = parse_scenario(R"({"nodes": 3, "duration_ms": 8000,
+      "timeline": [{"at_ms": 2000, "crash": "leader", "restart_after_ms": 2000}]})", "r.json", kRaftTimers);
+  const Runs runs = simulate(s, {}, 3);
+  for (const TimedRunStats& r : runs.all) {
+    ASSERT_EQ(r.recoveries.size(), 3u);  // the start of the run, the crash, the restart
+    EXPECT_GE(r.recoveries[0], r.first_leader);
+    EXPECT_GE(r.recoveries[1], 100000);  // an election timeout (150 ms) less a heartbeat interval (50 ms)
+    EXPECT_LE(r.recoveries[1], 700000);
+    EXPECT_EQ(r.recoveries[2], 0);  // the survivors still lead when it returns
+    EXPECT_EQ(r.unrecovered, 0u);
+    EXPECT_EQ(r.leader_changes, 1u);
+    ASSERT_EQ(r.failovers.size(), 1u);
+    EXPECT_GE(r.recoveries[1], r.failovers[0]);  // a new leader, then one that can commit
+  }
+}
+
 TEST(TimedWorld, PreVoteAndCheckQuorumKeepADeafNodeFromDisruptingTheCluster) {
   const Scenario s = read("deaf-node.json");
   const Runs plain = simulate(s, {}, 12), both = simulate(s, {"pre-vote", "check-quorum"}, 12);
@@ -317,6 +357,30 @@ TEST(Simulate, ReportsFiguresAndExitsZeroWithoutViolations) {
   EXPECT_NE(r.out.find("no violation in 3 runs"), std::string::npos);
   const Result again = run(suite("chain.json") + " --runs 3 --variant pre-vote");
   EXPECT_EQ(r.out, again.out);
+}
+
+TEST(Simulate, RunsOutWritesOneJsonLinePerRun) {
+  const fs::path file = fs::temp_directory_path() / ("skiff-runs-" + std::to_string(::getpid()) + ".jsonl");
+  const Result r = run(suite("chain.json") + " --runs 3 --compare - --compare pre-vote --json --runs-out " +
+                       file.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::ifstream in(file);
+  std::string line;
+  std::vector<nlohmann::json> lines;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0]["seed"], 1);
+  EXPECT_EQ(lines[5]["seed"], 3);
+  EXPECT_EQ(lines[3]["variants"], nlohmann::json::array({"pre-vote"}));
+  EXPECT_GT(lines[0]["metrics"]["leader_changes"].get<double>(), 1);
+  EXPECT_EQ(lines[3]["metrics"]["leader_changes"].get<double>(), 0);
+  EXPECT_TRUE(lines[0]["recoveries_ms"].is_array());
+  const auto summary = nlohmann::json::parse(r.out);
+  const auto& steady = summary["simulations"][0]["metrics"]["steady_availability_pct"];
+  EXPECT_LE(steady["min"].get<double>(), steady["p1"].get<double>());
+  EXPECT_LE(steady["p95"].get<double>(), steady["p99"].get<double>());
+  EXPECT_LE(steady["p99"].get<double>(), steady["max"].get<double>());
+  fs::remove(file);
 }
 
 TEST(Simulate, ALivenessViolationExitsOneWithTheSeedThatReproducesIt) {
