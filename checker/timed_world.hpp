@@ -297,6 +297,7 @@ class TimedWorld {
     steady_since_ = 0;
     steady_after_ = scenario_.timers[0].min;
     leaderless_ = true;
+    isolated_ = 0;
     recovering_.clear();
     failed_at_ = -1;
     failed_epoch_ = 0;
@@ -331,6 +332,7 @@ class TimedWorld {
       action.kind = Kind::Timeline;
       action.client = int(a);
       action.at = scenario_.timeline[a].at;
+      if (scenario_.timeline[a].at_max > action.at) action.at = uniform(action.at, scenario_.timeline[a].at_max);
       schedule(std::move(action));
     }
   }
@@ -582,6 +584,14 @@ class TimedWorld {
   }
 
   // ---- the timeline ----------------------------------------------------------
+  // The live leader of the highest epoch (stale leaders may linger), or -1.
+  int current_leader() const {
+    int n = -1;
+    for (int i = 0; i < node_count_; ++i)
+      if (!crashed(NodeIndex(i)) && nodes_[i].is_leader() && (n < 0 || nodes_[i].epoch() > nodes_[n].epoch())) n = i;
+    return n;
+  }
+
   int apply_action(std::size_t index) {
     const TimelineAction& a = scenario_.timeline[index];
     int touched = kNoNode;
@@ -603,11 +613,8 @@ class TimedWorld {
       case TimelineAction::Kind::Crash: {
         dispatched_ = false;
         int n = a.node;
-        if (n == TimelineAction::kLeader) {  // of the highest epoch, if stale leaders linger
-          n = -1;
-          for (int i = 0; i < node_count_; ++i)
-            if (!crashed(NodeIndex(i)) && nodes_[i].is_leader() && (n < 0 || nodes_[i].epoch() > nodes_[n].epoch()))
-              n = i;
+        if (n == TimelineAction::kLeader) {
+          n = current_leader();
         } else if (n == TimelineAction::kRandom) {
           n = pick_node(/*crashed=*/false);
         }
@@ -620,6 +627,25 @@ class TimedWorld {
             restart_event.at = now_ + a.restart_after;
             schedule(std::move(restart_event));
           }
+        }
+        break;
+      }
+      case TimelineAction::Kind::Isolate:
+      case TimelineAction::Kind::Rejoin: {
+        const bool isolate = a.kind == TimelineAction::Kind::Isolate;
+        int n = a.node;
+        if (n == TimelineAction::kLeader) n = current_leader();
+        else if (n == TimelineAction::kRandom) n = pick_node(/*crashed=*/false);
+        for (int m = 0; m < node_count_; ++m) {
+          const bool chosen = n == TimelineAction::kIsolated ? bool(isolated_ & (1u << m)) : m == n;
+          if (!chosen) continue;
+          for (int other = 0; other < endpoints_; ++other) {
+            if (other == m) continue;
+            if (edge(other, m).exists && (!isolate || a.inbound)) edge(other, m).down = isolate;
+            if (edge(m, other).exists && (!isolate || a.outbound)) edge(m, other).down = isolate;
+          }
+          if (isolate) isolated_ |= std::uint8_t(1u << m);
+          else isolated_ &= std::uint8_t(~(1u << m));
         }
         break;
       }
@@ -888,6 +914,7 @@ class TimedWorld {
   Micros steady_since_ = 0;        // since when it could
   Micros steady_after_ = 0;        // how long before that counts as steady
   bool leaderless_ = true;
+  std::uint8_t isolated_ = 0;       // nodes the timeline isolated and has not rejoined (bit per node)
   std::vector<Micros> recovering_;  // network changes not yet recovered from
   Micros failed_at_ = -1;
   std::uint64_t failed_epoch_ = 0;

@@ -106,7 +106,12 @@ TEST(ScenarioFile, ErrorsNameTheLine) {
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"cut\": [\"1->2\"]}]}"),
             "s.json:2: a timeline entry needs \"at_ms\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"cut\": [\"1->2\"], \"crash\": 1}]}"),
-            "s.json:2: a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\"");
+            "s.json:2: a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
+            "\"isolate\", \"rejoin\"");
+  EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"isolate\": \"leader\",\n \"direction\": \"up\"}]}"),
+            "s.json:3: \"direction\" is \"in\", \"out\" or \"both\", not \"up\"");
+  EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": [5,\n 2], \"crash\": \"leader\"}]}"),
+            "s.json:2: \"at_ms\": [LOW, HIGH] needs LOW <= HIGH");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n \"protocol\": {\"timers_ms\": {\n  \"elektion\": 5}}}"),
             "s.json:3: unknown timer \"elektion\" (the protocol's timers: \"election\", \"heartbeat\", \"check-quorum\")");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n \"network\": {\"links\": [\n {\"from\": 1, \"to\": \"nowhere\"}]}}"),
@@ -248,6 +253,33 @@ TEST(TimedWorld, RecoveryIsTimedFromEveryNetworkChange) {
     EXPECT_EQ(r.leader_changes, 1u);
     ASSERT_EQ(r.failovers.size(), 1u);
     EXPECT_GE(r.recoveries[1], r.failovers[0]);  // a new leader, then one that can commit
+  }
+}
+
+TEST(TimedWorld, AimedIsolationOfTheLeaderAtADrawnTimeAndRejoin) {
+  // The current leader loses all its links at a time drawn from [2 s, 3 s];
+  // the others elect a new leader; the old one rejoins at 6 s.
+  const Scenario s = parse_scenario(R"({"nodes": 3, "duration_ms": 9000,
+      "timeline": [{"at_ms": [2000, 3000], "isolate": "leader"}, {"at_ms": 6000, "rejoin": "isolated"}]})", "i.json",
+                                    kRaftTimers);
+  ASSERT_EQ(s.timeline[0].at_max, 3000000);
+  const Runs runs = simulate(s, {}, 4);
+  for (const TimedRunStats& r : runs.all) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_GE(r.leader_changes, 1u);
+    ASSERT_EQ(r.recoveries.size(), 3u);   // start, isolate, rejoin
+    EXPECT_GE(r.recoveries[1], 100000);   // the rest wait out an election timeout
+    EXPECT_LE(r.recoveries[1], 1000000);
+    EXPECT_EQ(r.unrecovered, 0u);
+  }
+  // One direction only: a leader that hears nothing but can still send keeps
+  // its followers quiet; with check-quorum it steps down and one of them leads.
+  const Scenario deaf = parse_scenario(R"({"nodes": 3, "duration_ms": 6000, "clients": {"count": 1},
+      "timeline": [{"at_ms": 2000, "isolate": "leader", "direction": "in"}]})", "d.json", kRaftTimers);
+  for (const TimedRunStats& r : simulate(deaf, {}, 2).all) EXPECT_EQ(r.leader_changes, 0u);
+  for (const TimedRunStats& r : simulate(deaf, {"check-quorum"}, 2).all) {
+    EXPECT_GE(r.leader_changes, 1u);
+    EXPECT_EQ(r.unrecovered, 0u);
   }
 }
 
