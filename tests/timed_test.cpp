@@ -471,3 +471,26 @@ TEST(Simulate, BadInputIsOneLineAndExitTwo) {
 
 }  // namespace
 }  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// docs/validation.md: skiff's outcome on a published result stays the
+// published one. Howard and Abraham (2020), first example: Raft as in the
+// paper finds no stable leader; with pre-vote it keeps one.
+TEST(Validation, HowardAbraham2020FringeHasNoStableLeaderWithoutPreVote) {
+  const Scenario s = read("published/howard-abraham-2020-fringe.json");
+  for (const TimedRunStats& r : simulate(s, {}, 4).all) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_GE(r.leader_changes, 20u) << "seed " << r.seed;  // published: leadership never settles
+    EXPECT_LT(double(r.steady_available), 0.5 * double(r.duration)) << "seed " << r.seed;
+  }
+  for (const TimedRunStats& r : simulate(s, {"pre-vote"}, 4).all) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_EQ(r.leader_changes, 0u) << "seed " << r.seed;
+    EXPECT_GT(double(r.steady_available), 0.95 * double(r.duration)) << "seed " << r.seed;
+  }
+}
+
+}  // namespace
+}  // namespace skiff
