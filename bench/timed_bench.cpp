@@ -1,13 +1,15 @@
 // skiff_timed_bench: how fast the timed world runs, in simulated seconds per
 // wall-clock second, on one thread, for scenarios with clients.
 //
-//   skiff_timed_bench [SCENARIO]... [--runs R] [--repeat K] [--variant SPEC]... [--json]
+//   skiff_timed_bench [SCENARIO]... [--runs R] [--repeat K] [--variant SPEC]... [--whole-log] [--json]
 //
 // For each scenario (default: the five-node scenarios of corpus/scenarios
 // that have clients: cloud-churn and geo-five), K measurements (default 5),
 // each R runs (default 5) from seed 1, exactly as `skiff simulate` runs them
 // (every safety invariant checked after every event). Prints a Markdown table
 // of the median measurement (and min and max), or with --json one object.
+// --whole-log checks the log invariants as they were before they became
+// incremental (tests/whole_log_invariants.hpp), for BENCHMARKS.md's before/after.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -21,6 +23,7 @@
 #include "checker/timed_world.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/whole_log_invariants.hpp"
 
 namespace {
 
@@ -33,11 +36,12 @@ struct Sample {
   std::uint64_t events = 0, commits = 0;
 };
 
-Sample measure(const skiff::Scenario& scenario, const skiff::raft::Options& options, std::uint64_t runs) {
+template <class Invariants>
+Sample measure_with(const skiff::Scenario& scenario, const skiff::raft::Options& options, std::uint64_t runs) {
   Sample s;
   const auto start = Clock::now();
   for (std::uint64_t r = 0; r < runs; ++r) {
-    skiff::TimedWorld<Raft, RaftInvariants> world(scenario, options);
+    skiff::TimedWorld<Raft, Invariants> world(scenario, options);
     const skiff::TimedRunStats stats = world.run(1 + r);
     if (stats.violation)
       throw std::runtime_error(fmt::format("{}: seed {} violates {}", scenario.file, 1 + r, stats.violation->invariant));
@@ -47,6 +51,13 @@ Sample measure(const skiff::Scenario& scenario, const skiff::raft::Options& opti
   }
   s.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   return s;
+}
+
+bool whole_log = false;
+
+Sample measure(const skiff::Scenario& scenario, const skiff::raft::Options& options, std::uint64_t runs) {
+  return whole_log ? measure_with<skiff::whole_log::RaftInvariants>(scenario, options, runs)
+                   : measure_with<RaftInvariants>(scenario, options, runs);
 }
 
 }  // namespace
@@ -63,6 +74,7 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", repeat, "measurements")->capture_default_str();
   app.add_option("--variant", variants, "protocol variant (repeatable)")->expected(1)->allow_extra_args(false);
   app.add_flag("--json", json, "one JSON object");
+  app.add_flag("--whole-log", whole_log, "check the log invariants whole, as before they were incremental");
   CLI11_PARSE(app, argc, argv);
   if (files.empty())
     for (const char* name : {"cloud-churn.json", "geo-five.json"})

@@ -424,17 +424,28 @@ class Reader {
   TimelineAction read_action(const json& v, const std::string& where, const Scenario& s) const {
     expect_object(v, where, "a timeline entry");
     only_keys(v, where, {"at_ms", "every_ms", "until_ms", "cut", "heal", "partition", "groups", "crash", "restart",
-                         "restart_after_ms"});
+                         "restart_after_ms", "isolate", "direction", "rejoin"});
     TimelineAction a;
     a.line = lines_.line(where);
     if (!v.contains("at_ms")) fail(where, "a timeline entry needs \"at_ms\"");
-    a.at = millis(v["at_ms"], where + "/at_ms", 0);
+    if (v["at_ms"].is_array()) {  // [LOW, HIGH]: drawn per run
+      const json& window = v["at_ms"];
+      if (window.size() != 2) fail(where + "/at_ms", "\"at_ms\" is a time or a window [LOW, HIGH]");
+      a.at = millis(window[0], where + "/at_ms/0", 0);
+      a.at_max = millis(window[1], where + "/at_ms/1", 0);
+      if (a.at_max < a.at) fail(where + "/at_ms", "\"at_ms\": [LOW, HIGH] needs LOW <= HIGH");
+    } else {
+      a.at = millis(v["at_ms"], where + "/at_ms", 0);
+    }
     if (v.contains("every_ms")) a.every = millis(v["every_ms"], where + "/every_ms", 0.001);
     if (v.contains("until_ms")) a.until = millis(v["until_ms"], where + "/until_ms", 0);
     int actions = 0;
-    for (const char* k : {"cut", "heal", "partition", "crash", "restart"}) actions += v.contains(k);
+    for (const char* k : {"cut", "heal", "partition", "crash", "restart", "isolate", "rejoin"}) actions += v.contains(k);
     if (actions != 1)
-      fail(where, "a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\"");
+      fail(where, "a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
+                  "\"isolate\", \"rejoin\"");
+    if (v.contains("direction") && !v.contains("isolate"))
+      fail(where + "/direction", "\"direction\" goes with \"isolate\"");
     if (v.contains("groups") && !v.contains("partition")) fail(where + "/groups", "\"groups\" goes with \"partition\": \"random\"");
     if (v.contains("restart_after_ms") && !v.contains("crash"))
       fail(where + "/restart_after_ms", "\"restart_after_ms\" goes with \"crash\"");
@@ -477,6 +488,22 @@ class Reader {
       a.kind = TimelineAction::Kind::Crash;
       a.node = node_choice(v["crash"], where + "/crash", false);
       if (v.contains("restart_after_ms")) a.restart_after = millis(v["restart_after_ms"], where + "/restart_after_ms", 0.001);
+    } else if (v.contains("isolate")) {
+      a.kind = TimelineAction::Kind::Isolate;
+      a.node = node_choice(v["isolate"], where + "/isolate", false);
+      if (v.contains("direction")) {
+        const std::string direction = string(v["direction"], where + "/direction");
+        if (direction == "in") a.outbound = false;
+        else if (direction == "out") a.inbound = false;
+        else if (direction != "both")
+          fail(where + "/direction", fmt::format("\"direction\" is \"in\", \"out\" or \"both\", not \"{}\"", direction));
+      }
+    } else if (v.contains("rejoin")) {
+      a.kind = TimelineAction::Kind::Rejoin;
+      if (v["rejoin"].is_string() && v["rejoin"].get<std::string>() == "isolated")
+        a.node = TimelineAction::kIsolated;
+      else
+        a.node = node_choice(v["rejoin"], where + "/rejoin", false);
     } else {
       a.kind = TimelineAction::Kind::Restart;
       a.node = node_choice(v["restart"], where + "/restart", true);

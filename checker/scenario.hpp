@@ -45,19 +45,24 @@ struct TimelineAction {
     HealAll,    // every link up, no partition
     Crash,      // a node loses its volatile state and stops
     Restart,    // a crashed node boots on its durable state
+    Isolate,    // every link into (and/or out of) a node goes down
+    Rejoin,     // every link into and out of a node comes up
   };
   static constexpr int kLeader = -1;   // Crash: whichever node leads (nothing if none)
   static constexpr int kRandom = -2;   // Crash: a random live node; Restart: a random crashed node
   static constexpr int kAll = -3;      // Restart: every crashed node
+  static constexpr int kIsolated = -4; // Rejoin: every node an Isolate took off
 
   Kind kind = Kind::HealAll;
   Micros at = 0;
+  Micros at_max = 0;  // above `at`: each run draws the time uniformly from [at, at_max]
   Micros every = 0;   // repeat with this period (0: once)
   Micros until = 0;   // last repetition no later than this (0: the end of the run)
   std::vector<std::pair<int, int>> links;  // Cut, Heal: endpoint pairs
   std::vector<int> group_of;               // Partition: per node, its group
   int groups = 2;                          // RandomPartition
-  int node = 0;                            // Crash, Restart: a node, kLeader, kRandom or kAll
+  int node = 0;                            // Crash, Restart, Isolate, Rejoin: a node, kLeader, kRandom, kAll or kIsolated
+  bool inbound = true, outbound = true;    // Isolate: which directions go down
   Micros restart_after = 0;                // Crash: restart the node this much later (0: never)
   int line = 0;                            // where the scenario file says it
 };

@@ -105,7 +105,7 @@ const TimedProtocol& timed_protocol(const std::string& name) {
 // ---- summarising --------------------------------------------------------------
 
 struct Spread {
-  double median = 0, p5 = 0, p95 = 0;
+  double median = 0, p1 = 0, p5 = 0, p95 = 0, p99 = 0, min = 0, max = 0;
   std::size_t count = 0;  // runs that had a value
 };
 
@@ -117,8 +117,12 @@ Spread spread(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   auto at = [&](double q) { return values[std::size_t(std::llround(q * double(values.size() - 1)))]; };
   s.median = at(0.5);
+  s.p1 = at(0.01);
   s.p5 = at(0.05);
   s.p95 = at(0.95);
+  s.p99 = at(0.99);
+  s.min = values.front();
+  s.max = values.back();
   return s;
 }
 
@@ -147,6 +151,28 @@ const Metric kMetrics[] = {
      [](const TimedRunStats& r) -> std::optional<double> {
        return r.duration > 0 ? 100.0 * double(r.available) / double(r.duration) : 0.0;
      }},
+    {"steady_availability_pct", "steady availability (% of time)",
+     [](const TimedRunStats& r) -> std::optional<double> {
+       return r.duration > 0 ? 100.0 * double(r.steady_available) / double(r.duration) : 0.0;
+     }},
+    {"leaderless_pct", "time without a leader (% of time)",
+     [](const TimedRunStats& r) -> std::optional<double> {
+       return r.duration > 0 ? 100.0 * double(r.leaderless) / double(r.duration) : 0.0;
+     }},
+    {"leader_changes", "leader changes (after the first leader)",
+     [](const TimedRunStats& r) -> std::optional<double> { return double(r.leader_changes); }},
+    {"recovery_ms", "recovery after a network change, each run's median (ms)",
+     [](const TimedRunStats& r) -> std::optional<double> {
+       if (r.recoveries.empty()) return std::nullopt;
+       return median_of(r.recoveries) / 1000;
+     }},
+    {"recovery_max_ms", "recovery after a network change, each run's longest (ms)",
+     [](const TimedRunStats& r) -> std::optional<double> {
+       if (r.recoveries.empty()) return std::nullopt;
+       return double(*std::max_element(r.recoveries.begin(), r.recoveries.end())) / 1000;
+     }},
+    {"unrecovered", "network changes never recovered from",
+     [](const TimedRunStats& r) -> std::optional<double> { return double(r.unrecovered); }},
     {"commands_attempted", "client commands attempted",
      [](const TimedRunStats& r) -> std::optional<double> { return double(r.commands_attempted); }},
     {"commands_committed", "client commands committed",
@@ -188,6 +214,41 @@ Summary summarise(const Scenario& scenario, std::vector<std::string> variants, s
     s.metrics[m.key] = spread(std::move(values));
   }
   return s;
+}
+
+// --runs-out: one JSON object a line per run, in the order run: its scenario,
+// variant set and seed, every metric's value for that run (null: none), and
+// the lists the medians are taken over (ms).
+std::string runs_lines(const std::vector<Summary>& summaries) {
+  auto ms = [](const std::vector<Micros>& values) {
+    nlohmann::json list = nlohmann::json::array();
+    for (Micros v : values) list.push_back(double(v) / 1000);
+    return list;
+  };
+  std::string text;
+  for (const Summary& s : summaries)
+    for (const TimedRunStats& r : s.runs) {
+      nlohmann::json metrics = nlohmann::json::object();
+      for (const Metric& m : kMetrics) {
+        const auto v = m.of(r);
+        metrics[std::string(m.key)] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+      }
+      nlohmann::json line = {{"scenario", s.scenario->file},
+                             {"name", s.scenario->name},
+                             {"variants", s.variants},
+                             {"seed", r.seed},
+                             {"duration_ms", double(r.duration) / 1000},
+                             {"metrics", metrics},
+                             {"failovers_ms", ms(r.failovers)},
+                             {"recoveries_ms", ms(r.recoveries)},
+                             {"commit_latencies_ms", ms(r.commit_latencies)},
+                             {"violations", nlohmann::json::array()}};
+      if (r.violation) line["violations"].push_back(r.violation->invariant);
+      if (r.liveness_violation) line["violations"].push_back(r.liveness_violation->invariant);
+      text += line.dump();
+      text += '\n';
+    }
+  return text;
 }
 
 std::string number(double value) {
@@ -401,6 +462,7 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
   if (summaries.empty()) return kExitOk;
 
   if (!request.svg_path.empty()) write_text_file(request.svg_path, svg_of(summaries.front()));
+  if (!request.runs_out.empty()) write_text_file(request.runs_out, runs_lines(summaries));
 
   bool violated = false;
   for (const Summary& s : summaries)
@@ -413,7 +475,8 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
       nlohmann::json metrics = nlohmann::json::object();
       for (const Metric& m : kMetrics) {
         const Spread& v = s.metrics.at(m.key);
-        metrics[std::string(m.key)] = {{"median", v.median}, {"p5", v.p5}, {"p95", v.p95}, {"runs", v.count}};
+        metrics[std::string(m.key)] = {{"median", v.median}, {"min", v.min}, {"p1", v.p1}, {"p5", v.p5},
+                                       {"p95", v.p95}, {"p99", v.p99}, {"max", v.max}, {"runs", v.count}};
       }
       nlohmann::json violations = nlohmann::json::array();
       std::map<std::string, bool> traced;  // the first run violating each invariant has a trace

@@ -23,6 +23,7 @@ struct SimulateRequest {
   bool json = false;
   bool markdown = false;                      // one table row per scenario and variant set
   std::string svg_path;                       // the first run of the first scenario, drawn
+  std::string runs_out;                       // one JSON line per run (--runs-out FILE)
   std::vector<std::string> bugs;              // seeded bugs (skiff list), for every run
   // Where the trace of the first run violating each invariant goes, per
   // scenario and variant set: DIR/SCENARIO[+VARIANT...]-SEED-INVARIANT.trace.

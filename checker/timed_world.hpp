@@ -54,6 +54,18 @@ struct TimedRunStats {
   Micros first_leader = -1;
   std::vector<Micros> failovers;  // from a leader's crash to the next leader of a later epoch
   Micros available = 0;           // time during which a leader could commit
+  // Time during which one leader (same node, same epoch) had been able to
+  // commit for at least the shortest duration of the protocol's first timer
+  // (Raft: the election timeout) without a break: each change of leader costs
+  // at least that much, so churn lowers it (docs/availability.md).
+  Micros steady_available = 0;
+  Micros leaderless = 0;              // time during which no live node led
+  std::uint64_t leader_changes = 0;   // a node became leader of an epoch, after the first leader
+  // Per network change (a timeline action, a scheduled restart), in order: the
+  // time until a leader could commit again (0 if one still could); changes
+  // after which none could by the end of the run are counted, not timed.
+  std::vector<Micros> recoveries;
+  std::uint64_t unrecovered = 0;
   std::uint64_t commands_attempted = 0, commands_committed = 0;
   std::vector<Micros> commit_latencies;
   std::uint64_t elections_started = 0, elections_won = 0, elections_lost = 0;
@@ -151,6 +163,7 @@ class TimedWorld {
     if (!stats_.violation) advance_to(scenario_.duration);
     for (int i = 0; i < node_count_; ++i)
       if (candidate_[i]) stats_.elections_lost += 1;  // still campaigning at the end
+    stats_.unrecovered = recovering_.size();
     stats_.duration = now_;
     return std::move(stats_);
   }
@@ -279,6 +292,13 @@ class TimedWorld {
     last_role_.fill(-1);
     last_epoch_.fill(0);
     available_since_ = -1;
+    steady_leader_ = -1;
+    steady_epoch_ = 0;
+    steady_since_ = 0;
+    steady_after_ = scenario_.timers[0].min;
+    leaderless_ = true;
+    isolated_ = 0;
+    recovering_.clear();
     failed_at_ = -1;
     failed_epoch_ = 0;
     clients_.assign(std::size_t(scenario_.clients.count), Client{});
@@ -312,12 +332,18 @@ class TimedWorld {
       action.kind = Kind::Timeline;
       action.client = int(a);
       action.at = scenario_.timeline[a].at;
+      if (scenario_.timeline[a].at_max > action.at) action.at = uniform(action.at, scenario_.timeline[a].at_max);
       schedule(std::move(action));
     }
   }
 
   void advance_to(Micros at) {
     if (available_since_ >= 0) stats_.available += at - std::max(now_, available_since_);
+    if (steady_leader_ >= 0) {
+      const Micros steady_from = std::max(now_, steady_since_ + steady_after_);
+      if (at > steady_from) stats_.steady_available += at - steady_from;
+    }
+    if (leaderless_) stats_.leaderless += at - now_;
     now_ = at;
   }
 
@@ -558,6 +584,14 @@ class TimedWorld {
   }
 
   // ---- the timeline ----------------------------------------------------------
+  // The live leader of the highest epoch (stale leaders may linger), or -1.
+  int current_leader() const {
+    int n = -1;
+    for (int i = 0; i < node_count_; ++i)
+      if (!crashed(NodeIndex(i)) && nodes_[i].is_leader() && (n < 0 || nodes_[i].epoch() > nodes_[n].epoch())) n = i;
+    return n;
+  }
+
   int apply_action(std::size_t index) {
     const TimelineAction& a = scenario_.timeline[index];
     int touched = kNoNode;
@@ -579,11 +613,8 @@ class TimedWorld {
       case TimelineAction::Kind::Crash: {
         dispatched_ = false;
         int n = a.node;
-        if (n == TimelineAction::kLeader) {  // of the highest epoch, if stale leaders linger
-          n = -1;
-          for (int i = 0; i < node_count_; ++i)
-            if (!crashed(NodeIndex(i)) && nodes_[i].is_leader() && (n < 0 || nodes_[i].epoch() > nodes_[n].epoch()))
-              n = i;
+        if (n == TimelineAction::kLeader) {
+          n = current_leader();
         } else if (n == TimelineAction::kRandom) {
           n = pick_node(/*crashed=*/false);
         }
@@ -596,6 +627,25 @@ class TimedWorld {
             restart_event.at = now_ + a.restart_after;
             schedule(std::move(restart_event));
           }
+        }
+        break;
+      }
+      case TimelineAction::Kind::Isolate:
+      case TimelineAction::Kind::Rejoin: {
+        const bool isolate = a.kind == TimelineAction::Kind::Isolate;
+        int n = a.node;
+        if (n == TimelineAction::kLeader) n = current_leader();
+        else if (n == TimelineAction::kRandom) n = pick_node(/*crashed=*/false);
+        for (int m = 0; m < node_count_; ++m) {
+          const bool chosen = n == TimelineAction::kIsolated ? bool(isolated_ & (1u << m)) : m == n;
+          if (!chosen) continue;
+          for (int other = 0; other < endpoints_; ++other) {
+            if (other == m) continue;
+            if (edge(other, m).exists && (!isolate || a.inbound)) edge(other, m).down = isolate;
+            if (edge(m, other).exists && (!isolate || a.outbound)) edge(m, other).down = isolate;
+          }
+          if (isolate) isolated_ |= std::uint8_t(1u << m);
+          else isolated_ &= std::uint8_t(~(1u << m));
         }
         break;
       }
@@ -670,6 +720,7 @@ class TimedWorld {
   // majority, some command must commit within `within`: the check is due at
   // stable_since + stable_for + within, unless something changes first.
   void network_changed() {
+    recovering_.push_back(now_);
     stable_since_ = now_;
     stability_ += 1;
     if (!scenario_.liveness.enabled) return;
@@ -766,6 +817,7 @@ class TimedWorld {
     }
     candidate_[n] = candidate;
     if (leader) {
+      if (stats_.first_leader >= 0 && (last_role_[n] != 2 || epoch != last_epoch_[n])) stats_.leader_changes += 1;
       if (stats_.first_leader < 0) stats_.first_leader = now_;
       if (failed_at_ >= 0 && epoch > failed_epoch_) {
         stats_.failovers.push_back(now_ - failed_at_);
@@ -790,7 +842,8 @@ class TimedWorld {
 
   // Available: some live leader, with voters of no later epoch that it reaches
   // and hears from, itself included, making a majority of the voters.
-  bool leader_can_commit() const {
+  // The lowest-numbered leader that can, or -1.
+  int leader_can_commit() const {
     int voters = 0;
     for (int i = 0; i < node_count_; ++i) voters += votes(NodeIndex(i));
     for (int l = 0; l < node_count_; ++l) {
@@ -803,15 +856,28 @@ class TimedWorld {
         if (!votes(n) || crashed(n) || nodes_[i].epoch() > epoch) continue;
         if (n == leader || (reachable(leader, n) && reachable(n, leader))) ++with;
       }
-      if (with >= voters / 2 + 1) return true;
+      if (with >= voters / 2 + 1) return l;
     }
-    return false;
+    return -1;
   }
 
   void update_availability() {
-    const bool now_available = leader_can_commit();
+    const int leader = leader_can_commit();
+    const bool now_available = leader >= 0;
     if (now_available && available_since_ < 0) available_since_ = now_;
     if (!now_available) available_since_ = -1;
+    const std::uint64_t epoch = now_available ? nodes_[std::size_t(leader)].epoch() : 0;
+    if (leader != steady_leader_ || epoch != steady_epoch_) {
+      steady_leader_ = leader;
+      steady_epoch_ = epoch;
+      steady_since_ = now_;
+    }
+    leaderless_ = true;
+    for (int i = 0; i < node_count_; ++i) leaderless_ &= crashed(NodeIndex(i)) || !nodes_[std::size_t(i)].is_leader();
+    if (now_available && !recovering_.empty()) {
+      for (Micros at : recovering_) stats_.recoveries.push_back(now_ - at);
+      recovering_.clear();
+    }
   }
 
   const Scenario& scenario_;
@@ -843,6 +909,13 @@ class TimedWorld {
   std::array<int, kMaxNodes> last_role_{};
   std::array<std::uint64_t, kMaxNodes> last_epoch_{};
   Micros available_since_ = -1;
+  int steady_leader_ = -1;         // the leader that can commit (update_availability), or -1
+  std::uint64_t steady_epoch_ = 0;
+  Micros steady_since_ = 0;        // since when it could
+  Micros steady_after_ = 0;        // how long before that counts as steady
+  bool leaderless_ = true;
+  std::uint8_t isolated_ = 0;       // nodes the timeline isolated and has not rejoined (bit per node)
+  std::vector<Micros> recovering_;  // network changes not yet recovered from
   Micros failed_at_ = -1;
   std::uint64_t failed_epoch_ = 0;
   Micros last_commit_ = -1;

@@ -1,5 +1,11 @@
 // leader-append-only: a leader never overwrites or deletes entries in its log
 // during its term; it only appends.
+//
+// Incremental: it keeps each node's log as it is now, brought up to date from
+// the first entry the event may have changed (invariants/log_changes.hpp), and
+// compares only from there: entries before it are what they were. A node that
+// does not say what it wrote (libraft) is kept only while it leads and
+// compared whole, as before.
 #pragma once
 
 #include <fmt/format.h>
@@ -7,8 +13,10 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "invariants/log_changes.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -24,14 +32,17 @@ class LeaderAppendOnly {
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
     const auto& node = world.node(NodeIndex(touched));
+    using Node = std::decay_t<decltype(node)>;
     Seen& seen = seen_[std::size_t(touched)];
+    const auto log = node.log();
     if (!node.is_leader()) {
       seen.leader_term = 0;
+      if constexpr (kTracksLogWrites<Node>) keep(seen, log, log_changed_from(node, seen.writes));
       return std::nullopt;
     }
-    const auto log = node.log();
+    const std::size_t from = log_changed_from(node, seen.writes);
     if (seen.leader_term == node.term()) {
-      for (std::size_t i = 0; i < seen.log.size(); ++i) {
+      for (std::size_t i = from; i < seen.log.size(); ++i) {
         if (i < log.size() && log[i].term == seen.log[i].term && log[i].command == seen.log[i].command)
           continue;
         return fmt::format("leader {} of term {} {} its entry {} ({}:{})", node_label(NodeIndex(touched)),
@@ -40,8 +51,7 @@ class LeaderAppendOnly {
       }
     }
     seen.leader_term = node.term();
-    seen.log.resize(log.size());
-    for (std::size_t i = 0; i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
+    keep(seen, log, from);
     return std::nullopt;
   }
 
@@ -62,8 +72,16 @@ class LeaderAppendOnly {
   };
   struct Seen {
     std::uint64_t leader_term = 0;  // 0: not leader when last seen
-    std::vector<SeenEntry> log;     // its log when last seen as leader
+    std::vector<SeenEntry> log;     // its log when last seen (as leader, unless it says what it wrote)
+    LogSeen writes;
   };
+
+  // Makes seen.log the log again, where it already holds its first `from` entries.
+  template <class Log>
+  static void keep(Seen& seen, const Log& log, std::size_t from) {
+    seen.log.resize(log.size());
+    for (std::size_t i = from; i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
+  }
   std::array<Seen, kMaxNodes> seen_;  // ghost, per node
 };
 

@@ -1,15 +1,23 @@
 // leader-completeness: a leader's log holds every entry that was committed in
 // an earlier term. The ghost history records each index's committed entry and
 // the term in which a node first reported it committed.
+//
+// Incremental: per node, how many of the committed entries its log was found
+// to hold while it leads its current term; an event compares only the entries
+// after that, or after the first entry of its log the event may have changed
+// (invariants/log_changes.hpp), so it costs the same whatever the log's length.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "invariants/log_changes.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -28,8 +36,7 @@ class LeaderCompleteness {
     const auto log = node.log();
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
     bool grew = false;
-    for (std::size_t i = 0; i < committed; ++i) {
-      if (i < committed_.size()) continue;  // the first commit at an index is what counts
+    for (std::size_t i = committed_.size(); i < committed; ++i) {  // the first commit at an index is what counts
       committed_.push_back(Committed{log[i].term, log[i].command, node.term()});
       grew = true;
     }
@@ -50,9 +57,12 @@ class LeaderCompleteness {
     }
   }
 
-  // check() changes nothing on an event that touched no node.
+  // check() changes nothing on an event that touched no node; otherwise it
+  // only appends to the ghost and moves the nodes' marks.
   void restore(const LeaderCompleteness& from, int touched) {
-    if (touched >= 0) *this = from;
+    if (touched < 0) return;
+    committed_.resize(from.committed_.size());
+    verified_ = from.verified_;
   }
 
  private:
@@ -62,12 +72,27 @@ class LeaderCompleteness {
     std::uint64_t committed_in;  // the term in which it was first seen committed
   };
 
+  // What was found of one node: its log held committed_[0, held) while it
+  // led term `term` (0: not leading when last checked).
+  struct Verified {
+    LogSeen seen;
+    std::uint64_t term = 0;
+    std::size_t held = 0;
+  };
+
   template <class World>
-  std::optional<std::string> check_leader(const World& world, NodeIndex leader) const {
+  std::optional<std::string> check_leader(const World& world, NodeIndex leader) {
     const auto& node = world.node(leader);
-    if (!node.is_leader()) return std::nullopt;
+    Verified& verified = verified_[leader];
+    const std::size_t changed = log_changed_from(node, verified.seen);
+    if (!node.is_leader()) {
+      verified.term = 0;
+      return std::nullopt;
+    }
+    if (verified.term != std::uint64_t(node.term())) verified = Verified{verified.seen, node.term(), 0};
+    verified.held = std::min(verified.held, changed);
     const auto log = node.log();
-    for (std::size_t i = 0; i < committed_.size(); ++i) {
+    for (std::size_t i = verified.held; i < committed_.size(); ++i, verified.held = i) {
       const Committed& c = committed_[i];
       if (c.committed_in >= node.term()) continue;
       if (i < log.size() && log[i].term == c.term && log[i].command == c.command) continue;
@@ -80,6 +105,7 @@ class LeaderCompleteness {
   }
 
   std::vector<Committed> committed_;  // ghost: committed_[i] is log index i+1
+  std::array<Verified, kMaxNodes> verified_{};  // per node; a function of the state, not encoded
 };
 
 }  // namespace skiff::invariants

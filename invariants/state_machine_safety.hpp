@@ -1,12 +1,22 @@
 // state-machine-safety: no two nodes apply different commands at one log index.
+//
+// Incremental: a node's applied commands only grow, one append at a time, or
+// are cleared when it crashes (what its view must promise: protocols whose
+// nodes report their log writes, protocols/log_writes.hpp, promise it), so
+// each event compares only the commands applied since the node was last
+// checked; a node whose list shrank is compared from its start again.
 #pragma once
 
 #include <fmt/format.h>
+
+#include <array>
+#include <type_traits>
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "invariants/log_changes.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -22,7 +32,12 @@ class StateMachineSafety {
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
     const auto applied = world.node(NodeIndex(touched)).applied();
-    for (std::size_t i = 0; i < applied.size(); ++i) {
+    using Node = std::decay_t<decltype(world.node(NodeIndex(0)))>;
+    std::size_t& checked = checked_[std::size_t(touched)];
+    std::size_t start = 0;
+    if constexpr (kTracksLogWrites<Node>) start = applied.size() < checked ? 0 : checked;
+    checked = applied.size();
+    for (std::size_t i = start; i < applied.size(); ++i) {
       if (i == first_applied_.size()) first_applied_.push_back(First{applied[i], NodeIndex(touched)});
       const First& first = first_applied_[i];
       if (first.command == applied[i]) continue;
@@ -39,9 +54,12 @@ class StateMachineSafety {
     for (const First& first : first_applied_) encoder.put(first.command);
   }
 
-  // check() changes nothing on an event that touched no node.
+  // check() changes nothing on an event that touched no node, and otherwise
+  // only appends to the ghost and moves the touched node's mark.
   void restore(const StateMachineSafety& from, int touched) {
-    if (touched >= 0) *this = from;
+    if (touched < 0) return;
+    first_applied_.resize(from.first_applied_.size());
+    checked_[std::size_t(touched)] = from.checked_[std::size_t(touched)];
   }
 
  private:
@@ -50,6 +68,7 @@ class StateMachineSafety {
     NodeIndex node;
   };
   std::vector<First> first_applied_;  // ghost: the first command applied at each index
+  std::array<std::size_t, kMaxNodes> checked_{};  // per node: how many applied commands were compared
 };
 
 }  // namespace skiff::invariants

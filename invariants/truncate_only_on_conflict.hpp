@@ -7,6 +7,10 @@
 //
 // A crash or a restart is not judged: what a node loses then is what its
 // disk did not hold (committed-is-durable and acked-is-durable judge that).
+//
+// Incremental: it compares each node's log with what it kept of it only from
+// the first entry the event may have changed (invariants/log_changes.hpp), so
+// an event costs what it wrote, whatever the log's length.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -18,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "invariants/log_changes.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -38,8 +43,9 @@ class TruncateOnlyOnConflict {
     const auto log = world.node(self).log();
     const bool crashed = world.crashed(self);
     // The first index (from 0) where the log no longer holds what it held.
-    std::size_t first = 0;
+    std::size_t first = log_changed_from(world.node(self), seen.writes);
     const std::size_t common = std::min<std::size_t>(seen.log.size(), log.size());
+    first = std::min(first, common);
     while (first < common && seen.log[first].term == std::uint64_t(log[first].term) &&
            seen.log[first].command == std::uint64_t(log[first].command))
       ++first;
@@ -68,6 +74,7 @@ class TruncateOnlyOnConflict {
   struct Seen {
     boost::container::small_vector<SeenEntry, 16> log;
     bool crashed = false;
+    LogSeen writes;
   };
 
   // Entry first + 1 (1-based) of seen.log was removed or replaced.

@@ -46,6 +46,10 @@
 //   bool on_admin(int operation, NodeIndex target, Effects&)
 //                                                      true if accepted; an accepted
 //                                                      command spends its budget
+// and optionally, so that log invariants cost the same whatever the log's
+// length (protocols/log_writes.hpp, invariants/log_changes.hpp):
+//   std::uint64_t log_writes() const                   events that wrote the log
+//   std::size_t log_written_from() const               the lowest index the last one wrote
 #pragma once
 
 #include <boost/container/small_vector.hpp>

@@ -6,8 +6,10 @@
 //               partitions, bounded liveness).
 // Simulate:     the command line: exit statuses, outputs, the picture.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -104,7 +106,12 @@ TEST(ScenarioFile, ErrorsNameTheLine) {
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"cut\": [\"1->2\"]}]}"),
             "s.json:2: a timeline entry needs \"at_ms\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"cut\": [\"1->2\"], \"crash\": 1}]}"),
-            "s.json:2: a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\"");
+            "s.json:2: a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
+            "\"isolate\", \"rejoin\"");
+  EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"isolate\": \"leader\",\n \"direction\": \"up\"}]}"),
+            "s.json:3: \"direction\" is \"in\", \"out\" or \"both\", not \"up\"");
+  EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": [5,\n 2], \"crash\": \"leader\"}]}"),
+            "s.json:2: \"at_ms\": [LOW, HIGH] needs LOW <= HIGH");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n \"protocol\": {\"timers_ms\": {\n  \"elektion\": 5}}}"),
             "s.json:3: unknown timer \"elektion\" (the protocol's timers: \"election\", \"heartbeat\", \"check-quorum\")");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n \"network\": {\"links\": [\n {\"from\": 1, \"to\": \"nowhere\"}]}}"),
@@ -208,6 +215,71 @@ TEST(TimedWorld, AQuietClusterElectsOnceAndCommitsEverything) {
     // Available from the first leader on (to within a heartbeat).
     EXPECT_NEAR(double(r.available), double(r.duration - r.first_leader), 60000);
     for (Micros latency : r.commit_latencies) EXPECT_GE(latency, 3000);  // client 1 ms + one round trip of 1 ms hops
+  }
+}
+
+TEST(TimedWorld, ChurnLowersSteadyAvailabilityAndIsCounted) {
+  // chain: 1-2 and 2-3 up, 1-3 down. Plain Raft: leadership keeps moving
+  // (each leader can commit for a moment), pre-vote keeps one leader.
+  const Scenario s = read("chain.json");
+  const Runs plain = simulate(s, {}, 3), pre_vote = simulate(s, {"pre-vote"}, 3);
+  for (const TimedRunStats& r : plain.all) {
+    EXPECT_GT(r.leader_changes, 1u);
+    EXPECT_LT(r.steady_available, r.available);
+    EXPECT_LE(r.steady_available + r.leaderless, r.duration);
+    EXPECT_FALSE(r.recoveries.empty());
+  }
+  EXPECT_LT(double(plain.all[0].steady_available), 0.6 * double(plain.all[0].available));
+  for (const TimedRunStats& r : pre_vote.all) {
+    EXPECT_EQ(r.leader_changes, 0u);
+    EXPECT_GT(double(r.steady_available), 0.98 * double(r.available));
+    EXPECT_EQ(r.leaderless, r.first_leader);  // leaderless only until the first election
+  }
+}
+
+TEST(TimedWorld, RecoveryIsTimedFromEveryNetworkChange) {
+  // The start of the run counts as a network change; the leader crashes at
+  // 2 s and restarts at 4 s: each is followed by a leader able to commit.
+  const Scenario s = parse_scenario(R"({"nodes": 3, "duration_ms": 8000,
+      "timeline": [{"at_ms": 2000, "crash": "leader", "restart_after_ms": 2000}]})", "r.json", kRaftTimers);
+  const Runs runs = simulate(s, {}, 3);
+  for (const TimedRunStats& r : runs.all) {
+    ASSERT_EQ(r.recoveries.size(), 3u);  // the start of the run, the crash, the restart
+    EXPECT_GE(r.recoveries[0], r.first_leader);
+    EXPECT_GE(r.recoveries[1], 100000);  // an election timeout (150 ms) less a heartbeat interval (50 ms)
+    EXPECT_LE(r.recoveries[1], 700000);
+    EXPECT_EQ(r.recoveries[2], 0);  // the survivors still lead when it returns
+    EXPECT_EQ(r.unrecovered, 0u);
+    EXPECT_EQ(r.leader_changes, 1u);
+    ASSERT_EQ(r.failovers.size(), 1u);
+    EXPECT_GE(r.recoveries[1], r.failovers[0]);  // a new leader, then one that can commit
+  }
+}
+
+TEST(TimedWorld, AimedIsolationOfTheLeaderAtADrawnTimeAndRejoin) {
+  // The current leader loses all its links at a time drawn from [2 s, 3 s];
+  // the others elect a new leader; the old one rejoins at 6 s.
+  const Scenario s = parse_scenario(R"({"nodes": 3, "duration_ms": 9000,
+      "timeline": [{"at_ms": [2000, 3000], "isolate": "leader"}, {"at_ms": 6000, "rejoin": "isolated"}]})", "i.json",
+                                    kRaftTimers);
+  ASSERT_EQ(s.timeline[0].at_max, 3000000);
+  const Runs runs = simulate(s, {}, 4);
+  for (const TimedRunStats& r : runs.all) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_GE(r.leader_changes, 1u);
+    ASSERT_EQ(r.recoveries.size(), 3u);   // start, isolate, rejoin
+    EXPECT_GE(r.recoveries[1], 100000);   // the rest wait out an election timeout
+    EXPECT_LE(r.recoveries[1], 1000000);
+    EXPECT_EQ(r.unrecovered, 0u);
+  }
+  // One direction only: a leader that hears nothing but can still send keeps
+  // its followers quiet; with check-quorum it steps down and one of them leads.
+  const Scenario deaf = parse_scenario(R"({"nodes": 3, "duration_ms": 6000, "clients": {"count": 1},
+      "timeline": [{"at_ms": 2000, "isolate": "leader", "direction": "in"}]})", "d.json", kRaftTimers);
+  for (const TimedRunStats& r : simulate(deaf, {}, 2).all) EXPECT_EQ(r.leader_changes, 0u);
+  for (const TimedRunStats& r : simulate(deaf, {"check-quorum"}, 2).all) {
+    EXPECT_GE(r.leader_changes, 1u);
+    EXPECT_EQ(r.unrecovered, 0u);
   }
 }
 
@@ -319,6 +391,30 @@ TEST(Simulate, ReportsFiguresAndExitsZeroWithoutViolations) {
   EXPECT_EQ(r.out, again.out);
 }
 
+TEST(Simulate, RunsOutWritesOneJsonLinePerRun) {
+  const fs::path file = fs::temp_directory_path() / ("skiff-runs-" + std::to_string(::getpid()) + ".jsonl");
+  const Result r = run(suite("chain.json") + " --runs 3 --compare - --compare pre-vote --json --runs-out " +
+                       file.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::ifstream in(file);
+  std::string line;
+  std::vector<nlohmann::json> lines;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0]["seed"], 1);
+  EXPECT_EQ(lines[5]["seed"], 3);
+  EXPECT_EQ(lines[3]["variants"], nlohmann::json::array({"pre-vote"}));
+  EXPECT_GT(lines[0]["metrics"]["leader_changes"].get<double>(), 1);
+  EXPECT_EQ(lines[3]["metrics"]["leader_changes"].get<double>(), 0);
+  EXPECT_TRUE(lines[0]["recoveries_ms"].is_array());
+  const auto summary = nlohmann::json::parse(r.out);
+  const auto& steady = summary["simulations"][0]["metrics"]["steady_availability_pct"];
+  EXPECT_LE(steady["min"].get<double>(), steady["p1"].get<double>());
+  EXPECT_LE(steady["p95"].get<double>(), steady["p99"].get<double>());
+  EXPECT_LE(steady["p99"].get<double>(), steady["max"].get<double>());
+  fs::remove(file);
+}
+
 TEST(Simulate, ALivenessViolationExitsOneWithTheSeedThatReproducesIt) {
   const Result r = run(suite("deaf-node.json") + " --runs 10 --json");
   EXPECT_EQ(r.status, 1) << r.err;
@@ -371,6 +467,29 @@ TEST(Simulate, BadInputIsOneLineAndExitTwo) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "skiff: /nonexistent.json: cannot open scenario\n");
   fs::remove(bad);
+}
+
+}  // namespace
+}  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// docs/validation.md: skiff's outcome on a published result stays the
+// published one. Howard and Abraham (2020), first example: Raft as in the
+// paper finds no stable leader; with pre-vote it keeps one.
+TEST(Validation, HowardAbraham2020FringeHasNoStableLeaderWithoutPreVote) {
+  const Scenario s = read("published/howard-abraham-2020-fringe.json");
+  for (const TimedRunStats& r : simulate(s, {}, 4).all) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_GE(r.leader_changes, 20u) << "seed " << r.seed;  // published: leadership never settles
+    EXPECT_LT(double(r.steady_available), 0.5 * double(r.duration)) << "seed " << r.seed;
+  }
+  for (const TimedRunStats& r : simulate(s, {"pre-vote"}, 4).all) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_EQ(r.leader_changes, 0u) << "seed " << r.seed;
+    EXPECT_GT(double(r.steady_available), 0.95 * double(r.duration)) << "seed " << r.seed;
+  }
 }
 
 }  // namespace

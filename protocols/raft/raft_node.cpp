@@ -47,16 +47,21 @@ std::optional<NodeIndex> Node::voted_for() const {
   return NodeIndex(durable_.voted_for);
 }
 
-void Node::start(Fx& fx) { fx.arm(kElectionTimer); }
+void Node::start(Fx& fx) {
+  log_writes_.begin_event();
+  fx.arm(kElectionTimer);
+}
 
 void Node::arm_election_timer(Fx& fx) {
   fx.arm(kElectionTimer, options_.has(Variant::Backoff) ? std::min(volatile_.failed_elections, kMaxBackoff) : 0);
 }
 
 void Node::crash() {
+  log_writes_.begin_event();
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
   if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
   if (options_.has(Bug::AckBeforePersist)) {  // seeded: acknowledged, never written
+    log_writes_.wrote(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
     durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
     if (config_index_ > last_log_index()) refresh_configuration();
   }
@@ -64,6 +69,7 @@ void Node::crash() {
 }
 
 void Node::restart(Fx& fx) {
+  log_writes_.begin_event();
   if (options_.has(Bug::CommitWholeLogOnRestart)) {  // seeded: uncommitted entries too
     volatile_.commit_index = last_log_index();
     apply_committed();
@@ -72,7 +78,9 @@ void Node::restart(Fx& fx) {
 }
 
 bool Node::on_client_command(Command command, Fx& fx) {
+  log_writes_.begin_event();
   if (!is_leader() || volatile_.transfer_to >= 0 || (command & kConfigurationBit)) return false;
+  log_writes_.wrote(durable_.log.size());
   durable_.log.push_back(Entry{durable_.current_term, command});
   volatile_.match_index[self_] = last_log_index();
   broadcast_append_entries(/*with_entries=*/true, fx);
@@ -81,6 +89,7 @@ bool Node::on_client_command(Command command, Fx& fx) {
 }
 
 void Node::on_timer(TimerId timer, Fx& fx) {
+  log_writes_.begin_event();
   if (timer == kElectionTimer) {
     if (is_leader()) return;
     volatile_.heard_from_leader = false;
@@ -103,6 +112,7 @@ void Node::on_timer(TimerId timer, Fx& fx) {
 }
 
 void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
+  log_writes_.begin_event();
   // All servers: a higher term in any request or response makes us a follower;
   // but a pre-vote, and a granted pre-vote reply, only name a term that
   // nobody holds yet.
@@ -317,6 +327,7 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   bool configuration_may_change = config_index_ > prev;
   for (const Entry& entry : request.entries) configuration_may_change |= entry.is_configuration();
   if (options_.has(Bug::TruncateOnStaleAppend)) {
+    log_writes_.wrote(prev);
     log.resize(prev);  // seeded: truncates even entries that match
     log.insert(log.end(), request.entries.begin(), request.entries.end());
   } else {
@@ -325,14 +336,17 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
       if (index <= last_log_index()) {
         if (log[index - 1].term == request.entries[k].term) continue;
         if (options_.has(Bug::KeepSuffixOnConflict)) {  // seeded: overwritten in place, the rest kept
+          log_writes_.wrote(index - 1);
           log[index - 1] = request.entries[k];
           continue;
         }
+        log_writes_.wrote(index - 1);
         log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
       }
       if (options_.has(Bug::ThrowOnLongLog) && log.size() >= kSeededLogBuffer)  // seeded: a buffer that is full
         throw std::length_error(fmt::format("append of entry {}: the log buffer holds {} entries", index,
                                             kSeededLogBuffer));
+      log_writes_.wrote(log.size());
       log.push_back(request.entries[k]);  // 4. append new entries
     }
   }
@@ -418,6 +432,7 @@ bool Node::admin_enabled(int operation, NodeIndex target) const {
 }
 
 bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
+  log_writes_.begin_event();
   if (!admin_enabled(operation, target)) return false;
   const std::uint8_t bit = std::uint8_t(1u << target);
   if (AdminOp(operation) == AdminOp::Transfer) {
@@ -440,6 +455,7 @@ bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
     volatile_.next_index[target] = last_log_index() + 1;
     volatile_.match_index[target] = 0;
   }
+  log_writes_.wrote(durable_.log.size());
   durable_.log.push_back(Entry::of_configuration(durable_.current_term, next));
   config_ = next;  // in effect once appended
   config_index_ = last_log_index();

@@ -63,6 +63,7 @@
 #include <span>
 #include <string>
 
+#include "protocols/log_writes.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 #include "protocols/raft/raft_message.hpp"
@@ -109,6 +110,9 @@ class Node {
   std::optional<NodeIndex> voted_for() const;
   std::span<const Entry> log() const { return {durable_.log.data(), durable_.log.size()}; }
   LogIndex last_log_index() const { return LogIndex(durable_.log.size()); }
+  // Which part of the log the last events wrote (protocols/log_writes.hpp).
+  std::uint64_t log_writes() const { return log_writes_.writes(); }
+  std::size_t log_written_from() const { return log_writes_.from(); }
   LogIndex commit_index() const { return volatile_.commit_index; }
   std::span<const Command> applied() const {
     return {volatile_.applied.data(), volatile_.applied.size()};
@@ -199,6 +203,7 @@ class Node {
   Configuration boot_config_;
   Configuration config_;
   LogIndex config_index_ = 0;
+  LogWrites log_writes_;  // observes only: not durable, not volatile, not encoded
 };
 
 }  // namespace skiff::raft
