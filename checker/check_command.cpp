@@ -83,6 +83,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
     TraceHeader header{std::string(info.name), config.nodes, config.bugs, 0, config.budgets};
     header.variants = config.variants;
     header.budgets.steps = std::uint32_t(outcome.counterexample.size());
+    header.isolated = outcome.killed_by_signal;  // made and replayed in a child, as explore does
     Trace trace = driver->make_trace(header, outcome.counterexample);
     explanation = trace.violation ? trace.violation->explanation : outcome.violation->explanation;
     trace_path = (std::filesystem::path(request.out_dir) / fmt::format("{}-check.trace", info.name)).string();

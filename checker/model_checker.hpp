@@ -22,6 +22,13 @@
 // one with the smallest (parent, successor) is reported, so the
 // counterexample is a shortest one and the same for any number of threads.
 //
+// A protocol whose code dies of a fatal signal (SIGSEGV, SIGABRT, ...) in a
+// transition, with the process's crash-landing handlers installed
+// (crash_landing.hpp; skiff's command line has them): the transition is a
+// node-survives violation like an exception, its counterexample the path to
+// it; the states the signal left half-changed are abandoned (leaked, never
+// destroyed). A signal anywhere else still ends the process.
+//
 // Depth-first (config.depth_first), for when memory is short: one thread,
 // no links, only the visited set (which keeps for each state the smallest
 // depth it was reached at, and re-explores a state reached again at a
@@ -34,6 +41,7 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -45,6 +53,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "checker/child_process.hpp"
+#include "checker/crash_landing.hpp"
 #include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
 #include "checker/visited_set.hpp"
@@ -80,6 +90,9 @@ struct CheckOutcome {
   std::size_t link_bytes = 0;           // memory of the links that rebuild states
   std::optional<Violation> violation;
   std::vector<Event> counterexample;    // from the initial state
+  // The violation is a fatal signal that landed (node-survives): a trace of
+  // it must be made in a child process (TraceHeader::isolated).
+  bool killed_by_signal = false;
 };
 
 namespace detail {
@@ -129,6 +142,17 @@ class ModelChecker {
     const int threads = std::max(1, config_.threads);
     std::vector<Worker> workers;
     for (int t = 0; t < threads; ++t) workers.emplace_back(root_, config_.max_depth);
+    // A worker a signal landed in holds half-changed states: never destroyed.
+    struct AbandonIfCrashed {
+      std::vector<Worker>& workers;
+      ~AbandonIfCrashed() {
+        for (const Worker& w : workers) {
+          if (!w.crashed) continue;
+          keep_abandoned(new std::vector<Worker>(std::move(workers)));
+          return;
+        }
+      }
+    } abandon_if_crashed{workers};
 
     for (std::uint32_t depth = 0;; ++depth) {
       const std::vector<Link>& level = levels_.back();
@@ -156,13 +180,16 @@ class ModelChecker {
       std::vector<std::pair<const Worker*, std::pair<std::size_t, std::size_t>>> chunk_candidates(chunks);
       for (Worker& w : workers) w.begin_level();
       parallel(workers, [&](Worker& worker) {
+        AlternateSignalStack signal_stack;
+        CrashLanding landing;
         for (;;) {
-          if (interrupted()) return;  // the level is left unfinished
+          if (interrupted() || worker.crashed) return;  // the level is left unfinished
           const std::size_t chunk = next_chunk.fetch_add(1);
           if (chunk >= chunks) return;
           const std::size_t first = worker.candidates.size();
           const std::size_t end = std::min(level.size(), (chunk + 1) * kChunk);
-          for (std::size_t i = chunk * kChunk; i < end; ++i) expand_one(depth, std::uint32_t(i), worker);
+          for (std::size_t i = chunk * kChunk; i < end && !worker.crashed; ++i)
+            expand_guarded(depth, std::uint32_t(i), worker, landing);
           chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
         }
       });
@@ -174,6 +201,7 @@ class ModelChecker {
       }
       if (found) {
         out.violation = std::move(found->violation);
+        out.killed_by_signal = found->killed_by_signal;
         out.counterexample = events_to(depth, found->key);
         out.depth = depth + 1;
         break;
@@ -251,6 +279,47 @@ class ModelChecker {
     visited_.visit_at_depth(fingerprint(root_), 0);
     out.generated_states = 1;
     total[0] = successor_count(root_.world);
+    // A signal in a transition lands here (see the top of this file).
+    AlternateSignalStack signal_stack;
+    CrashLanding landing;
+    DepthFirstPosition position;
+    const int signal = run_with_landing(landing, [&] {
+      search_depth_first(out, states, taken, next, total, touched, position);
+    });
+    if (signal) {
+      out.violation = crash_violation(signal);
+      out.killed_by_signal = true;
+      const std::uint32_t d = position.depth;
+      for (std::uint32_t k = 0; k < d; ++k) out.counterexample.push_back(successor_event(states[k].world, taken[k]));
+      out.counterexample.push_back(successor_event(states[d].world, position.successor));
+      keep_abandoned(new std::vector<State>(std::move(states)));  // states[d + 1] is half-changed
+    }
+    out.distinct_states = visited_.size();
+    const bool at_bound = visited_.count_with_tag(max_depth) > 0;
+    out.complete = !out.violation && !out.memory_limit_reached && !out.interrupted && !at_bound;
+    out.depth = out.violation ? std::uint32_t(out.counterexample.size()) : visited_.max_tag();
+    out.visited_bytes = visited_.bytes();
+    return out;
+  }
+
+  struct State {
+    State(int nodes, const typename P::Options& options, const Budgets& budgets) : world(nodes, options, budgets) {}
+    World<P> world;
+    Invariants invariants;
+  };
+
+  // Where the depth-first search is applying a transition: successor
+  // `successor` of the state at `depth` of the current path. Written before
+  // each transition, read after a signal landed (hence volatile).
+  struct DepthFirstPosition {
+    volatile std::uint32_t depth = 0;
+    volatile std::uint32_t successor = 0;
+  };
+
+  void search_depth_first(CheckOutcome& out, std::vector<State>& states, std::vector<std::uint32_t>& taken,
+                          std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& total,
+                          std::vector<int>& touched, DepthFirstPosition& position) {
+    const std::uint32_t max_depth = config_.max_depth;
     for (std::uint32_t d = 0;;) {
       if (next[d] == total[d] || d == max_depth) {
         if (d == 0) break;
@@ -270,6 +339,8 @@ class ModelChecker {
           break;
         }
       }
+      position.depth = d;
+      position.successor = n;
       if (auto violation = step_into(successor, touched[d + 1], states[d], n)) {
         out.violation = std::move(violation);
         for (std::uint32_t k = 0; k < d; ++k) out.counterexample.push_back(successor_event(states[k].world, taken[k]));
@@ -283,19 +354,7 @@ class ModelChecker {
       next[d] = 0;
       total[d] = successor_count(states[d].world);
     }
-    out.distinct_states = visited_.size();
-    const bool at_bound = visited_.count_with_tag(max_depth) > 0;
-    out.complete = !out.violation && !out.memory_limit_reached && !out.interrupted && !at_bound;
-    out.depth = out.violation ? std::uint32_t(out.counterexample.size()) : visited_.max_tag();
-    out.visited_bytes = visited_.bytes();
-    return out;
   }
-
-  struct State {
-    State(int nodes, const typename P::Options& options, const Budgets& budgets) : world(nodes, options, budgets) {}
-    World<P> world;
-    Invariants invariants;
-  };
   // How a state was reached: its parent's number in the level before and
   // which successor of the parent it is. Ordered as the search visits them.
   struct Link {
@@ -312,6 +371,7 @@ class ModelChecker {
   struct Found {
     Link key;
     Violation violation;
+    bool killed_by_signal = false;
   };
   // A thread's working memory: the states along its current path (stack[k]
   // is the state after path[0..k)), and a scratch state for successors.
@@ -332,7 +392,34 @@ class ModelChecker {
     std::vector<Candidate, HugePageAllocator<Candidate>> candidates;
     std::optional<Found> found;
     std::vector<std::uint64_t> new_bits;  // phase 2: which candidates it found new
+    // The successor being applied (or fingerprinted), -1 between them; read
+    // after a signal landed (hence volatile).
+    volatile std::int64_t applying = -1;
+    bool crashed = false;  // a signal landed in this worker: its states are half-changed
   };
+
+  static Violation crash_violation(int signal) {
+    return Violation{std::string(kNodeSurvives),
+                     fmt::format("the process died of {} (in-process, in skiff check)", signal_name(signal))};
+  }
+
+  // expand_one() under the worker's crash landing: a signal while applying
+  // (or fingerprinting) a successor makes that successor the level's
+  // violation candidate and retires the worker; a signal anywhere else is
+  // not the protocol's transition and ends the process as it would have.
+  void expand_guarded(std::uint32_t depth, std::uint32_t index, Worker& w, CrashLanding& landing) const {
+    w.applying = -1;
+    const int signal = run_with_landing(landing, [&] { expand_one(depth, index, w); });
+    if (!signal) return;
+    const std::int64_t successor = w.applying;
+    if (successor < 0) {
+      std::signal(signal, SIG_DFL);
+      std::raise(signal);
+    }
+    const Link key{index, std::uint32_t(successor)};
+    if (!w.found || key < w.found->key) w.found = Found{key, crash_violation(signal), true};
+    w.crashed = true;
+  }
 
   // Runs body(worker) once for each worker, each on its own thread.
   template <class Body>
@@ -460,7 +547,9 @@ class ModelChecker {
       const Link key{index, n};
       ++w.generated;
       int touched = World<P>::kNoNode;
+      w.applying = n;
       if (auto violation = apply_event(w.scratch, successor_event(from.world, counts, n), &touched)) {
+        w.applying = -1;
         if (!w.found || key < w.found->key) w.found = Found{key, std::move(*violation)};
         return;  // this level ends the search: its candidates do not matter
       }
@@ -472,6 +561,7 @@ class ModelChecker {
       }
       w.scratch.world.restore(from.world, touched);
       w.scratch.invariants.restore(from.invariants, touched);
+      w.applying = -1;
     }
     look_up_pending();
   }
@@ -482,9 +572,11 @@ class ModelChecker {
     numbers.push_back(last.successor);
     State state = root_;
     std::vector<Event> events;
-    for (std::uint32_t n : numbers) {
-      events.push_back(successor_event(state.world, n));
-      apply_successor(state, n);
+    for (std::size_t k = 0; k < numbers.size(); ++k) {
+      events.push_back(successor_event(state.world, numbers[k]));
+      // The last event is the violation's: not applied here (it may be one
+      // that kills the process).
+      if (k + 1 < numbers.size()) apply_successor(state, numbers[k]);
     }
     return events;
   }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -99,6 +101,38 @@ TEST(NodeCrash, CommandLine) {
   EXPECT_NE(replay.out.find("violation node-survives: the process died of SIGSEGV"), std::string::npos) << replay;
   const Trace shrunk = read_trace_file((scratch / "out" / "raft-1.trace").string());
   EXPECT_LE(shrunk.events.size(), 20u);
+}
+
+// skiff check on a protocol that dies of a signal: the transition is a
+// node-survives violation with a shortest counterexample that replays, in
+// breadth-first (one and two threads: the same trace) and depth-first search.
+TEST(NodeCrash, CheckReportsTheSignalAsAViolation) {
+  const testing::ScratchDir scratch_dir("skiff-node-crash-check-test");
+  const std::filesystem::path& scratch = scratch_dir.path();
+  std::string first_trace;
+  int run = 0;
+  for (const std::vector<std::string>& search :
+       {std::vector<std::string>{"--threads", "1"}, {"--threads", "2"}, {"--depth-first"}}) {
+    const std::string out = (scratch / ("out" + std::to_string(++run))).string();
+    std::vector<std::string> args{"check", "raft", "--bug", "crash-on-stale-append-reply", "--max-depth", "10",
+                                  "--max-term", "3", "--out", out};
+    args.insert(args.end(), search.begin(), search.end());
+    const testing::Result check = testing::run_skiff(scratch, args);
+    EXPECT_EQ(check.status, 1) << check;
+    EXPECT_NE(check.out.find("violation of node-survives: the process died of SIGSEGV"), std::string::npos)
+        << check;
+    const std::string trace_path = out + "/raft-check.trace";
+    const testing::Result replay = testing::run_skiff(scratch, {"replay", trace_path});
+    EXPECT_EQ(replay.status, 1) << replay;
+    EXPECT_NE(replay.out.find("violation node-survives: the process died of SIGSEGV"), std::string::npos) << replay;
+    if (search.front() == "--depth-first") continue;
+    std::ifstream in(trace_path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (first_trace.empty())
+      first_trace = text;
+    else
+      EXPECT_EQ(text, first_trace) << "breadth-first's counterexample depends on the thread count";
+  }
 }
 
 }  // namespace

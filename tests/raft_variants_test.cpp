@@ -364,6 +364,18 @@ TEST(RaftLearner, ALearnerNeitherVotesNorStands) {
   EXPECT_FALSE(pre.answer().success);
 }
 
+// A node outside its configuration (a spare, or one added as a voter whose
+// configuration entry has not reached it yet) answers votes as any node does
+// (Ongaro's dissertation, 4.1): a majority of the new configuration may need it.
+TEST(RaftSpare, ANodeOutsideItsConfigurationStillGrantsVotes) {
+  TestNode n(with_variants({"spare=1"}));
+  n.receive(3, vote_request(MessageType::RequestVote, 1, 0, 0));
+  EXPECT_TRUE(n.answer().success);
+  TestNode pre(with_variants({"pre-vote", "spare=1"}));
+  pre.receive(3, vote_request(MessageType::PreVote, 1, 0, 0));
+  EXPECT_TRUE(pre.answer().success);
+}
+
 TEST(RaftLearner, CandidatesAskOnlyVotersAndLeadersCountOnlyVoters) {
   TestNode n(with_variants({"learner=4,5"}));  // voters 1, 2, 3: a majority is 2
   n.fire(Node::kElectionTimer);

@@ -188,9 +188,8 @@ void Node::start_pre_vote(Fx& fx) {
 }
 
 void Node::handle_pre_vote(NodeIndex from, const Message& request, Fx& fx) {
-  // A node that does not vote in its configuration (a learner, a spare)
-  // grants no pre-vote either.
-  const bool grant = config_.votes(self_) && !is_leader() && !volatile_.heard_from_leader &&
+  // A learner in its own configuration grants no pre-vote either.
+  const bool grant = !config_.learns(self_) && !is_leader() && !volatile_.heard_from_leader &&
                      request.term > durable_.current_term && candidate_log_up_to_date(request);
   Message reply;
   reply.type = MessageType::PreVoteReply;
@@ -255,7 +254,11 @@ bool Node::candidate_log_up_to_date(const Message& request) const {
 }
 
 void Node::handle_request_vote(NodeIndex from, const Message& request, Fx& fx) {
-  bool grant = config_.votes(self_) && request.term == durable_.current_term &&
+  // A learner in its own configuration grants no vote (a learner=N node
+  // until promoted). Any other node answers without consulting its
+  // configuration (Ongaro's dissertation, 4.1): a node just added as a voter
+  // may be needed for a majority before its configuration entry reaches it.
+  bool grant = !config_.learns(self_) && request.term == durable_.current_term &&
                (durable_.voted_for < 0 || durable_.voted_for == std::int8_t(from)) &&
                candidate_log_up_to_date(request);
   if (grant) {
