@@ -140,11 +140,19 @@ TargetConfig config_from_environment() {
   return config;
 }
 
-// The command that turns a crash input of this configuration into a trace.
+// The command line that knows the target's protocol: `skiff` for the
+// built-in ones; a project's own (skiff_add_fuzz_target's COMMAND defines it).
+#ifndef SKIFF_FUZZ_COMMAND
+#define SKIFF_FUZZ_COMMAND "skiff"
+#endif
+
+// The command that turns a crash input of this configuration into a trace;
+// `program` is the command line that knows protocol P.
 template <class P>
-std::string replay_command(const TargetConfig& config, std::string_view input) {
-  std::string command = "skiff replay --fuzz-input " + std::string(input) + " --protocol " + std::string(P::name) +
-                        " --nodes " + std::to_string(config.nodes);
+std::string replay_command(const TargetConfig& config, std::string_view input,
+                           std::string_view program = SKIFF_FUZZ_COMMAND) {
+  std::string command = std::string(program) + " replay --fuzz-input " + std::string(input) + " --protocol " +
+                        std::string(P::name) + " --nodes " + std::to_string(config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
   for (const std::string& variant : config.variants) command += " --variant " + variant;
   const Budgets defaults;
