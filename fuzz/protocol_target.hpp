@@ -121,11 +121,7 @@ TargetConfig config_from_environment() {
   }
   if (const char* profile = std::getenv("SKIFF_PROFILE")) {
     const std::optional<Profile> named = profile_named(profile);
-    if (!named) {
-      std::string names;
-      for (const ProfileInfo& p : profile_table()) names += (names.empty() ? "" : ", ") + std::string(p.name);
-      config_error(P::name, "SKIFF_PROFILE: unknown profile '" + std::string(profile) + "' (" + names + ")");
-    }
+    if (!named) config_error(P::name, "SKIFF_PROFILE: " + unknown_profile_message(profile));
     config.aim.profile = *named;
   }
   if (auto depth = number("SKIFF_PCT_DEPTH", 1, kMaxPctDepth)) config.aim.pct_depth = *depth;
