@@ -16,10 +16,11 @@ fi
 set -- "$work"/crash-*
 [ -f "$1" ] || fail "the fuzz target ended without a crash input"
 grep -q "violation of acked-on-every-backup" "$work/log" || fail "the crash is not the seeded bug's violation"
-grep -q "its trace: $(basename "$command") replay --fuzz-input" "$work/log" || fail "the crash message does not name $command"
+name="$(basename "$command")"
+grep -q "its trace: $name replay --fuzz-input" "$work/log" || fail "the crash message does not name $name"
 "$command" replay --fuzz-input "$1" --protocol pbkv --bug ack-on-first-backup -o "$work/crash.trace" 2>"$work/log"
 [ $? -eq 1 ] || fail "replay --fuzz-input did not report the violation (exit status 1)"
 "$command" replay "$work/crash.trace" >"$work/log" 2>&1
 [ $? -eq 1 ] || fail "the trace does not replay to its violation"
 grep -q "^violation acked-on-every-backup" "$work/crash.trace" || fail "the trace names another violation"
-echo "pbkv-fuzz found ack-on-first-backup; $(basename "$command") wrote its trace, $(grep -c . "$work/crash.trace") lines, and it replays"
+echo "pbkv-fuzz found ack-on-first-backup; $name wrote its trace ($(grep -c . "$work/crash.trace") lines); it replays"
