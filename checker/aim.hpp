@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "checker/scheduler.hpp"
@@ -98,6 +99,14 @@ inline std::optional<Profile> profile_named(std::string_view name) {
   return std::nullopt;
 }
 inline std::string_view profile_name(Profile profile) { return profile_table()[std::size_t(profile)].name; }
+
+// What an error says of an unknown profile `name`, after the flag or
+// variable that named it: "unknown profile 'NAME' (uniform, ..., mix)".
+inline std::string unknown_profile_message(std::string_view name) {
+  std::string names;
+  for (const ProfileInfo& p : profile_table()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  return "unknown profile '" + std::string(name) + "' (" + names + ")";
+}
 
 inline constexpr std::uint32_t kDefaultPctDepth = 3;
 inline constexpr std::uint32_t kMaxPctDepth = 16;

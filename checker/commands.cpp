@@ -143,11 +143,7 @@ std::string reproduce_command(const std::string& protocol, const ExploreConfig& 
 // The profile --profile and --pct-depth name, or a one-line InputError.
 AimConfig aim_named(const std::string& name, std::uint32_t pct_depth) {
   const std::optional<Profile> profile = profile_named(name);
-  if (!profile) {
-    std::string names;
-    for (const ProfileInfo& p : profile_table()) names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
-    throw InputError(fmt::format("--profile: unknown profile '{}' ({})", name, names));
-  }
+  if (!profile) throw InputError("--profile: " + unknown_profile_message(name));
   if (pct_depth < 1 || pct_depth > kMaxPctDepth)
     throw InputError(fmt::format("--pct-depth: 1 to {}, not {}", kMaxPctDepth, pct_depth));
   return AimConfig{*profile, pct_depth};
@@ -488,11 +484,13 @@ int run_repeat(const RepeatRequest& request, std::ostream& out) {
   if (request.nodes < info.min_nodes || request.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, request.nodes));
-  // One run of the seed: its decisions (bytes_of_seed runs the seeded run),
-  // then the run those decisions make, as trace lines.
+  const AimConfig aim = aim_named(request.profile, request.pct_depth);
+  // One run of the seed: its decisions (bytes_of_seed runs the seeded run,
+  // as explore runs it under the same profile), then the run those
+  // decisions make, as trace lines.
   auto run_once = [&](const TraceHeader& header, std::vector<std::uint8_t>& decisions) {
-    decisions = driver.bytes_of_seed(header, header.seed);
-    const ByteRun run = driver.run_bytes(header, decisions, {});
+    decisions = driver.bytes_of_seed(header, header.seed, aim);
+    const ByteRun run = driver.run_bytes(header, decisions, aim);
     std::vector<std::string> lines;
     for (const TraceEvent& event : driver.make_trace(header, run.events).events)
       lines.push_back(format_trace_event(event));
@@ -518,7 +516,12 @@ int run_repeat(const RepeatRequest& request, std::ostream& out) {
     fmt::print(out, "{} is not deterministic (docs/bring-your-own.md, \"Determinism\")\n", info.name);
     return kExitViolation;
   }
-  fmt::print(out, "{} seeds, each run twice: the same events, byte for byte\n", request.runs);
+  const std::string profile =
+      aim == AimConfig{} ? ""
+      : aim.profile == Profile::Pct || aim.profile == Profile::Mix
+          ? fmt::format(" (profile {}, pct depth {})", profile_name(aim.profile), aim.pct_depth)
+          : fmt::format(" (profile {})", profile_name(aim.profile));
+  fmt::print(out, "{} seeds{}, each run twice: the same events, byte for byte\n", request.runs, profile);
   return kExitOk;
 }
 

@@ -64,6 +64,8 @@ struct RepeatRequest {
   std::uint64_t seed = 1;
   std::uint64_t runs = 20;
   Budgets budgets;
+  std::string profile = std::string(profile_name(AimConfig{}.profile));  // --profile (aim.hpp), as explore's
+  std::uint32_t pct_depth = kDefaultPctDepth;                             // --pct-depth
 };
 int run_repeat(const RepeatRequest& request, std::ostream& out);
 

@@ -129,9 +129,11 @@ class ProtocolDriver {
   // `aim`: the fault profile the fuzz target ran with (SKIFF_PROFILE).
   virtual ByteRun run_bytes(const TraceHeader& header, std::span<const std::uint8_t> bytes,
                             const AimConfig& aim) const = 0;
-  // The bytes that make run_bytes() repeat the seeded run `seed` (of the
-  // cluster the header describes), decision for decision.
-  virtual std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const = 0;
+  // The bytes that make run_bytes(header, bytes, aim) repeat the seeded run
+  // `seed` under the profile `aim` (of the cluster the header describes, as
+  // explore runs it), decision for decision.
+  virtual std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed,
+                                                  const AimConfig& aim) const = 0;
 };
 
 template <class P, class Invariants>
@@ -336,7 +338,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
     return run;
   }
 
-  std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed) const override {
+  std::vector<std::uint8_t> bytes_of_seed(const TraceHeader& header, std::uint64_t seed,
+                                          const AimConfig& aim) const override {
     Simulation<P, Invariants> sim(header.nodes, header_options<P>(header, "--bug: ", "--variant: "), header.budgets);
     if constexpr (kRunsInChild<P>) {
       // In a child, which logs the bytes drawn so far before each event
@@ -355,7 +358,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
         };
         sim.before_step = [&](const Event&) { flush(); };
         std::vector<Event> events;
-        run_choices(sim, recording, events);
+        run_choices(sim, recording, events, NoHook{}, aim);
         flush();
       });
       check_child_error(end);
@@ -372,7 +375,7 @@ class ProtocolDriverFor final : public ProtocolDriver {
     std::vector<std::uint8_t> bytes;
     RecordingChoices recording(seeded, bytes);
     std::vector<Event> events;
-    run_choices(sim, recording, events);
+    run_choices(sim, recording, events, NoHook{}, aim);
     return bytes;
   }
 

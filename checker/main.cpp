@@ -21,6 +21,11 @@
 #include "checker/simulate_command.hpp"
 #include "checker/errors.hpp"
 #include "checker/interrupt.hpp"
+#include "checker/trace.hpp"
+
+// The version the build names (CMakeLists.txt) is the one the code writes.
+static_assert(SKIFF_TRACE_FORMAT_VERSION == skiff::kTraceVersion,
+              "SKIFF_TRACE_FORMAT_VERSION in CMakeLists.txt differs from kTraceVersion in checker/trace.hpp");
 
 namespace {
 
@@ -137,7 +142,7 @@ void check_command_name(const CLI::App& app, int argc, char** argv) {
 int run(int argc, char** argv) {
   CLI::App app{"skiff: a deterministic fuzzing and model-checking harness for consensus protocols"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "skiff 0.1 (trace format 1)");
+  app.set_version_flag("--version", fmt::format("skiff {} (trace format {})", SKIFF_VERSION, skiff::kTraceVersion));
 
   bool json = false;
   auto* list = app.add_subcommand("list", "protocols, variants, seeded bugs and invariants");
@@ -262,6 +267,9 @@ int run(int argc, char** argv) {
   add_whole(*repeat_command, "--seed", repeat.seed, "run r uses seed SEED+r");
   add_whole(*repeat_command, "--runs", repeat.runs, "how many seeds", 1);
   add_budget_flags(*repeat_command, repeat.budgets);
+  repeat_command->add_option("--profile", repeat.profile, profiles_help)->capture_default_str();
+  add_whole(*repeat_command, "--pct-depth", repeat.pct_depth,
+            "the pct profile's depth D: priorities change at D-1 random steps", 1, skiff::kMaxPctDepth);
 
   skiff::SimulateRequest simulate;
   auto* simulate_command = app.add_subcommand("simulate", "run scenarios in the timed world; availability and elections");

@@ -46,9 +46,12 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/skiffConfig.cmake ${CMAKE_CURRENT_BINA
               cmake/skiffFunctions.cmake
         DESTINATION ${skiff_cmake_dir})
 
+# No path of this machine in what is installed: the linker finds libraft's
+# static library (-l:libraft.a, as find_library(NAMES libraft.a) does), libuv
+# and liblz4 where skiff is used.
 set(SKIFF_PC_LIBS "")
 if(SKIFF_HAVE_LIBRAFT)
-  set(SKIFF_PC_LIBS "${SKIFF_LIBRAFT_LIBRARY} ${SKIFF_LIBUV_LIBRARY} ${SKIFF_LZ4_LIBRARY}")
+  set(SKIFF_PC_LIBS "-l:libraft.a -luv -llz4")
 endif()
 configure_file(cmake/skiff.pc.in ${CMAKE_CURRENT_BINARY_DIR}/skiff.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/skiff.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

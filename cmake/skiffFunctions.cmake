@@ -12,12 +12,16 @@
 # those protocols only; its reproduce commands start with NAME.
 #
 #   skiff_add_fuzz_target(NAME HEADERS ... PROTOCOL ns::Protocol INVARIANTS ns::Invariants
-#     [SOURCES ...] [LIBRARIES ...])
+#     [COMMAND name] [SOURCES ...] [LIBRARIES ...])
 # builds the libFuzzer target NAME (docs/fuzzing.md: the input's bytes are
-# the run's choices; SKIFF_NODES, SKIFF_BUGS, ... configure it). With Clang it
-# links SKIFF_FUZZ_ENGINE (default -fsanitize=fuzzer; compile with
-# -fsanitize=fuzzer-no-link for coverage); with another compiler it links a
-# main() that runs each input file named on its command line once.
+# the run's choices; SKIFF_NODES, SKIFF_BUGS, ... configure it). COMMAND: the
+# skiff_add_command executable its crash message tells you to turn a crash
+# input into a trace with (default: skiff). With Clang it compiles the target
+# and its SOURCES with SKIFF_FUZZ_INSTRUMENT (default -fsanitize=fuzzer-no-link:
+# libFuzzer's coverage of your protocol; skiff's own library needs none) and
+# links SKIFF_FUZZ_ENGINE (default -fsanitize=fuzzer); code of yours in
+# LIBRARIES needs -fsanitize=fuzzer-no-link itself. With another compiler it
+# links a main() that runs each input file named on its command line once.
 
 function(_skiff_generated_includes out headers)
   set(text "")
@@ -55,13 +59,18 @@ function(skiff_add_command name)
 endfunction()
 
 set(SKIFF_FUZZ_ENGINE "-fsanitize=fuzzer" CACHE STRING "link flags of a skiff fuzz target built with Clang")
+set(SKIFF_FUZZ_INSTRUMENT "-fsanitize=fuzzer-no-link" CACHE STRING
+    "compile flags of a skiff fuzz target's own sources built with Clang (libFuzzer's coverage)")
 
 function(skiff_add_fuzz_target name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "PROTOCOL;INVARIANTS" "HEADERS;SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "PROTOCOL;INVARIANTS;COMMAND" "HEADERS;SOURCES;LIBRARIES")
   if(NOT arg_PROTOCOL OR NOT arg_INVARIANTS)
     message(FATAL_ERROR "skiff_add_fuzz_target(${name}): PROTOCOL and INVARIANTS are required")
   endif()
   _skiff_generated_includes(text "${arg_HEADERS}")
+  if(arg_COMMAND)
+    string(APPEND text "#define SKIFF_FUZZ_COMMAND \"${arg_COMMAND}\"\n")
+  endif()
   string(APPEND text "#include <skiff/fuzz/protocol_target.hpp>\n\n"
          "SKIFF_PROTOCOL_FUZZ_TARGET(${arg_PROTOCOL}, ${arg_INVARIANTS})\n")
   set(target_source "${CMAKE_CURRENT_BINARY_DIR}/skiff_fuzz_${name}.cpp")
@@ -70,7 +79,9 @@ function(skiff_add_fuzz_target name)
   target_link_libraries(${name} PRIVATE skiff::core ${arg_LIBRARIES})
   target_compile_features(${name} PRIVATE cxx_std_20)
   if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    separate_arguments(instrument UNIX_COMMAND "${SKIFF_FUZZ_INSTRUMENT}")
     separate_arguments(engine UNIX_COMMAND "${SKIFF_FUZZ_ENGINE}")
+    target_compile_options(${name} PRIVATE ${instrument})
     target_link_options(${name} PRIVATE ${engine})
   else()
     target_sources(${name} PRIVATE "${SKIFF_FUZZ_SOURCE_DIR}/standalone_main.cpp")

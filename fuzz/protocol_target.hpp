@@ -121,11 +121,7 @@ TargetConfig config_from_environment() {
   }
   if (const char* profile = std::getenv("SKIFF_PROFILE")) {
     const std::optional<Profile> named = profile_named(profile);
-    if (!named) {
-      std::string names;
-      for (const ProfileInfo& p : profile_table()) names += (names.empty() ? "" : ", ") + std::string(p.name);
-      config_error(P::name, "SKIFF_PROFILE: unknown profile '" + std::string(profile) + "' (" + names + ")");
-    }
+    if (!named) config_error(P::name, "SKIFF_PROFILE: " + unknown_profile_message(profile));
     config.aim.profile = *named;
   }
   if (auto depth = number("SKIFF_PCT_DEPTH", 1, kMaxPctDepth)) config.aim.pct_depth = *depth;
@@ -140,11 +136,19 @@ TargetConfig config_from_environment() {
   return config;
 }
 
-// The command that turns a crash input of this configuration into a trace.
+// The command line that knows the target's protocol: `skiff` for the
+// built-in ones; a project's own (skiff_add_fuzz_target's COMMAND defines it).
+#ifndef SKIFF_FUZZ_COMMAND
+#define SKIFF_FUZZ_COMMAND "skiff"
+#endif
+
+// The command that turns a crash input of this configuration into a trace;
+// `program` is the command line that knows protocol P.
 template <class P>
-std::string replay_command(const TargetConfig& config, std::string_view input) {
-  std::string command = "skiff replay --fuzz-input " + std::string(input) + " --protocol " + std::string(P::name) +
-                        " --nodes " + std::to_string(config.nodes);
+std::string replay_command(const TargetConfig& config, std::string_view input,
+                           std::string_view program = SKIFF_FUZZ_COMMAND) {
+  std::string command = std::string(program) + " replay --fuzz-input " + std::string(input) + " --protocol " +
+                        std::string(P::name) + " --nodes " + std::to_string(config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
   for (const std::string& variant : config.variants) command += " --variant " + variant;
   const Budgets defaults;

@@ -881,6 +881,19 @@ TEST(CliProfiles, BadProfileOrDepthIsOneLine) {
   expect_bad_usage({"explore", "raft", "--profile", "pct", "--pct-depth", "17"}, "--pct-depth");
 }
 
+// skiff repeat takes explore's --profile and --pct-depth, says which it ran
+// under, and refuses a bad one as explore does.
+TEST(CliProfiles, RepeatUnderAProfile) {
+  Result r = skiff({"repeat", "raft", "--profile", "pct", "--pct-depth", "4", "--runs", "5"});
+  EXPECT_EQ(r.status, kExitOk) << r;
+  EXPECT_EQ(r.out, "5 seeds (profile pct, pct depth 4), each run twice: the same events, byte for byte\n") << r;
+  r = skiff({"repeat", "multi-paxos", "--profile", "minority-partition", "--runs", "5"});
+  EXPECT_EQ(r.status, kExitOk) << r;
+  EXPECT_EQ(r.out, "5 seeds (profile minority-partition), each run twice: the same events, byte for byte\n") << r;
+  expect_bad_usage({"repeat", "raft", "--profile", "nemesis"}, "--profile: unknown profile 'nemesis' (uniform, ");
+  expect_bad_usage({"repeat", "raft", "--profile", "pct", "--pct-depth", "17"}, "--pct-depth");
+}
+
 TEST(CliProfiles, ListedAndReproduced) {
   Result list = skiff({"list"});
   EXPECT_NE(list.out.find("fault profiles (skiff explore --profile NAME):"), std::string::npos) << list;

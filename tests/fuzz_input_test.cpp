@@ -183,7 +183,7 @@ TEST(RunBytes, BytesOfASeedRepeatTheSeededRun) {
       config.runs = 1;
       config.keep_going = true;
       const ExploreOutcome seeded = driver.explore(config);
-      const Bytes bytes = driver.bytes_of_seed(header_for(driver), seed);
+      const Bytes bytes = driver.bytes_of_seed(header_for(driver), seed, {});
       const ByteRun run = driver.run_bytes(header_for(driver), bytes, {});
       EXPECT_EQ(run.bytes_read, bytes.size()) << seed;
       EXPECT_EQ(run.events.size(), seeded.events) << seed;
@@ -193,11 +193,39 @@ TEST(RunBytes, BytesOfASeedRepeatTheSeededRun) {
   }
 }
 
+// Under a fault profile (skiff repeat --profile): the bytes of a seed are
+// the profiled run's, so run_bytes under the same profile repeats the run
+// explore makes of that seed, and the profile's draws are among the bytes
+// (they differ from the uniform run's for some seed).
+TEST(RunBytes, BytesOfASeedUnderAProfileRepeatTheProfiledRun) {
+  const ProtocolDriver& driver = protocol("raft");
+  for (const AimConfig aim : {AimConfig{Profile::Pct, 4}, AimConfig{Profile::CrashAfterAppend, kDefaultPctDepth},
+                              AimConfig{Profile::Mix, 2}}) {
+    SCOPED_TRACE(std::string(profile_name(aim.profile)));
+    bool differs_from_uniform = false;
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+      ExploreConfig config;
+      config.seed = seed;
+      config.runs = 1;
+      config.keep_going = true;
+      config.aim = aim;
+      const ExploreOutcome seeded = driver.explore(config);
+      const Bytes bytes = driver.bytes_of_seed(header_for(driver), seed, aim);
+      const ByteRun run = driver.run_bytes(header_for(driver), bytes, aim);
+      EXPECT_EQ(run.bytes_read, bytes.size()) << seed;
+      EXPECT_EQ(run.events.size(), seeded.events) << seed;
+      EXPECT_FALSE(run.violation) << seed;
+      differs_from_uniform |= bytes != driver.bytes_of_seed(header_for(driver), seed, {});
+    }
+    EXPECT_TRUE(differs_from_uniform);
+  }
+}
+
 TEST(RunBytes, AViolatingSeedsBytesViolateTheSameWay) {
   const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
   const TraceHeader header = header_for(driver, {"vote-without-log-check"});
-  const ByteRun run = driver.run_bytes(header, driver.bytes_of_seed(header, found.seed), {});
+  const ByteRun run = driver.run_bytes(header, driver.bytes_of_seed(header, found.seed, {}), {});
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->invariant, found.violation.invariant);
   EXPECT_EQ(run.events.size(), found.events.size());
@@ -206,7 +234,7 @@ TEST(RunBytes, AViolatingSeedsBytesViolateTheSameWay) {
 TEST(RunBytes, APrefixOfTheBytesIsAPrefixOfTheRun) {
   const ProtocolDriver& driver = protocol("raft");
   const TraceHeader header = header_for(driver);
-  const Bytes bytes = driver.bytes_of_seed(header, 5);
+  const Bytes bytes = driver.bytes_of_seed(header, 5, {});
   const ByteRun whole = driver.run_bytes(header, bytes, {});
   std::size_t previous = 0;
   for (std::size_t cut = 0; cut <= bytes.size(); cut += 7) {
@@ -342,7 +370,7 @@ bool one_line(const std::string& text) {
 TEST_F(FuzzInputCli, AViolatingInputGivesAShrunkTraceThatReplays) {
   const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
-  const Bytes bytes = driver.bytes_of_seed(header_for(driver, {"vote-without-log-check"}), found.seed);
+  const Bytes bytes = driver.bytes_of_seed(header_for(driver, {"vote-without-log-check"}), found.seed, {});
   write_bytes(dir_ / "crash-1", bytes);
 
   const Result r = skiff({"replay", "--fuzz-input", (dir_ / "crash-1").string(), "--protocol", "raft", "--bug",
@@ -371,7 +399,7 @@ TEST_F(FuzzInputCli, AViolatingInputGivesAShrunkTraceThatReplays) {
 TEST_F(FuzzInputCli, WithoutTheBugTheSameInputViolatesNothing) {
   const FoundRun found = first_violation("raft", "vote-without-log-check");
   const ProtocolDriver& driver = protocol("raft");
-  write_bytes(dir_ / "input", driver.bytes_of_seed(header_for(driver, {"vote-without-log-check"}), found.seed));
+  write_bytes(dir_ / "input", driver.bytes_of_seed(header_for(driver, {"vote-without-log-check"}), found.seed, {}));
   const Result r = skiff({"replay", "--fuzz-input", (dir_ / "input").string(), "--protocol", "raft", "-o",
                           (dir_ / "out.trace").string()});
   EXPECT_EQ(r.status, kExitOk) << r;
@@ -382,7 +410,7 @@ TEST_F(FuzzInputCli, PaxosInputsWithNodesAndBugs) {
   const FoundRun found = first_violation("paxos", "accept-below-promise", 5);
   const ProtocolDriver& driver = protocol("paxos");
   write_bytes(dir_ / "crash-p",
-              driver.bytes_of_seed(header_for(driver, {"accept-below-promise"}, 5), found.seed));
+              driver.bytes_of_seed(header_for(driver, {"accept-below-promise"}, 5), found.seed, {}));
   const Result r = skiff({"replay", "--fuzz-input", (dir_ / "crash-p").string(), "--protocol", "paxos", "--nodes",
                           "5", "--bug", "accept-below-promise", "-o", (dir_ / "p.trace").string()});
   ASSERT_EQ(r.status, kExitViolation) << r;
@@ -430,7 +458,7 @@ TEST_F(FuzzInputCli, ASeededBugWithVariantsIsFoundThroughTheFuzzInput) {
   const FoundRun& found = outcome.found.front();
   TraceHeader header = header_for(driver, config.bugs);
   header.variants = variants;
-  const Bytes bytes = driver.bytes_of_seed(header, found.seed);
+  const Bytes bytes = driver.bytes_of_seed(header, found.seed, {});
   write_bytes(dir_ / "crash-v", bytes);
 
   const std::vector<std::string> args{"replay", "--fuzz-input", (dir_ / "crash-v").string(), "--protocol", "raft",
@@ -472,7 +500,7 @@ TEST_F(FuzzInputCli, AnInputWithVariantsReplaysDeterministically) {
   const ProtocolDriver& driver = protocol("raft");
   TraceHeader header = header_for(driver, {}, 5);
   header.variants = {"check-quorum", "learner=4,5"};
-  const Bytes bytes = driver.bytes_of_seed(header, 17);
+  const Bytes bytes = driver.bytes_of_seed(header, 17, {});
   write_bytes(dir_ / "input", bytes);
   const std::vector<std::string> args{"replay", "--fuzz-input", (dir_ / "input").string(), "--protocol", "raft",
                                       "--nodes", "5", "--variant", "check-quorum", "--variant", "learner=4,5"};

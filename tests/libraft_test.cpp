@@ -474,7 +474,7 @@ TEST(LibraftCrashIsolation, ByteRunsOfACrashingSeed) {
   const ProtocolDriver* driver = find_protocol("libraft");
   ASSERT_NE(driver, nullptr);
   TraceHeader header{"libraft", 3, {}, 3, Budgets{}};
-  const std::vector<std::uint8_t> bytes = driver->bytes_of_seed(header, 3);
+  const std::vector<std::uint8_t> bytes = driver->bytes_of_seed(header, 3, {});
   const ByteRun run = driver->run_bytes(header, bytes, {});
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->invariant, "library-survives");

@@ -332,7 +332,7 @@ TEST(ThrowOnLongLog, ByteRunsEndInIt) {
   const ExploreOutcome outcome = explore_seeds<Raft, RaftInvariants>(config);
   ASSERT_EQ(outcome.found.size(), 1u);
   TraceHeader header{"raft", 3, {"throw-on-long-log"}, outcome.found[0].seed, Budgets{}};
-  const std::vector<std::uint8_t> bytes = driver.bytes_of_seed(header, outcome.found[0].seed);
+  const std::vector<std::uint8_t> bytes = driver.bytes_of_seed(header, outcome.found[0].seed, {});
   const ByteRun run = driver.run_bytes(header, bytes, {});
   ASSERT_TRUE(run.violation);
   EXPECT_EQ(run.violation->invariant, "node-survives");
