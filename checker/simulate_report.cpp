@@ -145,7 +145,8 @@ std::string availability_chart(const std::vector<const ReportSet*>& sets) {
 }
 
 // A step CDF per variant set of the values each run gives (milliseconds).
-std::string cdf_chart(const std::vector<const ReportSet*>& sets, const std::string& what, const std::string& css,
+std::string cdf_chart(const std::vector<const ReportSet*>& sets, const std::string& what, const std::string& plural,
+                      const std::string& css,
                       const std::vector<Micros>& (*values_of)(const TimedRunStats&)) {
   std::vector<std::vector<double>> all(sets.size());
   double top = 0;
@@ -160,7 +161,7 @@ std::string cdf_chart(const std::vector<const ReportSet*>& sets, const std::stri
   f.y_max = 1;
   std::string out = fmt::format("<svg class=\"chart cdf {}\" width=\"{:.0f}\" height=\"{:.0f}\">\n", css, f.width,
                                 f.height);
-  out += axes(f, what + " (ms)", "fraction of " + what + "s");
+  out += axes(f, what + " (ms)", "fraction of " + plural);
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const auto& v = all[i];
     if (v.empty()) continue;
@@ -368,13 +369,13 @@ std::string simulate_report_html(const std::vector<ReportSet>& sets, const std::
     out += availability_chart(group);
     out += "<h3>Recovery after a network change (CDF)</h3>\n<p>From each timeline event to the first moment a leader "
            "could commit again, over every event of every run.</p>\n";
-    out += cdf_chart(group, "recovery", "recovery", recoveries_of);
+    out += cdf_chart(group, "recovery", "recoveries", "recovery", recoveries_of);
     bool any_failover = false;
     for (const ReportSet* set : group)
       for (const TimedRunStats& r : *set->runs) any_failover |= !r.failovers.empty();
     if (any_failover) {
       out += "<h3>Failover after the leader crashes (CDF)</h3>\n";
-      out += cdf_chart(group, "failover", "failover", failovers_of);
+      out += cdf_chart(group, "failover", "failovers", "failover", failovers_of);
     }
     out += "<h3>Side by side</h3>\n";
     out += comparison_table(group);
