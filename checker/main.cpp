@@ -285,6 +285,9 @@ int run(int argc, char** argv) {
     simulate_command->add_flag("--markdown", simulate.markdown, "one Markdown table row per scenario and variant set");
     simulate_command->add_option("--svg", simulate.svg_path, "draw the first run: roles, terms and commits over time");
     simulate_command->add_option("--runs-out", simulate.runs_out, "write each run's figures to FILE, one JSON object a line");
+    simulate_command->add_option("--html", simulate.html_path,
+                                 "write a report page: availability over time, recovery CDFs, leader timelines, variant sets side by side");
+    add_whole(*simulate_command, "--html-run", simulate.html_run, "the run whose leader timeline --html draws (1: the first)", 1);
     add_list(*simulate_command, "--bug", simulate.bugs, "seed this bug (repeatable)");
     simulate_command->add_option("--out", simulate.out_dir, "where the traces of violations go")
         ->capture_default_str();

@@ -37,6 +37,12 @@ class LineIndex {
     auto it = lines_.find(pointer);
     return it == lines_.end() ? 1 : it->second;
   }
+  // f(pointer, line) for `prefix` and every value under it.
+  template <class F>
+  void for_each_under(const std::string& prefix, F&& f) const {
+    for (auto it = lines_.lower_bound(prefix); it != lines_.end() && it->first.starts_with(prefix); ++it)
+      f(it->first, it->second);
+  }
 
  private:
   void skip_space() {
@@ -100,6 +106,71 @@ class LineIndex {
   std::map<std::string, int> lines_;
 };
 
+// "initial_state" (docs/scenarios.md): {"leader": {"node": N, "term": T},
+// "nodes": {"N": {"term": T, "vote": N or null, "log": [T, ...]}}}.
+// fail(path, what): path is the dotted key path from "initial_state".
+template <class Fail>
+InitialState initial_state_from(const json& v, int nodes, Fail&& fail) {
+  InitialState state;
+  auto whole = [&](const json& x, const std::string& at, std::int64_t low, std::int64_t high) {
+    if (!x.is_number_integer()) fail(at, "must be a whole number");
+    const std::int64_t value = x.is_number_unsigned() && x.get<std::uint64_t>() > std::uint64_t(INT64_MAX)
+                                   ? INT64_MAX
+                                   : x.get<std::int64_t>();
+    if (value < low || value > high) fail(at, fmt::format("is {}, out of range ({} to {})", value, low, high));
+    return value;
+  };
+  auto only = [&](const json& object, const std::string& at, std::initializer_list<std::string_view> keys) {
+    if (!object.is_object()) fail(at, "must be an object {...}");
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      bool known = false;
+      for (std::string_view k : keys) known |= it.key() == k;
+      if (known) continue;
+      std::string list;
+      for (std::string_view k : keys) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", k);
+      fail(at + "." + it.key(), fmt::format("unknown key (expected {})", list));
+    }
+  };
+  constexpr std::int64_t kMaxTerm = 1000000000;
+  only(v, "initial_state", {"leader", "nodes"});
+  if (v.contains("leader")) {
+    const json& l = v["leader"];
+    only(l, "initial_state.leader", {"node", "term"});
+    if (!l.contains("node") || !l.contains("term")) fail("initial_state.leader", "needs \"node\" and \"term\"");
+    state.elected = int(whole(l["node"], "initial_state.leader.node", 1, nodes)) - 1;
+    state.elected_epoch = whole(l["term"], "initial_state.leader.term", 1, kMaxTerm);
+  }
+  if (v.contains("nodes")) {
+    const json& all = v["nodes"];
+    if (!all.is_object()) fail("initial_state.nodes", "must be an object {\"1\": {...}, ...}, by node");
+    for (auto it = all.begin(); it != all.end(); ++it) {
+      const std::string at = "initial_state.nodes." + it.key();
+      int n = 0;
+      for (char c : it.key()) {
+        if (c < '0' || c > '9' || n > 100) fail(at, fmt::format("'{}' is not a node number", it.key()));
+        n = n * 10 + (c - '0');
+      }
+      if (it.key().empty() || n < 1 || n > nodes)
+        fail(at, fmt::format("node '{}' is out of range (1 to {})", it.key(), nodes));
+      only(*it, at, {"term", "vote", "log"});
+      if (state.nodes.size() < std::size_t(n)) state.nodes.resize(std::size_t(n));
+      InitialNodeState& node = state.nodes[std::size_t(n - 1)];
+      if (it->contains("term")) node.epoch = whole((*it)["term"], at + ".term", 0, kMaxTerm);
+      if (it->contains("vote"))
+        node.voted_for = (*it)["vote"].is_null() ? -1 : int(whole((*it)["vote"], at + ".vote", 1, nodes)) - 1;
+      if (it->contains("log")) {
+        const json& log = (*it)["log"];
+        if (!log.is_array()) fail(at + ".log", "must be a list of the entries' terms, like [1, 1, 2]");
+        if (log.size() > 10000) fail(at + ".log", "at most 10000 entries");
+        node.log_given = true;
+        for (std::size_t i = 0; i < log.size(); ++i)
+          node.log.push_back(std::uint64_t(whole(log[i], fmt::format("{}.log.{}", at, i), 1, kMaxTerm)));
+      }
+    }
+  }
+  return state;
+}
+
 class Reader {
  public:
   Reader(std::string_view text, const std::string& file, const std::vector<std::string>& timer_names)
@@ -110,7 +181,7 @@ class Reader {
     s.file = file_;
     expect_object(doc, "", "the scenario");
     only_keys(doc, "", {"name", "description", "nodes", "hubs", "duration_ms", "protocol", "network", "clients",
-                        "timeline", "liveness"});
+                        "timeline", "liveness", "initial_state"});
     if (doc.contains("name")) s.name = string(doc["name"], "/name");
     if (doc.contains("description")) s.description = string(doc["description"], "/description");
     if (!doc.contains("nodes")) fail("", "the scenario needs \"nodes\"");
@@ -150,6 +221,22 @@ class Reader {
       s.liveness.stable_for = millis(l["stable_ms"], "/liveness/stable_ms", 0);
       s.liveness.within = millis(l["within_ms"], "/liveness/within_ms", 1);
       if (s.clients.count == 0) fail("/liveness", "\"liveness\" needs clients: without commands nothing commits");
+    }
+    if (doc.contains("initial_state")) {
+      // Errors name the key path ("initial_state.nodes.2.log: ..."), at its line.
+      s.initial_state = initial_state_from(doc["initial_state"], s.nodes, [&](const std::string& path,
+                                                                             const std::string& what) {
+        std::string pointer;
+        for (char c : path) pointer += c == '.' ? '/' : c;
+        fail("/" + pointer, fmt::format("{}: {}", path, what));
+      });
+      s.initial_state_json = doc["initial_state"].dump();
+      lines_.for_each_under("/initial_state", [&](const std::string& pointer, int line) {
+        std::string path = pointer.substr(1);
+        for (char& c : path)
+          if (c == '/') c = '.';
+        s.initial_state_lines.emplace(path.substr(std::string("initial_state").size()), line);
+      });
     }
     return s;
   }
@@ -376,11 +463,25 @@ class Reader {
   void read_clients(const json& c, Scenario& s) const {
     const std::string at = "/clients";
     expect_object(c, at, "\"clients\"");
-    only_keys(c, at, {"count", "interval_ms", "timeout_ms", "latency_ms"});
+    only_keys(c, at, {"count", "interval_ms", "timeout_ms", "latency_ms", "start_ms", "stop_ms", "at"});
     if (c.contains("count")) s.clients.count = int(integer(c["count"], at + "/count", 0, 1000));
     if (c.contains("interval_ms")) s.clients.interval = millis(c["interval_ms"], at + "/interval_ms", 0);
     if (c.contains("timeout_ms")) s.clients.timeout = millis(c["timeout_ms"], at + "/timeout_ms", 0.001);
     if (c.contains("latency_ms")) s.clients.latency = millis(c["latency_ms"], at + "/latency_ms", 0);
+    if (c.contains("start_ms")) s.clients.start = millis(c["start_ms"], at + "/start_ms", 0);
+    if (c.contains("stop_ms")) s.clients.stop = millis(c["stop_ms"], at + "/stop_ms", 0);
+    if (s.clients.start >= 0 && s.clients.stop >= 0 && s.clients.stop < s.clients.start)
+      fail(at + "/stop_ms", "\"stop_ms\" is before \"start_ms\"");
+    if (c.contains("at")) {
+      if (c.contains("latency_ms"))
+        fail(at + "/latency_ms", "clients \"at\" an endpoint take its links' latencies, not \"latency_ms\"");
+      s.clients.at = endpoint(c["at"], at + "/at");
+      if (s.clients.at >= s.nodes) {
+        bool linked = false;
+        for (const LinkSpec& l : s.links) linked |= l.from == s.clients.at || l.to == s.clients.at;
+        if (!linked) fail(at + "/at", "the clients' hub has no link to any node");
+      }
+    }
   }
 
   // "A->B" (one direction) or "A<->B" (both), A and B nodes or hubs.
@@ -424,7 +525,7 @@ class Reader {
   TimelineAction read_action(const json& v, const std::string& where, const Scenario& s) const {
     expect_object(v, where, "a timeline entry");
     only_keys(v, where, {"at_ms", "every_ms", "until_ms", "cut", "heal", "partition", "groups", "crash", "restart",
-                         "restart_after_ms", "isolate", "direction", "rejoin"});
+                         "restart_after_ms", "isolate", "direction", "rejoin", "clients"});
     TimelineAction a;
     a.line = lines_.line(where);
     if (!v.contains("at_ms")) fail(where, "a timeline entry needs \"at_ms\"");
@@ -440,10 +541,11 @@ class Reader {
     if (v.contains("every_ms")) a.every = millis(v["every_ms"], where + "/every_ms", 0.001);
     if (v.contains("until_ms")) a.until = millis(v["until_ms"], where + "/until_ms", 0);
     int actions = 0;
-    for (const char* k : {"cut", "heal", "partition", "crash", "restart", "isolate", "rejoin"}) actions += v.contains(k);
+    for (const char* k : {"cut", "heal", "partition", "crash", "restart", "isolate", "rejoin", "clients"})
+      actions += v.contains(k);
     if (actions != 1)
       fail(where, "a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
-                  "\"isolate\", \"rejoin\"");
+                  "\"isolate\", \"rejoin\", \"clients\"");
     if (v.contains("direction") && !v.contains("isolate"))
       fail(where + "/direction", "\"direction\" goes with \"isolate\"");
     if (v.contains("groups") && !v.contains("partition")) fail(where + "/groups", "\"groups\" goes with \"partition\": \"random\"");
@@ -498,6 +600,13 @@ class Reader {
         else if (direction != "both")
           fail(where + "/direction", fmt::format("\"direction\" is \"in\", \"out\" or \"both\", not \"{}\"", direction));
       }
+    } else if (v.contains("clients")) {
+      a.kind = TimelineAction::Kind::Clients;
+      const std::string word = string(v["clients"], where + "/clients");
+      if (word != "start" && word != "stop")
+        fail(where + "/clients", fmt::format("\"clients\" is \"start\" or \"stop\", not \"{}\"", word));
+      a.clients_on = word == "start";
+      if (s.clients.count == 0) fail(where + "/clients", "the scenario has no clients to start or stop");
     } else if (v.contains("rejoin")) {
       a.kind = TimelineAction::Kind::Rejoin;
       if (v["rejoin"].is_string() && v["rejoin"].get<std::string>() == "isolated")
@@ -565,6 +674,30 @@ Scenario parse_scenario_text(std::string_view text, const std::string& file,
 }
 
 }  // namespace
+
+InitialState parse_initial_state(std::string_view json_text, int nodes) {
+  json doc;
+  try {
+    doc = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::exception&) {
+    throw InputError("initial_state: malformed JSON");
+  }
+  return initial_state_from(doc, nodes, [](const std::string& path, const std::string& what) {
+    throw InputError(one_line(fmt::format("{}: {}", path, what)));
+  });
+}
+
+int initial_state_line(const Scenario& scenario, std::string_view error) {
+  // "nodes.2.log: ..." -> the line of ".nodes.2.log", or of the longest path above it.
+  std::string path(error.substr(0, error.find(':')));
+  path.insert(path.begin(), '.');
+  for (;;) {
+    auto it = scenario.initial_state_lines.find(path.size() == 1 ? std::string() : path);
+    if (it != scenario.initial_state_lines.end()) return it->second;
+    if (path.size() <= 1) return 0;
+    path.resize(path.rfind('.'));
+  }
+}
 
 Scenario parse_scenario(std::string_view text, const std::string& file, const std::vector<std::string>& timer_names) {
   try {

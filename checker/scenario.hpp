@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ struct TimelineAction {
     Restart,    // a crashed node boots on its durable state
     Isolate,    // every link into (and/or out of) a node goes down
     Rejoin,     // every link into and out of a node comes up
+    Clients,    // the clients start (clients_on) or stop
   };
   static constexpr int kLeader = -1;   // Crash: whichever node leads (nothing if none)
   static constexpr int kRandom = -2;   // Crash: a random live node; Restart: a random crashed node
@@ -63,6 +65,7 @@ struct TimelineAction {
   int groups = 2;                          // RandomPartition
   int node = 0;                            // Crash, Restart, Isolate, Rejoin: a node, kLeader, kRandom, kAll or kIsolated
   bool inbound = true, outbound = true;    // Isolate: which directions go down
+  bool clients_on = true;                  // Clients: start (true) or stop
   Micros restart_after = 0;                // Crash: restart the node this much later (0: never)
   int line = 0;                            // where the scenario file says it
 };
@@ -71,7 +74,13 @@ struct ClientWorkload {
   int count = 0;             // clients, each with one command outstanding at a time
   Micros interval = 100000;  // from a commit (or give-up) to the client's next command
   Micros timeout = 1000000;  // an attempt without a commit by then is retried elsewhere
-  Micros latency = 1000;     // client to node, and back
+  Micros latency = 1000;     // client to node, and back (clients at no endpoint)
+  Micros start = -1;         // when the clients first issue a command (-1: half an interval in)
+  Micros stop = -1;          // when they stop (-1: never)
+  // Where the clients are: -1 nowhere in the network (each command reaches
+  // its node after `latency`, whatever the links); else an endpoint (a node
+  // or a hub) whose links carry commands and replies (docs/scenarios.md).
+  int at = -1;
 };
 
 struct TimerTiming {
@@ -109,9 +118,23 @@ struct Scenario {
   ClientWorkload clients;
   std::vector<TimelineAction> timeline;           // in the order the file gives them
   LivenessBound liveness;
+  // "initial_state": the state the nodes start in (empty: the first boot's),
+  // as the protocol's Options::set_initial_state takes it, and as the compact
+  // JSON a trace's 'initial-state' line carries; the lines of its keys, by
+  // dotted path ("initial_state.nodes.2.log"), for errors.
+  InitialState initial_state;
+  std::string initial_state_json;
+  std::map<std::string, int> initial_state_lines;
 
   int endpoints() const { return nodes + int(hubs.size()); }
 };
+
+// An "initial_state" object as a trace's 'initial-state' line has it
+// (compact JSON), for a cluster of `nodes`; throws InputError("initial_state.PATH: what is wrong").
+InitialState parse_initial_state(std::string_view json_text, int nodes);
+// The line of the scenario that an error of Options::set_initial_state
+// ("nodes.2.log: ...") is about: its longest known key path's.
+int initial_state_line(const Scenario& scenario, std::string_view error);
 
 // Reads a scenario file; throws InputError("FILE:LINE: what is wrong").
 // `timer_names` are the protocol's timers, by number.

@@ -18,6 +18,8 @@
 #include "checker/interrupt.hpp"
 #include "checker/progress.hpp"
 #include "checker/scenario.hpp"
+#include "checker/html_view.hpp"
+#include "checker/simulate_report.hpp"
 #include "checker/simulation.hpp"
 #include "checker/timed_replay.hpp"
 #include "checker/timed_world.hpp"
@@ -35,11 +37,12 @@ struct TimedProtocol {
   std::string_view name;
   std::vector<std::string> (*timer_names)();
   // Runs `runs` seeds from `seed`, calling `after_run` after each, and
-  // fewer once a stop is asked for (interrupt.hpp); the first run records
-  // roles for a picture.
+  // fewer once a stop is asked for (interrupt.hpp); run `record_run` (from
+  // 0; none if out of range) records roles and network events for a picture,
+  // and with `record_availability` every run records when availability changes.
   std::vector<TimedRunStats> (*simulate)(const Scenario&, const std::vector<std::string>& bugs,
                                          const std::vector<std::string>& variants, std::uint64_t seed,
-                                         std::uint64_t runs, bool record_first,
+                                         std::uint64_t runs, std::uint64_t record_run, bool record_availability,
                                          const std::function<void(const TimedRunStats&)>& after_run);
   // The run of one seed again, recording its events: the trace of its
   // violation of `invariant` (timed_replay.hpp), described by the world.
@@ -56,7 +59,7 @@ std::vector<std::string> timer_names_of() {
 template <class P, class Invariants>
 std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vector<std::string>& bugs,
                                          const std::vector<std::string>& variants, std::uint64_t seed,
-                                         std::uint64_t runs, bool record_first,
+                                         std::uint64_t runs, std::uint64_t record_run, bool record_availability,
                                          const std::function<void(const TimedRunStats&)>& after_run) {
   Scenario scenario = given;
   if (scenario.nodes < P::min_nodes || scenario.nodes > P::max_nodes)
@@ -65,10 +68,14 @@ std::vector<TimedRunStats> simulate_with(const Scenario& given, const std::vecto
                                  P::max_nodes, scenario.nodes));
   fill_default_timers<P>(scenario);
   const std::string where = trace_location(scenario.file, scenario.variants_line);
-  const auto options = make_options<P>(bugs, variants, scenario.nodes, "--bug: ", where);
+  auto options = make_options<P>(bugs, variants, scenario.nodes, "--bug: ", where);
+  set_initial_state<P>(options, scenario.initial_state, scenario.nodes, [&](std::string_view error) {
+    return trace_location(scenario.file, initial_state_line(scenario, error));
+  });
   std::vector<TimedRunStats> all;
   for (std::uint64_t r = 0; r < runs && !interrupted(); ++r) {
-    TimedWorld<P, Invariants> world(scenario, options, record_first && r == 0);
+    TimedWorld<P, Invariants> world(scenario, options, r == record_run);
+    world.record_availability(record_availability);
     all.push_back(world.run(seed + r));
     if (after_run) after_run(all.back());
   }
@@ -79,7 +86,7 @@ template <class P, class Invariants>
 Trace trace_with(const Scenario& given, const TraceHeader& header, const std::string& invariant) {
   Scenario scenario = given;
   fill_default_timers<P>(scenario);
-  const auto options = make_options<P>(header.bugs, header.variants, scenario.nodes, "--bug: ", "--variant: ");
+  const auto options = header_options<P>(header, "--bug: ", "--variant: ");
   TimedWorld<P, Invariants> world(scenario, options);
   std::vector<TraceEvent> events;
   world.record(&events);
@@ -311,6 +318,7 @@ void write_traces(const TimedProtocol& protocol, const std::vector<Summary>& sum
         TraceHeader header{std::string(protocol.name), scenario.nodes, request.bugs, r.seed,
                            Budgets{all, all, all, all, all, all}};
         header.variants = s.variants;
+        header.initial_state = scenario.initial_state_json;
         header.timed = TraceHeader::Timed{scenario_tag(scenario), scenario.liveness.enabled,
                                           scenario.liveness.stable_for, scenario.liveness.within};
         const Trace trace = protocol.trace_of(scenario, header, v->invariant);
@@ -333,8 +341,8 @@ void write_traces(const TimedProtocol& protocol, const std::vector<Summary>& sum
 
 // Per node, a band coloured by role with the term written where it changes;
 // below, one tick per commit.
-std::string svg_of(const Summary& s) {
-  const TimedRunStats& run = s.runs.front();
+std::string svg_of(const Summary& s, std::size_t index) {
+  const TimedRunStats& run = s.runs[std::min(index, s.runs.size() - 1)];
   const int nodes = int(run.roles.size());
   const double width = 1000, left = 60, row = 28, top = 30;
   const double plot = width - left - 10;
@@ -379,6 +387,43 @@ std::string svg_of(const Summary& s) {
   return out;
 }
 
+// --html: the report page, and a viewer page beside each trace it links to.
+void write_report(const std::vector<Summary>& summaries, const std::map<std::pair<std::size_t, std::string>, Written>& traces,
+                  const SimulateRequest& request) {
+  const ProtocolDriver* driver = find_protocol(request.protocol);
+  const std::filesystem::path report_dir = std::filesystem::absolute(request.html_path).parent_path();
+  std::vector<ReportSet> sets;
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    const Summary& s = summaries[i];
+    ReportSet set;
+    set.scenario = s.scenario;
+    set.variants = s.variants;
+    set.runs = &s.runs;
+    set.shown = std::min<std::size_t>(request.html_run - 1, s.runs.size() - 1);
+    for (const Metric& m : kMetrics) {
+      const Spread& v = s.metrics.at(m.key);
+      set.metrics.push_back(ReportMetric{std::string(m.label), v.median, v.p5, v.p95, v.count});
+    }
+    std::map<std::string, bool> shown;  // the first run violating each invariant, as the text output
+    for (const TimedRunStats& r : s.runs)
+      for (const auto& [v, at] : violations_of(r)) {
+        if (shown[v->invariant]) continue;
+        shown[v->invariant] = true;
+        ReportViolation rv{v->invariant, v->explanation, r.seed, at, "", ""};
+        const auto it = traces.find({i, v->invariant});
+        if (it != traces.end()) {
+          rv.trace = it->second.path;
+          const std::string page = std::filesystem::path(it->second.path).replace_extension(".html").string();
+          write_text_file(page, build_html_page(*driver, read_trace_file(it->second.path), it->second.path));
+          rv.viewer = std::filesystem::absolute(page).lexically_relative(report_dir).generic_string();
+        }
+        set.violations.push_back(std::move(rv));
+      }
+    sets.push_back(std::move(set));
+  }
+  write_text_file(request.html_path, simulate_report_html(sets, request.protocol));
+}
+
 }  // namespace
 
 int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream& err) {
@@ -387,6 +432,11 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
   if (request.runs > 1000000) throw InputError("--runs: at most 1000000");
   if (request.scenarios.empty()) throw InputError("simulate needs a scenario file");
   make_options<raft::Protocol>(request.bugs, "--bug: ");
+  if (!request.html_path.empty()) {
+    check_html_path(request.html_path);
+    if (request.html_run > request.runs)
+      throw InputError(fmt::format("--html-run: {} is above --runs ({})", request.html_run, request.runs));
+  }
   std::error_code ignored;
   std::filesystem::create_directories(request.out_dir, ignored);
   if (!std::filesystem::is_directory(request.out_dir))
@@ -432,7 +482,10 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
         const auto check = make_options<raft::Protocol>({}, set, scenario.nodes, "--variant: ", "--variant: ");
         (void)check;
       }
+      // --svg draws the first run of the first set; --html a chosen run of every set.
       const bool draw = !request.svg_path.empty() && summaries.empty();
+      const bool report = !request.html_path.empty();
+      const std::uint64_t record_run = report ? request.html_run - 1 : draw ? 0 : request.runs;
       std::uint64_t done = 0;
       auto after_run = [&](const TimedRunStats& run) {
         ++done;
@@ -445,7 +498,8 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
       };
       summaries.push_back(summarise(
           scenario, variants,
-          protocol.simulate(scenario, request.bugs, variants, request.seed, request.runs, draw, after_run)));
+          protocol.simulate(scenario, request.bugs, variants, request.seed, request.runs, record_run, report,
+                            after_run)));
       if (summaries.back().runs.empty()) {  // interrupted before its first run ended
         summaries.pop_back();
         break;
@@ -461,7 +515,8 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
                summaries.size(), total);
   if (summaries.empty()) return kExitOk;
 
-  if (!request.svg_path.empty()) write_text_file(request.svg_path, svg_of(summaries.front()));
+  if (!request.svg_path.empty()) write_text_file(request.svg_path, svg_of(summaries.front(), request.html_path.empty() ? 0 : request.html_run - 1));
+  if (!request.html_path.empty()) write_report(summaries, traces, request);
   if (!request.runs_out.empty()) write_text_file(request.runs_out, runs_lines(summaries));
 
   bool violated = false;
@@ -582,6 +637,7 @@ int run_simulate(const SimulateRequest& request, std::ostream& out, std::ostream
     }
   }
   if (!request.svg_path.empty() && !request.markdown) fmt::print(out, "picture: {}\n", request.svg_path);
+  if (!request.html_path.empty() && !request.markdown) fmt::print(out, "report: {}\n", request.html_path);
   return violated ? kExitViolation : kExitOk;
 }
 

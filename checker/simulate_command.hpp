@@ -24,6 +24,8 @@ struct SimulateRequest {
   bool markdown = false;                      // one table row per scenario and variant set
   std::string svg_path;                       // the first run of the first scenario, drawn
   std::string runs_out;                       // one JSON line per run (--runs-out FILE)
+  std::string html_path;                      // the report page (--html FILE; simulate_report.hpp)
+  std::uint64_t html_run = 1;                 // the run (from 1) whose leader timeline it draws
   std::vector<std::string> bugs;              // seeded bugs (skiff list), for every run
   // Where the trace of the first run violating each invariant goes, per
   // scenario and variant set: DIR/SCENARIO[+VARIANT...]-SEED-INVARIANT.trace.

@@ -17,6 +17,7 @@
 #include "checker/choice.hpp"
 #include "checker/crash_landing.hpp"
 #include "checker/errors.hpp"
+#include "checker/scenario.hpp"
 #include "checker/scheduler.hpp"
 #include "checker/swarm.hpp"
 #include "checker/trace.hpp"
@@ -168,12 +169,46 @@ typename P::Options make_options(const std::vector<std::string>& bugs, const std
   return options;
 }
 
+// Makes the nodes start in `state` (protocol.hpp) through the protocol's
+// optional Options::set_initial_state; a protocol without it, or a state it
+// refuses, throws InputError("WHERE" "initial_state.PATH: what is wrong"),
+// `where_of(error)` giving WHERE for the protocol's error "PATH: what".
+template <class P, class WhereOf>
+void set_initial_state(typename P::Options& options, const InitialState& state, int nodes, WhereOf&& where_of) {
+  if (state.empty()) return;
+  if constexpr (requires { options.set_initial_state(state, nodes); }) {
+    const std::string error = options.set_initial_state(state, nodes);
+    if (!error.empty()) throw InputError(fmt::format("{}initial_state.{}", where_of(error), error));
+  } else {
+    throw InputError(fmt::format("{}initial_state: protocol {} cannot start from an initial state", where_of(""),
+                                 P::name));
+  }
+}
+
 // The options a trace header names; errors name the header's lines.
 template <class P>
 typename P::Options header_options(const TraceHeader& header, const std::string& where,
                                    const std::string& variant_where) {
-  return make_options<P>(header.bugs, header.variants, header.nodes, where,
-                         variant_where.empty() ? where : variant_where);
+  auto options = make_options<P>(header.bugs, header.variants, header.nodes, where,
+                                 variant_where.empty() ? where : variant_where);
+  if (!header.initial_state.empty()) {
+    // `where` is "FILE:LINE: " (trace_location): the same file, the 'initial-state' line.
+    std::string file = where.ends_with(": ") ? where.substr(0, where.size() - 2) : where;
+    if (const auto colon = file.rfind(':');
+        colon != std::string::npos && colon + 1 < file.size() &&
+        file.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+      file.resize(colon);
+    const std::string at = file.empty() || where.starts_with("--") ? where
+                                                                   : trace_location(file, header.initial_state_line);
+    InitialState state;
+    try {
+      state = parse_initial_state(header.initial_state, header.nodes);
+    } catch (const InputError& error) {
+      throw InputError(at + error.what());
+    }
+    set_initial_state<P>(options, state, header.nodes, [&](std::string_view) { return at; });
+  }
+  return options;
 }
 
 struct RunOutcome {
@@ -436,6 +471,7 @@ class Executor {
       for (const std::string& bug : header_.bugs) request.put_string(bug);
       request.put<std::uint64_t>(header_.variants.size());
       for (const std::string& variant : header_.variants) request.put_string(variant);
+      request.put_string(header_.initial_state);
       request.put(header_.budgets);
       request.put<std::uint8_t>(std::uint8_t(mode));
       request.put<std::uint8_t>(describe);
@@ -463,6 +499,7 @@ class Executor {
       for (std::string& bug : header.bugs) bug = request.get_string();
       header.variants.resize(request.get<std::uint64_t>());
       for (std::string& variant : header.variants) variant = request.get_string();
+      header.initial_state = request.get_string();
       header.budgets = request.get<Budgets>();
       const auto mode = ExecuteMode(request.get<std::uint8_t>());
       const bool describe = request.get<std::uint8_t>() != 0;
@@ -471,7 +508,7 @@ class Executor {
       static std::unique_ptr<Executor> executor;  // in the child: its last cluster
       static TraceHeader last;
       if (!executor || last.nodes != header.nodes || last.bugs != header.bugs || last.variants != header.variants ||
-          !(last.budgets == header.budgets)) {
+          last.initial_state != header.initial_state || !(last.budgets == header.budgets)) {
         executor = std::make_unique<Executor>(header, "");  // not isolated: it is in the child
         last = header;
       }

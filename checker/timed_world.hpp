@@ -16,7 +16,11 @@
 //   after it fires fires again one duration later.
 // - Clients issue one command at a time to the node they believe leads, follow
 //   the node's leader hint on a refusal, and retry at the next node after a
-//   timeout. A command is committed when some node applies it.
+//   timeout. A command is committed when some node applies it. Clients run
+//   from the scenario's start_ms to its stop_ms, and the timeline may stop
+//   and start them. Clients at no endpoint reach any node after a fixed
+//   latency; clients at a hub or a node send their commands, and receive the
+//   refusals, over that endpoint's links (client_hop()).
 // - After every event that changes a node, every safety invariant is checked.
 //   A handler that throws (node_fault.hpp) ends the run there, as a
 //   violation of node-survives; so does one that throws at first boot.
@@ -88,6 +92,12 @@ struct TimedRunStats {
   };
   std::vector<std::vector<RolePoint>> roles;
   std::vector<Micros> commit_times;
+  // With roles recorded: the network changes, (time, index of the timeline
+  // action; -1 a restart the timeline scheduled).
+  std::vector<std::pair<Micros, int>> network_events;
+  // With record_availability(): (time, whether a leader can commit) at 0 and
+  // whenever that changes, for availability over time (--html).
+  std::vector<std::pair<Micros, bool>> availability_changes;
 };
 
 // Gives each timer the scenario does not time the protocol's default,
@@ -143,6 +153,9 @@ class TimedWorld {
   // The handler that threw, if one did (node_fault.hpp). Null otherwise.
   const NodeFault* node_fault() const { return fault_ ? &*fault_ : nullptr; }
 
+  // Records when availability changes in every run (availability_changes).
+  void record_availability(bool on) { record_availability_ = on; }
+
   // Records the events of the next run() into `events` (nullptr: stop).
   void record(std::vector<TraceEvent>* events) { record_ = events; }
 
@@ -170,7 +183,8 @@ class TimedWorld {
 
  private:
   enum class Kind : std::uint8_t {
-    Deliver, Timer, ClientArrive, ClientReply, ClientTimeout, ClientIssue, Timeline, Restart, LivenessCheck
+    Deliver, Timer, ClientArrive, ClientReply, ClientTimeout, ClientIssue, Timeline, Restart, LivenessCheck,
+    ClientSwitch  // the clients start (attempt 1) or stop (attempt 0): the scenario's start_ms and stop_ms
   };
 
   struct Pending {
@@ -204,6 +218,7 @@ class TimedWorld {
     Micros issued = 0;
     int target = 0;
     std::uint32_t attempt = 0;
+    std::uint32_t issues = 0;  // a ClientIssue counts only if it carries this number (attempt)
   };
 
   // ---- randomness: one PRNG per run, drawn in event order -------------------
@@ -319,13 +334,22 @@ class TimedWorld {
       dispatch(NodeIndex(i));
       observe(NodeIndex(i));
     }
+    clients_on_ = true;
+    const Micros clients_start = scenario_.clients.start >= 0 ? scenario_.clients.start : scenario_.clients.interval / 2;
     for (std::size_t c = 0; c < clients_.size(); ++c) {
       clients_[c].target = int(c) % node_count_;
       Pending issue;
       issue.kind = Kind::ClientIssue;
       issue.client = int(c);
-      issue.at = scenario_.clients.interval / 2 + Micros(c) * 1000;  // clients start a little apart
+      issue.at = clients_start + Micros(c) * 1000;  // clients start a little apart
       schedule(std::move(issue));
+    }
+    if (scenario_.clients.stop >= 0 && !clients_.empty()) {
+      Pending stop;
+      stop.kind = Kind::ClientSwitch;
+      stop.attempt = 0;
+      stop.at = scenario_.clients.stop;
+      schedule(std::move(stop));
     }
     for (std::size_t a = 0; a < scenario_.timeline.size(); ++a) {
       Pending action;
@@ -455,7 +479,10 @@ class TimedWorld {
           dispatch(n, event.timer);
         return n;
       }
-      case Kind::ClientIssue: issue(event.client); return kNoNode;
+      case Kind::ClientIssue:
+        if (event.attempt == clients_[std::size_t(event.client)].issues) issue(event.client);
+        return kNoNode;
+      case Kind::ClientSwitch: switch_clients(event.attempt != 0); return kNoNode;
       case Kind::ClientArrive: return client_arrives(event);
       case Kind::ClientReply: {
         Client& c = clients_[std::size_t(event.client)];
@@ -472,12 +499,18 @@ class TimedWorld {
         return kNoNode;
       }
       case Kind::Timeline: {
+        if (scenario_.timeline[std::size_t(event.client)].kind == TimelineAction::Kind::Clients) {
+          apply_action(std::size_t(event.client));  // not a network change
+          return kNoNode;
+        }
+        if (record_roles_) stats_.network_events.emplace_back(now_, event.client);
         const int touched = apply_action(std::size_t(event.client));
         network_changed();
         record_reachability();
         return touched;
       }
       case Kind::Restart: {
+        if (record_roles_) stats_.network_events.emplace_back(now_, -1);
         const int touched = restart(event.to);
         network_changed();
         record_reachability();
@@ -489,7 +522,73 @@ class TimedWorld {
   }
 
   // ---- clients -------------------------------------------------------------
+  // Stopping abandons each client's outstanding command (it stays counted as
+  // attempted, and a later commit of it is not counted); starting has each
+  // client issue a new command at once.
+  void switch_clients(bool on) {
+    if (on == clients_on_) return;
+    clients_on_ = on;
+    for (std::size_t k = 0; k < clients_.size(); ++k) {
+      Client& c = clients_[k];
+      c.issues += 1;   // void a pending ClientIssue
+      c.attempt += 1;  // void pending arrivals, replies and time-outs
+      if (c.command != 0) {
+        const auto it = std::find(waiting_.begin(), waiting_.end(), c.command);
+        if (it != waiting_.end()) waiting_.erase(it);
+        c.command = 0;
+      }
+      if (on) {
+        Pending issue;
+        issue.kind = Kind::ClientIssue;
+        issue.client = int(k);
+        issue.attempt = c.issues;
+        issue.at = now_ + Micros(k) * 1000;
+        schedule(std::move(issue));
+      }
+    }
+  }
+
+  // How long a client's message to (or from) node n takes, if it arrives:
+  // clients at no endpoint take the scenario's latency; at a hub, the hub's
+  // link with n (down: lost; its loss rate applies); at a node k, the path
+  // k's messages to n take (route(): direct or through a hub), none if k is n.
+  std::optional<Micros> client_hop(NodeIndex n, bool to_node) {
+    const int at = scenario_.clients.at;
+    if (at < 0) return scenario_.clients.latency;
+    Micros delay = 0;
+    bool lost = false;
+    auto hop = [&](int a, int b) {
+      const LinkProperties& p = edge(a, b).properties;
+      delay += draw_latency(p.latency);
+      if (p.loss > 0 && uniform01() < p.loss) lost = true;
+    };
+    if (at >= node_count_) {
+      if (to_node ? !hop_up(at, n) : !hop_up(n, at)) return std::nullopt;
+      to_node ? hop(at, n) : hop(n, at);
+    } else if (at != n) {
+      const NodeIndex from = to_node ? NodeIndex(at) : n, to = to_node ? n : NodeIndex(at);
+      const int path = route(from, to);
+      if (path == -2) return std::nullopt;
+      if (path == -1) {
+        hop(from, to);
+      } else {
+        hop(from, path);
+        hop(path, to);
+      }
+    }
+    if (lost) return std::nullopt;
+    return std::max<Micros>(delay, 0);
+  }
+  // Whether a client's command can still reach node n (when it arrives).
+  bool client_reaches(NodeIndex n) const {
+    const int at = scenario_.clients.at;
+    if (at < 0 || at == n) return true;
+    if (at >= node_count_) return hop_up(at, n);
+    return reachable(NodeIndex(at), n);
+  }
+
   void issue(int client) {
+    if (!clients_on_) return;
     Client& c = clients_[std::size_t(client)];
     c.command = next_command_++;
     c.issued = now_;
@@ -507,8 +606,10 @@ class TimedWorld {
     arrive.to = NodeIndex(c.target);
     arrive.command = c.command;
     arrive.attempt = c.attempt;
-    arrive.at = now_ + scenario_.clients.latency;
-    schedule(std::move(arrive));
+    if (const auto delay = client_hop(NodeIndex(c.target), /*to_node=*/true)) {
+      arrive.at = now_ + *delay;
+      schedule(std::move(arrive));
+    }  // else lost: the client will time out
     Pending timeout;
     timeout.kind = Kind::ClientTimeout;
     timeout.client = client;
@@ -521,7 +622,7 @@ class TimedWorld {
     const Client& c = clients_[std::size_t(event.client)];
     if (c.command != event.command || c.attempt != event.attempt) return kNoNode;
     const NodeIndex n = event.to;
-    if (crashed(n)) return kNoNode;  // the client will time out
+    if (crashed(n) || !client_reaches(n)) return kNoNode;  // the client will time out
     if (record_) {
       Event e;
       e.kind = EventKind::Client;
@@ -541,8 +642,10 @@ class TimedWorld {
       reply.client = event.client;
       reply.attempt = event.attempt;
       reply.hint = leader_hint(n);
-      reply.at = now_ + scenario_.clients.latency;
-      schedule(std::move(reply));
+      if (const auto delay = client_hop(n, /*to_node=*/false)) {
+        reply.at = now_ + *delay;
+        schedule(std::move(reply));
+      }
     }
     return n;
   }
@@ -576,6 +679,7 @@ class TimedWorld {
         Pending next;
         next.kind = Kind::ClientIssue;
         next.client = int(k);
+        next.attempt = c.issues;
         next.at = now_ + scenario_.clients.interval;
         schedule(std::move(next));
       }
@@ -649,6 +753,7 @@ class TimedWorld {
         }
         break;
       }
+      case TimelineAction::Kind::Clients: switch_clients(a.clients_on); break;
       case TimelineAction::Kind::Restart: {
         if (a.node == TimelineAction::kAll) {
           for (int i = 0; i < node_count_; ++i)
@@ -864,6 +969,13 @@ class TimedWorld {
   void update_availability() {
     const int leader = leader_can_commit();
     const bool now_available = leader >= 0;
+    if (record_availability_ && (stats_.availability_changes.empty() ||
+                                 stats_.availability_changes.back().second != now_available)) {
+      if (!stats_.availability_changes.empty() && stats_.availability_changes.back().first == now_)
+        stats_.availability_changes.back().second = now_available;  // changed back at the same time
+      else
+        stats_.availability_changes.emplace_back(now_, now_available);
+    }
     if (now_available && available_since_ < 0) available_since_ = now_;
     if (!now_available) available_since_ = -1;
     const std::uint64_t epoch = now_available ? nodes_[std::size_t(leader)].epoch() : 0;
@@ -883,6 +995,7 @@ class TimedWorld {
   const Scenario& scenario_;
   Options options_;
   bool record_roles_;
+  bool record_availability_ = false;
   int node_count_ = 0;
   // The event being handled (see delivered()): the message it delivered, its
   // sender, and whether the touched node's outbox is this event's.
@@ -922,6 +1035,7 @@ class TimedWorld {
   Micros stable_since_ = 0;
   std::uint32_t stability_ = 0;  // counts network changes; a liveness check is for one
   std::vector<Client> clients_;
+  bool clients_on_ = true;  // the clients issue commands (start_ms, stop_ms, timeline "clients")
   std::vector<Command> waiting_;
   Effects<Message> effects_;
   Invariants invariants_;

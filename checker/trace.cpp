@@ -70,6 +70,7 @@ std::string format_trace(const Trace& t) {
   } else {
     fmt::format_to(it, "budgets {}\n", format_budgets(t.header.budgets));
   }
+  if (!t.header.initial_state.empty()) fmt::format_to(it, "initial-state {}\n", t.header.initial_state);
   out += "events\n";
   for (const TraceEvent& e : t.events) {
     out += format_trace_event(e);
@@ -138,7 +139,14 @@ class Parser {
     } else {
       t.header.budgets = parse_budgets(key_value(line, "budgets"));
     }
-    if (next_line("the 'events' line") != "events") fail("expected 'events'");
+    line = next_line("the 'events' line");
+    if (split_first(line).first == "initial-state") {
+      t.header.initial_state = std::string(split_first(line).second);
+      t.header.initial_state_line = line_number_;
+      if (t.header.initial_state.empty()) fail("'initial-state' needs the state, as JSON");
+      line = next_line("the 'events' line");
+    }
+    if (line != "events") fail("expected 'events'");
     nodes_ = t.header.nodes;
     const bool timed = t.header.timed.has_value();
     std::int64_t last_time = 0;

@@ -44,6 +44,11 @@ struct TraceHeader {
   };
   std::optional<Timed> timed = {};
   int timed_line = 0;
+  // The state the nodes start in (a scenario's "initial_state", as compact
+  // JSON: docs/scenarios.md); the 'initial-state' line is written only when
+  // there is one. Empty: the first boot's.
+  std::string initial_state = {};
+  int initial_state_line = 0;
   // Not a line: whether replaying the trace must run it in a child process
   // because its run ends by crashing the process (a node-survives violation
   // from a signal). parse_trace sets it from the footer.

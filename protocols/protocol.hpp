@@ -50,6 +50,16 @@
 // length (protocols/log_writes.hpp, invariants/log_changes.hpp):
 //   std::uint64_t log_writes() const                   events that wrote the log
 //   std::size_t log_written_from() const               the lowest index the last one wrote
+// and optionally, so that a scenario may start from a state other than the
+// first boot (docs/scenarios.md, "Initial state"):
+//   std::string Options::set_initial_state(const InitialState&, int node_count)
+//                                   "" if the nodes will start in that state,
+//                                   else one line "PATH: what is wrong", PATH
+//                                   the key inside "initial_state" ("nodes.2.log").
+//                                   The nodes read it from their options: the
+//                                   constructor sets the durable part, start()
+//                                   the rest (a leader's role, its heartbeats).
+//                                   A protocol without it cannot take one.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -74,6 +84,24 @@ inline int node_label(NodeIndex node) { return int(node) + 1; }
 struct BugInfo {
   std::string_view name;
   std::string_view description;
+};
+
+// A state for the nodes to start in instead of their first boot's, in the
+// protocol's own terms but neutral words: an epoch is Raft's term, a log is
+// the epochs of its entries, in order. Unset fields keep the first boot's.
+struct InitialNodeState {
+  std::int64_t epoch = -1;      // -1: not given
+  int voted_for = -2;           // -2: not given; -1: nobody; else a node index
+  bool log_given = false;
+  std::vector<std::uint64_t> log;
+};
+struct InitialState {
+  std::vector<InitialNodeState> nodes;  // by node index; may be shorter than the cluster
+  // "The run starts with node `elected` elected": the leader of epoch
+  // `elected_epoch`, every node of that epoch its follower (-1: none).
+  int elected = -1;
+  std::int64_t elected_epoch = -1;
+  bool empty() const { return nodes.empty() && elected < 0; }
 };
 
 // Which budget of the world's an administrative operation spends.

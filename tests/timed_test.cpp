@@ -107,7 +107,7 @@ TEST(ScenarioFile, ErrorsNameTheLine) {
             "s.json:2: a timeline entry needs \"at_ms\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"cut\": [\"1->2\"], \"crash\": 1}]}"),
             "s.json:2: a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
-            "\"isolate\", \"rejoin\"");
+            "\"isolate\", \"rejoin\", \"clients\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"isolate\": \"leader\",\n \"direction\": \"up\"}]}"),
             "s.json:3: \"direction\" is \"in\", \"out\" or \"both\", not \"up\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": [5,\n 2], \"crash\": \"leader\"}]}"),
@@ -172,7 +172,8 @@ Runs simulate(Scenario scenario, const std::vector<std::string>& variants, int r
   fill_default_timers<Raft>(scenario);
   std::vector<std::string> all = scenario.variants;
   all.insert(all.end(), variants.begin(), variants.end());
-  const raft::Options options = make_options<Raft>(bugs, all, scenario.nodes, "", "");
+  raft::Options options = make_options<Raft>(bugs, all, scenario.nodes, "", "");
+  set_initial_state<Raft>(options, scenario.initial_state, scenario.nodes, [](std::string_view) { return ""; });
   Runs out;
   for (int r = 0; r < runs; ++r) {
     TimedWorld<Raft, RaftInvariants> world(scenario, options);

@@ -29,6 +29,14 @@ Node::Node(NodeIndex self, int node_count, const Options& options)
   boot_config_.voters = std::uint8_t(all & ~(options.learners | options.spares));
   boot_config_.learners = std::uint8_t(all & options.learners);
   config_ = boot_config_;
+  if (options.initial) {  // a scenario's initial state (Options::set_initial_state checked it)
+    const InitialNodeState& mine = options.initial->nodes[self];
+    durable_.current_term = Term(mine.epoch);
+    durable_.voted_for = std::int8_t(mine.voted_for);
+    for (const std::uint64_t term : mine.log) durable_.log.push_back(Entry{Term(term), 0});
+    if (!durable_.log.empty()) log_writes_.wrote(0);
+    refresh_configuration();
+  }
 }
 
 void Node::refresh_configuration() {
@@ -50,6 +58,15 @@ std::optional<NodeIndex> Node::voted_for() const {
 void Node::start(Fx& fx) {
   log_writes_.begin_event();
   fx.arm(kElectionTimer);
+  if (!options_.initial || options_.initial->elected < 0) return;
+  // The run starts with a leader elected: it leads; the nodes of its term follow it.
+  if (options_.initial->elected == self_) {
+    volatile_.match_index[self_] = last_log_index();
+    become_leader(fx);
+  } else if (durable_.current_term == Term(options_.initial->elected_epoch)) {
+    volatile_.leader = std::int8_t(options_.initial->elected);
+    volatile_.heard_from_leader = true;
+  }
 }
 
 void Node::arm_election_timer(Fx& fx) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace skiff::raft {
 
 namespace {
@@ -153,6 +155,83 @@ std::vector<std::string> Options::enabled_variants() const {
     specs.push_back(std::move(spec));
   }
   return specs;
+}
+
+std::string Options::set_initial_state(const InitialState& given, int node_count) {
+  if (int(given.nodes.size()) > node_count)
+    return fmt::format("nodes: {} nodes given, the cluster has {}", given.nodes.size(), node_count);
+  auto resolved = std::make_shared<InitialState>(given);
+  InitialState& state = *resolved;
+  state.nodes.resize(std::size_t(node_count));
+  const int leader = given.elected;
+  const std::uint64_t term = std::uint64_t(std::max<std::int64_t>(given.elected_epoch, 0));
+  if (leader >= 0) {
+    if (leader >= node_count) return fmt::format("leader.node: node {} is out of range (1 to {})", leader + 1, node_count);
+    if (given.elected_epoch < 1) return "leader.term: the leader's term must be at least 1";
+    if (!may_stand(NodeIndex(leader)))
+      return fmt::format("leader.node: node {} may not stand for election (passive, learner or spare)", leader + 1);
+  }
+  int voters = 0;
+  for (int n = 0; n < node_count; ++n) voters += votes(NodeIndex(n));
+  for (int n = 0; n < node_count; ++n) {
+    InitialNodeState& node = state.nodes[std::size_t(n)];
+    const std::string at = fmt::format("nodes.{}", n + 1);
+    for (std::size_t i = 0; i < node.log.size(); ++i) {
+      if (node.log[i] < 1) return fmt::format("{}.log: entry {} has term 0; terms start at 1", at, i + 1);
+      if (i > 0 && node.log[i] < node.log[i - 1])
+        return fmt::format("{}.log: entry {} has term {}, below entry {}'s {}", at, i + 1, node.log[i], i, node.log[i - 1]);
+    }
+    if (leader >= 0 && node.epoch > std::int64_t(term))
+      return fmt::format("{}.term: {} is above the leader's term, {}", at, node.epoch, term);
+    if (node.epoch < 0) node.epoch = leader >= 0 ? std::int64_t(term) : node.log.empty() ? 0 : std::int64_t(node.log.back());
+    if (!node.log.empty() && std::uint64_t(node.epoch) < node.log.back())
+      return fmt::format("{}.term: {} is below the term of its last entry, {}", at, node.epoch, node.log.back());
+    if (node.voted_for >= node_count)
+      return fmt::format("{}.vote: node {} is out of range (1 to {})", at, node.voted_for + 1, node_count);
+    const bool follows = leader >= 0 && node.epoch == std::int64_t(term);
+    if (n == leader && node.voted_for != -2 && node.voted_for != leader)
+      return fmt::format("{}.vote: the leader of term {} voted for itself", at, term);
+    if (node.voted_for == -2) node.voted_for = follows ? leader : -1;
+    if (node.voted_for >= 0 && node.epoch == 0)
+      return fmt::format("{}.vote: a node of term 0 has voted for nobody", at);
+    node.log_given = true;
+  }
+  // Log Matching: two entries of the same index and term have the same entries before them.
+  for (int a = 0; a < node_count; ++a)
+    for (int b = a + 1; b < node_count; ++b) {
+      const auto& x = state.nodes[std::size_t(a)].log;
+      const auto& y = state.nodes[std::size_t(b)].log;
+      std::size_t last_equal = 0;  // 1-based; 0: none
+      for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i)
+        if (x[i] == y[i]) last_equal = i + 1;
+      for (std::size_t i = 0; i + 1 < last_equal; ++i)
+        if (x[i] != y[i])
+          return fmt::format("nodes.{}.log: entry {} has term {} as node {}'s does, but entry {} differs (Log Matching)",
+                             b + 1, last_equal, y[last_equal - 1], a + 1, i + 1);
+    }
+  if (leader >= 0) {
+    const auto& mine = state.nodes[std::size_t(leader)].log;
+    const std::uint64_t last_term = mine.empty() ? 0 : std::uint64_t(mine.back());
+    int voted = 0, behind = 0;
+    for (int n = 0; n < node_count; ++n) {
+      const InitialNodeState& node = state.nodes[std::size_t(n)];
+      for (std::size_t i = 0; i < node.log.size(); ++i)
+        if (node.log[i] >= term && (i >= mine.size() || mine[i] != node.log[i]))
+          return fmt::format("nodes.{}.log: entry {} of term {} is not in the log of term {}'s leader, node {}", n + 1,
+                             i + 1, node.log[i], term, leader + 1);
+      if (!votes(NodeIndex(n))) continue;
+      voted += node.epoch == std::int64_t(term) && node.voted_for == leader;
+      const std::uint64_t their_last = node.log.empty() ? 0 : std::uint64_t(node.log.back());
+      behind += their_last < last_term || (their_last == last_term && node.log.size() <= mine.size());
+    }
+    if (voted < voters / 2 + 1)
+      return fmt::format("leader: only {} of {} voters voted for node {} in term {}; it needs a majority", voted, voters,
+                         leader + 1, term);
+    if (behind < voters / 2 + 1)
+      return fmt::format("leader: node {}'s log is behind a majority's; it could not have been elected", leader + 1);
+  }
+  initial = std::move(resolved);
+  return {};
 }
 
 bool Options::enable_bug(std::string_view name) { return enable_bug_in(kBugs, bugs, name); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +66,8 @@ struct Options {
   std::uint8_t passive = 0;   // bit per node: passive (Variant::Passive)
   std::uint8_t learners = 0;  // bit per node: learner (Variant::Learner)
   std::uint8_t spares = 0;    // bit per node: outside the boot configuration (Variant::Spare)
+  // The state the nodes start in instead of a first boot's (set_initial_state); null: none.
+  std::shared_ptr<const InitialState> initial;
 
   bool has(Bug bug) const { return bugs & (1u << unsigned(bug)); }
   bool has(Variant variant) const { return variants & (1u << unsigned(variant)); }
@@ -79,6 +82,17 @@ struct Options {
   std::string enable_variant(std::string_view spec, int node_count);
   // The variants on, as specs in table order: {"pre-vote", "passive=3,4"}.
   std::vector<std::string> enabled_variants() const;
+
+  // Nodes start in `state` (protocol.hpp; an epoch is a term): per node a
+  // term, a vote and a log (its entries' terms; each entry's command is 0),
+  // and, if `elected` is set, that node leader of `elected_epoch` with every
+  // node of that term its follower (voted for it, knows it leads). Returns ""
+  // or one line "PATH: what is wrong" for a state Raft cannot reach: a term
+  // below the last entry's, terms decreasing along a log, two logs that break
+  // Log Matching, a vote in the elected term for someone else by a majority,
+  // a leader whose log is behind a majority's or that may not stand, a node
+  // in a term above the leader's. Call after the variants are enabled.
+  std::string set_initial_state(const InitialState& state, int node_count);
 
   // In the boot configuration (before any membership change).
   bool votes(NodeIndex node) const { return !((learners | spares) & (1u << node)); }
