@@ -40,7 +40,45 @@ StoredEntry copy_entry(const raft_entry& e) {
   return out;
 }
 
-Entry view_entry(const StoredEntry& e) { return Entry{e.term, command_of(e.type, e.data.data(), e.data.size())}; }
+Entry view_entry(std::uint64_t term, std::uint16_t type, const std::uint8_t* data, std::size_t size) {
+  Entry entry{term, command_of(type, data, size)};
+  if (type == RAFT_CHANGE) {
+    entry.change = true;
+    entry.config = decode_configuration(data, size);
+  }
+  return entry;
+}
+Entry view_entry(const StoredEntry& e) { return view_entry(e.term, e.type, e.data.data(), e.data.size()); }
+
+Configuration configuration_of(const raft_configuration& conf) {
+  Configuration out;
+  for (unsigned i = 0; i < conf.n; ++i) {
+    const raft_id id = conf.servers[i].id;
+    if (id < 1 || id > raft_id(kMaxNodes)) continue;
+    const auto bit = std::uint8_t(1u << (id - 1));
+    switch (conf.servers[i].role) {
+      case RAFT_VOTER: out.voters |= bit; break;
+      case RAFT_STANDBY: out.standbys |= bit; break;
+      case RAFT_SPARE: out.spares |= bit; break;
+    }
+  }
+  return out;
+}
+
+const raft_server* server_of(const raft_configuration& conf, raft_id id) {
+  for (unsigned i = 0; i < conf.n; ++i)
+    if (conf.servers[i].id == id) return &conf.servers[i];
+  return nullptr;
+}
+
+// What an operation asks of the library: the role raft_assign gives.
+int role_of(AdminOp op) {
+  switch (op) {
+    case AdminOp::AssignVoter: return RAFT_VOTER;
+    case AdminOp::AssignStandby: return RAFT_STANDBY;
+    default: return RAFT_SPARE;
+  }
+}
 
 // Entries in memory the library takes over: an array from raft_malloc and
 // one batch (also from raft_malloc) holding every payload.
@@ -83,6 +121,48 @@ std::uint64_t splitmix(std::uint64_t& state) {
 }
 
 }  // namespace
+
+Configuration decode_configuration(const std::uint8_t* data, std::size_t size) {
+  Configuration out;
+  std::size_t at = 1;  // the format's version byte
+  auto get64 = [&](std::uint64_t& value) {
+    if (at + 8 > size) return false;
+    value = 0;
+    for (int i = 7; i >= 0; --i) value = value << 8 | data[at + std::size_t(i)];
+    at += 8;
+    return true;
+  };
+  std::uint64_t n = 0;
+  if (!get64(n)) return out;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    std::uint64_t id = 0;
+    if (!get64(id)) return out;
+    while (at < size && data[at] != 0) ++at;  // the address, NUL-terminated
+    if (++at >= size) return out;
+    const std::uint8_t role = data[at++];
+    if (id < 1 || id > std::uint64_t(kMaxNodes)) continue;
+    const auto bit = std::uint8_t(1u << (id - 1));
+    if (role == RAFT_VOTER) out.voters |= bit;
+    else if (role == RAFT_STANDBY) out.standbys |= bit;
+    else if (role == RAFT_SPARE) out.spares |= bit;
+  }
+  return out;
+}
+
+void print_configuration(std::string& out, Configuration config) {
+  auto list = [&](std::uint8_t nodes) {
+    bool first = true;
+    for (int i = 0; i < kMaxNodes; ++i)
+      if (nodes & (1u << i)) {
+        if (!first) out += ',';
+        first = false;
+        fmt::format_to(std::back_inserter(out), "{}", i + 1);
+      }
+  };
+  list(config.voters);
+  if (config.standbys) out += " standby=", list(config.standbys);
+  if (config.spares) out += " spare=", list(config.spares);
+}
 
 class Node::Impl {
  public:
@@ -129,10 +209,12 @@ class Node::Impl {
     raft_set_snapshot_threshold(&in.r, 1u << 30);
     if (options_.pre_vote) raft_set_pre_vote(&in.r, true);
     in.initialized = true;
-    if (first) {
+    if (first && !(options_.spares & (1u << self_))) {
       raft_configuration conf;
       raft_configuration_init(&conf);
-      for (int i = 1; i <= node_count_; ++i) raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
+      for (int i = 1; i <= node_count_; ++i)
+        if (!(options_.spares & (1u << (i - 1))))
+          raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
       in_library("raft_bootstrap", [&] { rc = raft_bootstrap(&in.r, &conf); });
       raft_configuration_close(&conf);
       if (rc != 0) return fail_boot("raft_bootstrap", rc);
@@ -249,7 +331,89 @@ class Node::Impl {
     return rc == 0;
   }
 
+  // ---- administrative commands ---------------------------------------------------
+  bool admin_enabled(int operation, NodeIndex target) const {
+    if (!running_ || target >= node_count_) return false;
+    const raft& r = instance_->r;
+    if (r.state != RAFT_LEADER || r.transfer != nullptr) return false;
+    const raft_id id = raft_id(target) + 1;
+    const raft_server* server = server_of(r.configuration, id);
+    const AdminOp op = AdminOp(operation);
+    if (op == AdminOp::Transfer) return server && id != r.id && server->role == RAFT_VOTER;
+    if (r.configuration_uncommitted_index != 0 || r.leader_state.promotee_id != 0) return false;
+    const bool last_voter = server && server->role == RAFT_VOTER && configuration_of(r.configuration).voter_count() == 1;
+    switch (op) {
+      case AdminOp::Add: return server == nullptr;
+      case AdminOp::AssignVoter:
+      case AdminOp::AssignStandby:
+      case AdminOp::AssignSpare: return server && server->role != role_of(op) && !last_voter;
+      case AdminOp::Remove: return server && !last_voter;
+      default: return false;
+    }
+  }
+
+  // Calls the library whether or not admin_enabled() holds (the world asks
+  // only when it does): a refusal is reported, "add 4: refused (...)".
+  bool on_admin(int operation, NodeIndex target, Fx& fx) {
+    fx_ = &fx;
+    if (!running_ || target >= node_count_) {
+      finish(fx);
+      return false;
+    }
+    const AdminOp op = AdminOp(operation);
+    const raft_id id = raft_id(target) + 1;
+    raft* r = &instance_->r;
+    int rc = 0;
+    Request& request = requests_.emplace_back();
+    request.impl = this;
+    request.operation = op;
+    request.target = target;
+    request.change.data = &request;
+    request.transfer.data = &request;
+    switch (op) {
+      case AdminOp::Add:
+        in_library("raft_add", [&] { rc = raft_add(r, &request.change, id, address_of(id), &Impl::change_done); });
+        break;
+      case AdminOp::AssignVoter:
+      case AdminOp::AssignStandby:
+      case AdminOp::AssignSpare:
+        in_library("raft_assign", [&] { rc = raft_assign(r, &request.change, id, role_of(op), &Impl::change_done); });
+        break;
+      case AdminOp::Remove:
+        in_library("raft_remove", [&] { rc = raft_remove(r, &request.change, id, &Impl::change_done); });
+        break;
+      case AdminOp::Transfer:
+        in_library("raft_transfer", [&] { rc = raft_transfer(r, &request.transfer, id, &Impl::transfer_done); });
+        break;
+      default: rc = RAFT_INVALID; break;
+    }
+    if (rc != 0) report(request, fmt::format("refused ({})", raft_strerror(rc)));
+    finish(fx);
+    return rc == 0;
+  }
+
   // ---- the view ------------------------------------------------------------------
+  Configuration configuration() const {
+    if (running_) return configuration_of(instance_->r.configuration);
+    for (std::size_t i = disk_view_.size(); i-- > 0;)
+      if (disk_view_[i].change) return disk_view_[i].config;
+    return Configuration{};
+  }
+  std::uint64_t configuration_index() const {
+    if (running_) {
+      const raft& r = instance_->r;
+      return r.configuration_uncommitted_index ? r.configuration_uncommitted_index : r.configuration_index;
+    }
+    for (std::size_t i = disk_view_.size(); i-- > 0;)
+      if (disk_view_[i].change) return i + 1;
+    return 0;
+  }
+  Configuration boot_configuration() const {
+    Configuration boot;
+    boot.voters = std::uint8_t(((1u << node_count_) - 1) & ~options_.spares);
+    return boot;
+  }
+
   Role role() const {
     if (!running_) return Role::Follower;
     switch (raft_state(const_cast<raft*>(&instance_->r))) {
@@ -278,10 +442,15 @@ class Node::Impl {
                    disk_.term);
     if (!pending_.empty()) fmt::format_to(it, " pending={}", pending_.size());
     if (disk_broken_) out += " disk-failed";
+    if (options_.spares || configuration() != boot_configuration()) {
+      out += " conf=";
+      print_configuration(out, configuration());
+    }
     if (!broken_.empty()) fmt::format_to(it, " BROKEN: {}", broken_);
   }
 
   std::vector<Entry> log_view_, disk_view_;
+  std::vector<std::string> admin_reports_;
   std::vector<Command> applied_;
   std::string broken_;
   std::uint32_t incarnation_ = 0;
@@ -316,6 +485,33 @@ class Node::Impl {
     raft_io_send* request;
     raft_io_send_cb callback;
   };
+  // One administrative command: the request the library holds until its
+  // callback runs (raft_change or raft_transfer). Kept for the node's life
+  // (a handful per run, at most the admin budgets), so that no callback
+  // the library still owes can find it freed.
+  struct Request {
+    Impl* impl = nullptr;
+    AdminOp operation = AdminOp::Add;
+    NodeIndex target = 0;
+    raft_change change{};
+    struct raft_transfer transfer {};
+  };
+
+  void report(const Request& request, std::string_view what) {
+    admin_reports_.push_back(
+        fmt::format("{} {}: {}", admin_table()[std::size_t(request.operation)].name, node_label(request.target), what));
+  }
+  static void change_done(raft_change* change, int status) {
+    auto& request = *static_cast<Request*>(change->data);
+    request.impl->report(request, status == 0 ? std::string("ok") : std::string(raft_strerror(status)));
+  }
+  static void transfer_done(struct raft_transfer* transfer) {
+    auto& request = *static_cast<Request*>(transfer->data);
+    raft_id leader = 0;
+    const char* address = nullptr;
+    raft_leader(&request.impl->instance_->r, &leader, &address);
+    request.impl->report(request, leader ? fmt::format("done (leader {})", leader) : std::string("done (no leader)"));
+  }
 
   static Impl& of(raft_io* io) { return *static_cast<Impl*>(io->impl); }
 
@@ -643,7 +839,7 @@ class Node::Impl {
       const std::size_t n = log.size ? (log.back + log.size - log.front) % log.size : 0;
       for (std::size_t k = 0; k < n; ++k) {
         const raft_entry& e = log.entries[(log.front + k) % log.size];
-        log_view_.push_back(Entry{e.term, command_of(e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len)});
+        log_view_.push_back(view_entry(e.term, e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len));
       }
     }
     disk_view_.clear();
@@ -656,6 +852,7 @@ class Node::Impl {
   int node_count_;
   std::unique_ptr<Instance> instance_;
   std::deque<Write> pending_;
+  std::deque<Request> requests_;  // stable addresses
   std::vector<SendDone> sends_done_;
   Fx* fx_ = nullptr;
   bool closing_ = false;
@@ -682,22 +879,63 @@ constexpr BugInfo kVariants[] = {
     {"writes-land-early",
      "a `disk-land` event puts the oldest pending write on the disk, whole, before its callback runs: a crash "
      "keeps it though the library never heard it was durable"},
+    {"spare",
+     "spare=N,...: these nodes are not in the bootstrap configuration (an empty disk), until an admin event "
+     "adds them (raft_add, then raft_assign)"},
 };
+constexpr std::size_t kFlagVariants = 4;  // kVariants[0..4) are the flags of variant_flag()
+
+constexpr AdminOperation kAdmin[] = {
+    {"add", "add N: the leader adds node N to its configuration as a spare (raft_add)", true,
+     AdminBudget::ConfigChanges},
+    {"assign-voter",
+     "assign-voter N: the leader makes node N a voter (raft_assign; once N has caught up, by catch-up rounds)",
+     true, AdminBudget::ConfigChanges},
+    {"assign-standby", "assign-standby N: the leader makes node N a standby: replicated to, not counted (raft_assign)",
+     true, AdminBudget::ConfigChanges},
+    {"assign-spare", "assign-spare N: the leader makes node N a spare: neither replicated to nor counted (raft_assign)",
+     true, AdminBudget::ConfigChanges},
+    {"remove", "remove N: the leader removes node N (itself too) from its configuration (raft_remove)", true,
+     AdminBudget::ConfigChanges},
+    {"transfer", "transfer N: the leader hands leadership to voter N (raft_transfer: TimeoutNow once N is up to date)",
+     true, AdminBudget::Transfers},
+};
+static_assert(std::size(kAdmin) == std::size_t(AdminOp::Count));
 
 bool Options::* variant_flag(std::size_t i) {
   static constexpr bool Options::* kFlags[] = {&Options::timeout_now, &Options::pre_vote, &Options::disk_heals,
                                                 &Options::writes_land_early};
-  static_assert(std::size(kFlags) == std::size(kVariants));
+  static_assert(std::size(kFlags) == kFlagVariants);
   return kFlags[i];
 }
 }  // namespace
 
 std::span<const BugInfo> variant_table() { return kVariants; }
+std::span<const AdminOperation> admin_table() { return kAdmin; }
 
-std::string Options::enable_variant(std::string_view spec, int) {
-  for (std::size_t i = 0; i < std::size(kVariants); ++i) {
+std::string Options::enable_variant(std::string_view spec, int node_count) {
+  for (std::size_t i = 0; i < kFlagVariants; ++i) {
     if (kVariants[i].name != spec) continue;
     this->*variant_flag(i) = true;
+    return {};
+  }
+  if (spec == "spare") return "variant 'spare' needs its nodes: spare=N,...";
+  if (spec.starts_with("spare=")) {
+    std::string_view list = spec.substr(6);
+    std::uint8_t nodes = 0;
+    while (true) {
+      const auto comma = list.find(',');
+      const std::string_view item = list.substr(0, comma);
+      if (item.size() != 1 || item[0] < '1' || item[0] - '0' > node_count)
+        return fmt::format("variant '{}' has a bad node number '{}' (1 to {})", spec, item, node_count);
+      nodes |= std::uint8_t(1u << (item[0] - '1'));
+      if (comma == std::string_view::npos) break;
+      list = list.substr(comma + 1);
+    }
+    const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
+    if (std::popcount(unsigned((spares | nodes) & all)) >= node_count)
+      return fmt::format("variant '{}': no node would be left in the bootstrap configuration", spec);
+    spares |= nodes;
     return {};
   }
   return fmt::format("unknown variant '{}' for protocol libraft (see 'skiff list')", spec);
@@ -705,8 +943,14 @@ std::string Options::enable_variant(std::string_view spec, int) {
 
 std::vector<std::string> Options::enabled_variants() const {
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < std::size(kVariants); ++i)
+  for (std::size_t i = 0; i < kFlagVariants; ++i)
     if (this->*variant_flag(i)) names.emplace_back(kVariants[i].name);
+  if (spares) {
+    std::string spec = "spare=";
+    for (int i = 0; i < kMaxNodes; ++i)
+      if (spares & (1u << i)) spec += fmt::format("{}{}", spec.size() > 6 ? "," : "", i + 1);
+    names.push_back(std::move(spec));
+  }
   return names;
 }
 Node::Node(Node&&) noexcept = default;
@@ -719,6 +963,8 @@ void Node::crash() { impl_->crash(); }
 void Node::on_message(NodeIndex from, const Message& message, Fx& fx) { impl_->on_message(from, message, fx); }
 void Node::on_timer(TimerId timer, Fx& fx) { impl_->on_timer(timer, fx); }
 bool Node::on_client_command(Command command, Fx& fx) { return impl_->on_client_command(command, fx); }
+bool Node::admin_enabled(int operation, NodeIndex target) const { return impl_->admin_enabled(operation, target); }
+bool Node::on_admin(int operation, NodeIndex target, Fx& fx) { return impl_->on_admin(operation, target, fx); }
 void Node::print(std::string& out) const { impl_->print(out); }
 
 Role Node::role() const { return impl_->role(); }
@@ -736,5 +982,9 @@ std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
 std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
 std::size_t Node::pending_writes() const { return impl_->pending_count(); }
 std::string_view Node::broken_promise() const { return impl_->broken_; }
+Configuration Node::configuration() const { return impl_->configuration(); }
+std::uint64_t Node::configuration_index() const { return impl_->configuration_index(); }
+Configuration Node::boot_configuration() const { return impl_->boot_configuration(); }
+std::span<const std::string> Node::admin_reports() const { return impl_->admin_reports_; }
 
 }  // namespace skiff::libraft

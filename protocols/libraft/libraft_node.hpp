@@ -43,12 +43,20 @@
 //   io->load            the disk as it really is (completed writes only)
 //   snapshots           not exercised: the snapshot threshold is set above
 //                       any log a run can build; snapshot_put/get fail
+//   admin events        raft_add, raft_assign (voter, standby, spare),
+//                       raft_remove and raft_transfer, called when the
+//                       scheduler hands the node an `admin` event (budgets
+//                       --max-config-changes, --max-transfers); what their
+//                       callbacks report is kept (admin_reports())
+//   variant spare=N,... these nodes are not in the bootstrap configuration:
+//                       they start with an empty disk, to be added
 //
 // A crash closes the instance (pending requests are cancelled, as libuv's
 // implementation does on close), throws away writes that had not completed,
 // and keeps the disk; restart() builds a fresh struct raft on that disk.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,6 +76,7 @@ struct Options {
   bool pre_vote = false;           // variant `pre-vote`: the library's own pre-vote
   bool disk_heals = false;         // variant `disk-heals`: the `disk-heal` timer
   bool writes_land_early = false;  // variant `writes-land-early`: the `disk-land` timer
+  std::uint8_t spares = 0;         // variant `spare=N,...`: bit per node outside the bootstrap configuration
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
   // A name of variant_table(); "" if enabled, else what is wrong.
@@ -76,6 +85,30 @@ struct Options {
 };
 
 std::span<const BugInfo> variant_table();
+
+// The administrative operations (P::admin_operations(), protocols/protocol.hpp),
+// in the order of admin_table().
+enum class AdminOp : std::uint8_t { Add, AssignVoter, AssignStandby, AssignSpare, Remove, Transfer, Count };
+std::span<const AdminOperation> admin_table();
+
+// A configuration as the library holds it (struct raft_configuration), as
+// bits per node: RAFT_VOTER (replicated to, counted in majorities),
+// RAFT_STANDBY (replicated to, not counted), RAFT_SPARE (neither). A node in
+// none of them is outside the configuration.
+struct Configuration {
+  std::uint8_t voters = 0;
+  std::uint8_t standbys = 0;
+  std::uint8_t spares = 0;
+  bool votes(NodeIndex node) const { return voters & (1u << node); }
+  bool member(NodeIndex node) const { return (voters | standbys | spares) & (1u << node); }
+  int voter_count() const { return std::popcount(unsigned(voters)); }
+  friend bool operator==(const Configuration&, const Configuration&) = default;
+};
+// "1,2,3", then " standby=4" and " spare=5" if there are some.
+void print_configuration(std::string& out, Configuration config);
+// The configuration a RAFT_CHANGE entry's payload encodes (0.15's format:
+// version byte, server count, then id, address and role per server).
+Configuration decode_configuration(const std::uint8_t* data, std::size_t size);
 
 // The protocol `libraft-stable-disk`: the same, with disks that never fail.
 struct StableDiskOptions : Options {
@@ -86,10 +119,15 @@ enum class Role : std::uint8_t { Unavailable, Follower, Candidate, Leader };
 std::string_view role_name(Role role);
 
 // An entry as the invariants read it: term and client command (0 for the
-// library's own entries: configuration, barrier).
+// library's own entries: configuration, barrier), and for a configuration
+// entry (RAFT_CHANGE) the configuration it holds.
 struct Entry {
   std::uint64_t term = 0;
   Command command = 0;
+  bool change = false;  // a RAFT_CHANGE entry
+  Configuration config{};
+  bool is_configuration() const { return change; }
+  Configuration configuration() const { return config; }
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
@@ -115,6 +153,14 @@ class Node {
   void on_message(NodeIndex from, const Message& message, Fx& fx);
   void on_timer(TimerId timer, Fx& fx);
   bool on_client_command(Command command, Fx& fx);
+  // An operator's command (admin_table()): whether the library would take
+  // it now, as 0.15 judges (raft_add, raft_assign, raft_remove: a leader
+  // not transferring, no configuration change uncommitted and no promotion
+  // catching up; raft_transfer: a leader not transferring, the target
+  // another voter), except that the last voter is never removed or
+  // demoted (an operator's rule, not the library's); and the call itself.
+  bool admin_enabled(int operation, NodeIndex target) const;
+  bool on_admin(int operation, NodeIndex target, Fx& fx);
   void crash();
   void restart(Fx& fx);
   void print(std::string& out) const;
@@ -132,6 +178,16 @@ class Node {
   std::span<const Entry> durable_log() const;  // what its disk holds
   std::uint64_t durable_term() const;
   std::uint32_t incarnation() const;           // 0 at first boot, +1 per restart
+  // The configuration in effect: r->configuration while running (the
+  // latest configuration entry of its log, committed or not), the latest on
+  // its disk while crashed; the index of that entry (0: none).
+  Configuration configuration() const;
+  std::uint64_t configuration_index() const;
+  Configuration boot_configuration() const;    // every node but the spares votes
+  // What the library reported of each administrative command, in order:
+  // "add 4: ok", "assign-voter 4: leadership lost", "transfer 2: done
+  // (leader 2)"; an accepted command not yet answered is not listed.
+  std::span<const std::string> admin_reports() const;
   std::size_t pending_writes() const;
   // The first promise this incarnation broke (an acknowledgement of
   // something its disk did not hold, a restart that failed), or empty.
