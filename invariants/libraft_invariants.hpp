@@ -22,6 +22,7 @@
 #include "invariants/log_matching.hpp"
 #include "invariants/one_uncommitted_config_change.hpp"
 #include "invariants/one_vote_per_term.hpp"
+#include "invariants/restore_is_applied_prefix.hpp"
 #include "invariants/node_survives.hpp"
 #include "invariants/state_machine_safety.hpp"
 #include "invariants/term_never_decreases.hpp"
@@ -36,6 +37,7 @@ using LibraftInvariants =
                  CommitCurrentTermOnMajority, TruncateOnlyOnConflict, AckCoversOnlySent, ElectionSafety,
                  LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety,
                  AckedIsDurable, CommittedIsDurable, CommittedStaysCommitted,
-                 OneUncommittedConfigChange<libraft::Configuration>, ElectionQuorumsOverlap<libraft::Configuration>>;
+                 OneUncommittedConfigChange<libraft::Configuration>, ElectionQuorumsOverlap<libraft::Configuration>,
+                 RestoreIsAppliedPrefix>;
 
 }  // namespace skiff::invariants

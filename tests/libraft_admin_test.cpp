@@ -44,6 +44,9 @@ class Cluster {
     if (check_enabled) {
       ASSERT_EQ(world_.why_not_enabled(e), nullptr) << event_kind_name(e.kind);
     }
+    if (e.kind == EventKind::Deliver)
+      for (const auto& m : world_.in_flight())
+        if (m.id == e.message && m.message.is_install_snapshot()) ++installs_delivered;
     const int touched = world_.apply(e);
     auto violation = invariants_.check(world_, touched);
     ASSERT_FALSE(violation) << violation->invariant << ": " << violation->explanation;
@@ -57,6 +60,28 @@ class Cluster {
     return e;
   }
   void admin(int i, AdminOp op, int target) { apply(admin_event(i, op, target)); }
+  void node_event(EventKind kind, int i, Command command = 0) {
+    Event e;
+    e.kind = kind;
+    e.node = NodeIndex(i);
+    e.command = command;
+    apply(e);
+  }
+  int installs_delivered = 0;
+  void drop_all_to(int i) {
+    for (bool again = true; again;) {
+      again = false;
+      for (const auto& m : world_.in_flight())
+        if (m.id.to == NodeIndex(i)) {
+          Event e;
+          e.kind = EventKind::Drop;
+          e.message = m.id;
+          apply(e);
+          again = true;
+          break;
+        }
+    }
+  }
   void timer(int i, TimerId t) {
     Event e;
     e.kind = EventKind::Timer;
@@ -76,7 +101,7 @@ class Cluster {
         return true;
       }
     for (int n = 0; n < nodes_; ++n)
-      if (!world_.crashed(NodeIndex(n)) && armed(n, LNode::kDiskWrite)) {
+      if (!world_.crashed(NodeIndex(n)) && armed(n, LNode::kDiskWrite) && !hold_writes_[n]) {
         timer(n, LNode::kDiskWrite);
         return true;
       }
@@ -109,6 +134,11 @@ class Cluster {
     return options;
   }
   int nodes_;
+
+ public:
+  bool hold_writes_[kMaxNodes] = {};  // deliver_or_write() leaves this node's writes pending
+
+ private:
   World<P> world_;
   invariants::LibraftInvariants invariants_;
 };
@@ -262,6 +292,105 @@ TEST(LibraftAdmin, FindsARestartForgettingAnUncommittedChange) {
 }
 TEST(LibraftAdmin, FindsAnOldLeaderVotingAgainForItsTransferee) {
   expect_finding(114, 0, 2, {}, "one-vote-per-term");
+}
+
+// ---- snapshots (variant `snapshots`) ------------------------------------------
+
+// Commands committed one by one on leader `leader`.
+void commit_commands(Cluster& c, int leader, Command first, Command last) {
+  for (Command k = first; k <= last; ++k) {
+    c.node_event(EventKind::Client, leader, k);
+    ASSERT_TRUE(c.run_until(leader, [&] { return c.node(leader).applied().size() >= c.node(leader).log().size(); }));
+  }
+}
+
+// The library takes snapshots (every 4 applied entries, 2 kept behind) and
+// stores them through snapshot_put: the disk's log then starts after the
+// snapshot, while every view (log(), durable_log()) is still read from
+// index 1 and agrees across nodes.
+TEST(LibraftSnapshots, TakenStoredAndTheLogStillReadsFromIndexOne) {
+  Cluster c(3, {"snapshots"}, Budgets{100000, 0, 0, 10, 0, 10});
+  ASSERT_TRUE(c.elect(0));
+  commit_commands(c, 0, 1, 8);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GE(c.node(i).snapshot_index(), 4u) << "node " << i + 1;
+    EXPECT_EQ(c.node(i).log().size(), c.node(0).log().size());
+    EXPECT_TRUE(std::equal(c.node(i).log().begin(), c.node(i).log().end(), c.node(0).log().begin()));
+    EXPECT_EQ(c.node(i).durable_log().size(), c.node(0).log().size());
+  }
+  EXPECT_EQ(c.node(0).log()[1].command, 1u);  // index 2, compacted long ago
+}
+
+// Without the variant nothing is compacted (old seeds and traces unchanged).
+TEST(LibraftSnapshots, OffByDefault) {
+  Cluster c(3, {}, Budgets{100000, 0, 0, 10, 0, 10});
+  ASSERT_TRUE(c.elect(0));
+  commit_commands(c, 0, 1, 8);
+  EXPECT_EQ(c.node(0).snapshot_index(), 0u);
+}
+
+// A follower that was down while the others compacted past its log gets
+// the leader's snapshot through the network (InstallSnapshot), stores it
+// (snapshot_put with trailing 0, a disk write) and restores its FSM from
+// it: what it applied equals what the leader applied.
+TEST(LibraftSnapshots, ALaggingFollowerInstallsTheLeadersSnapshot) {
+  Cluster c(3, {"snapshots"}, Budgets{100000, 100, 0, 10, 0, 10});
+  ASSERT_TRUE(c.elect(0));
+  c.node_event(EventKind::Crash, 2);
+  commit_commands(c, 0, 1, 8);
+  ASSERT_GE(c.node(0).snapshot_index(), 6u);
+  c.drop_all_to(2);  // what was sent to it while it was down is lost
+  c.node_event(EventKind::Restart, 2);
+  ASSERT_TRUE(c.run_until(0, [&] { return c.node(2).applied().size() >= c.node(0).applied().size(); }));
+  EXPECT_GE(c.installs_delivered, 1);
+  EXPECT_GT(c.node(2).snapshot_index(), 1u);
+  EXPECT_EQ(c.node(2).restore_error(), "");
+  EXPECT_TRUE(std::equal(c.node(0).applied().begin(), c.node(0).applied().end(), c.node(2).applied().begin()));
+  EXPECT_TRUE(std::equal(c.node(0).log().begin(), c.node(0).log().end(), c.node(2).log().begin()));
+}
+
+// A snapshot put is a disk write: a crash before it lands loses it, and the
+// node comes back on what its disk held; one that landed is loaded at the
+// restart and its FSM restored from it (the applied prefix).
+TEST(LibraftSnapshots, ACrashKeepsOnlyTheSnapshotsThatLanded) {
+  Cluster c(3, {"snapshots"}, Budgets{100000, 0, 0, 10, 0, 10});
+  ASSERT_TRUE(c.elect(0));
+  c.hold_writes_[1] = true;  // node 2's writes stay pending
+  commit_commands(c, 0, 1, 4);
+  ASSERT_GT(c.node(1).pending_writes(), 0u);
+  c.node_event(EventKind::Crash, 1);
+  EXPECT_EQ(c.node(1).snapshot_index(), 0u);
+  c.hold_writes_[1] = false;
+  c.node_event(EventKind::Restart, 1);
+  commit_commands(c, 0, 5, 8);
+  ASSERT_GT(c.node(0).snapshot_index(), 0u);
+  std::vector<Command> before(c.node(0).applied().begin(), c.node(0).applied().end());
+  c.node_event(EventKind::Crash, 0);
+  c.node_event(EventKind::Restart, 0);
+  EXPECT_EQ(c.node(0).restore_error(), "");
+  ASSERT_GE(before.size(), c.node(0).applied().size());
+  EXPECT_EQ(c.node(0).applied().size(), c.node(0).snapshot_index());
+  EXPECT_TRUE(std::equal(c.node(0).applied().begin(), c.node(0).applied().end(), before.begin()));
+}
+
+// Many schedules with snapshots, membership changes and transfers on: what
+// fires is only what docs/findings-libraft.md describes.
+TEST(LibraftSnapshots, ExploreFindsOnlyKnownFindings) {
+  ExploreConfig config;
+  config.nodes = 5;
+  config.runs = 300;
+  config.keep_going = true;
+  config.variants = {"timeout-now", "snapshots"};
+  config.budgets.crashes = 0;
+  config.budgets.config_changes = 2;
+  const ExploreOutcome outcome = find_protocol("libraft-stable-disk")->explore(config);
+  EXPECT_EQ(outcome.runs, 300u);
+  for (const FoundRun& f : outcome.found) {
+    const std::string& name = f.violation.invariant;
+    EXPECT_TRUE(name == "ack-covers-only-sent" || name == "commit-current-term-on-majority" ||
+                name == "vote-for-up-to-date-log" || name == "committed-is-durable")
+        << "seed " << f.seed << ": " << name << ": " << f.violation.explanation;
+  }
 }
 
 }  // namespace

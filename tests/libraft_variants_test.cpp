@@ -106,7 +106,8 @@ TEST(LibraftVariants, ListedAndNamedBack) {
   std::vector<std::string> names;
   for (const BugInfo& v : libraft::variant_table()) names.emplace_back(v.name);
   EXPECT_EQ(names,
-            (std::vector<std::string>{"timeout-now", "pre-vote", "disk-heals", "writes-land-early", "spare"}));
+            (std::vector<std::string>{"timeout-now", "pre-vote", "disk-heals", "writes-land-early", "snapshots",
+                                      "spare"}));
   names.back() = "spare=2,3";
   libraft::Options options;
   for (const std::string& name : names) EXPECT_EQ(options.enable_variant(name, 3), "");

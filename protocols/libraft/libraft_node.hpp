@@ -41,8 +41,24 @@
 //   io->time            that virtual clock (per node, kept across restarts)
 //   io->random          a PRNG seeded from the node and its incarnation
 //   io->load            the disk as it really is (completed writes only)
-//   snapshots           not exercised: the snapshot threshold is set above
-//                       any log a run can build; snapshot_put/get fail
+//   snapshots           by default not exercised: the snapshot threshold is
+//                       set above any log a run can build. With the variant
+//                       `snapshots`: a snapshot every kSnapshotThreshold
+//                       applied entries, kSnapshotTrailing kept behind it.
+//   io->snapshot_put    a disk write like an append (queued in order, lands
+//                       on `disk-write`, fails on `disk-fail`, lost by a
+//                       crash before it lands); trailing > 0 keeps the disk's
+//                       entries after index - trailing, 0 (an install) drops
+//                       the whole log
+//   io->snapshot_get    the disk's snapshot, handed over when the handler
+//                       returns; InstallSnapshot travels the world's network
+//   fsm snapshot,       the FSM's state is the command applied at each index;
+//   restore             a restored state must equal the applied prefix of the
+//                       entries the snapshot stands for (restore_error())
+//   log views           log() and durable_log() are read from index 1: the
+//                       entries compacted into a snapshot keep the view the
+//                       node that took it had of them (ghost state carried
+//                       with the snapshot on disk and in InstallSnapshot)
 //   admin events        raft_add, raft_assign (voter, standby, spare),
 //                       raft_remove and raft_transfer, called when the
 //                       scheduler hands the node an `admin` event (budgets
@@ -76,6 +92,7 @@ struct Options {
   bool pre_vote = false;           // variant `pre-vote`: the library's own pre-vote
   bool disk_heals = false;         // variant `disk-heals`: the `disk-heal` timer
   bool writes_land_early = false;  // variant `writes-land-early`: the `disk-land` timer
+  bool snapshots = false;          // variant `snapshots`: small snapshot threshold and trailing
   std::uint8_t spares = 0;         // variant `spare=N,...`: bit per node outside the bootstrap configuration
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
@@ -91,24 +108,6 @@ std::span<const BugInfo> variant_table();
 enum class AdminOp : std::uint8_t { Add, AssignVoter, AssignStandby, AssignSpare, Remove, Transfer, Count };
 std::span<const AdminOperation> admin_table();
 
-// A configuration as the library holds it (struct raft_configuration), as
-// bits per node: RAFT_VOTER (replicated to, counted in majorities),
-// RAFT_STANDBY (replicated to, not counted), RAFT_SPARE (neither). A node in
-// none of them is outside the configuration.
-struct Configuration {
-  std::uint8_t voters = 0;
-  std::uint8_t standbys = 0;
-  std::uint8_t spares = 0;
-  bool votes(NodeIndex node) const { return voters & (1u << node); }
-  bool member(NodeIndex node) const { return (voters | standbys | spares) & (1u << node); }
-  int voter_count() const { return std::popcount(unsigned(voters)); }
-  friend bool operator==(const Configuration&, const Configuration&) = default;
-};
-// "1,2,3", then " standby=4" and " spare=5" if there are some.
-void print_configuration(std::string& out, Configuration config);
-// The configuration a RAFT_CHANGE entry's payload encodes (0.15's format:
-// version byte, server count, then id, address and role per server).
-Configuration decode_configuration(const std::uint8_t* data, std::size_t size);
 
 // The protocol `libraft-stable-disk`: the same, with disks that never fail.
 struct StableDiskOptions : Options {
@@ -118,18 +117,6 @@ struct StableDiskOptions : Options {
 enum class Role : std::uint8_t { Unavailable, Follower, Candidate, Leader };
 std::string_view role_name(Role role);
 
-// An entry as the invariants read it: term and client command (0 for the
-// library's own entries: configuration, barrier), and for a configuration
-// entry (RAFT_CHANGE) the configuration it holds.
-struct Entry {
-  std::uint64_t term = 0;
-  Command command = 0;
-  bool change = false;  // a RAFT_CHANGE entry
-  Configuration config{};
-  bool is_configuration() const { return change; }
-  Configuration configuration() const { return config; }
-  friend bool operator==(const Entry&, const Entry&) = default;
-};
 
 using Fx = Effects<Message>;
 
@@ -143,6 +130,8 @@ class Node {
   static constexpr TimerId kDiskLand = 5;    // armed only with the writes-land-early variant
   static constexpr std::uint64_t kTickMs = 100;          // virtual time per tick (the heartbeat timeout)
   static constexpr unsigned kElectionTimeoutMs = 300;    // randomized by the library to 300..600
+  static constexpr unsigned kSnapshotThreshold = 4;      // variant snapshots: entries applied between snapshots
+  static constexpr unsigned kSnapshotTrailing = 2;       // ... and entries kept behind a snapshot
 
   Node(NodeIndex self, int node_count, const Options& options);
   Node(Node&&) noexcept;
@@ -188,6 +177,10 @@ class Node {
   // "add 4: ok", "assign-voter 4: leadership lost", "transfer 2: done
   // (leader 2)"; an accepted command not yet answered is not listed.
   std::span<const std::string> admin_reports() const;
+  // How the FSM restored from a snapshot differed from the applied prefix
+  // of the entries the snapshot stands for (the first time), or empty.
+  std::string_view restore_error() const;
+  std::uint64_t snapshot_index() const;  // of the snapshot on its disk; 0: none
   std::size_t pending_writes() const;
   // The first promise this incarnation broke (an acknowledgement of
   // something its disk did not hold, a restart that failed), or empty.
