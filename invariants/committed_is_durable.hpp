@@ -1,16 +1,21 @@
 // committed-is-durable: every entry any node ever reported committed is on
 // the disks of a majority, with the same term and command, at every point of
 // the run (crashes keep disks; only a truncation could remove it). Reads
-// `durable_log()`, what each node's disk really holds.
+// `durable_log()`, what each node's disk really holds. With membership
+// changes, the majority is of the voters of the configuration in effect at
+// the node that first reported the entry committed, when it did (the
+// configuration it was committed in).
 #pragma once
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "invariants/rule_support.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -28,14 +33,21 @@ class CommittedIsDurable {
     const auto& node = world.node(NodeIndex(touched));
     const auto log = node.log();
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
-    for (std::size_t i = committed_.size(); i < committed; ++i)
-      committed_.push_back(Committed{log[i].term, log[i].command, NodeIndex(touched)});
-    const int majority = world.node_count() / 2 + 1;
+    if (committed > committed_.size()) {
+      std::uint8_t voters = 0;
+      for (int n = 0; n < world.node_count(); ++n)
+        if (is_voter_for(world, NodeIndex(touched), NodeIndex(n))) voters |= std::uint8_t(1u << n);
+      if (!voters) voters = std::uint8_t((1u << world.node_count()) - 1);  // a node that knows no configuration
+      for (std::size_t i = committed_.size(); i < committed; ++i)
+        committed_.push_back(Committed{log[i].term, log[i].command, NodeIndex(touched), voters});
+    }
     for (std::size_t i = 0; i < committed_.size(); ++i) {
       const Committed& c = committed_[i];
+      const int majority = std::popcount(unsigned(c.voters)) / 2 + 1;
       int holders = 0;
       std::string names;
       for (int n = 0; n < world.node_count(); ++n) {
+        if (!(c.voters & (1u << n))) continue;
         const auto disk = world.node(NodeIndex(n)).durable_log();
         if (i < disk.size() && disk[i].term == c.term && disk[i].command == c.command) {
           ++holders;
@@ -61,7 +73,8 @@ class CommittedIsDurable {
   struct Committed {
     std::uint64_t term;
     std::uint64_t command;
-    NodeIndex by;  // the first node that reported it committed
+    NodeIndex by;          // the first node that reported it committed
+    std::uint8_t voters;   // bit per node: the voters of its configuration then
   };
   std::vector<Committed> committed_;  // ghost: committed_[i] is log index i+1
 };

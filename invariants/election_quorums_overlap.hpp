@@ -23,6 +23,10 @@
 
 namespace skiff::invariants {
 
+// Configuration: the protocol's (skiff's Raft's by default; libraft's has
+// its own), with `voters` as bits per node and print_configuration() beside
+// it (found by argument-dependent lookup).
+template <class Configuration = raft::Configuration>
 class ElectionQuorumsOverlap {
  public:
   static constexpr std::string_view name = "election-quorums-overlap";
@@ -44,8 +48,8 @@ class ElectionQuorumsOverlap {
     if (mine.voters == committed.voters || !majorities_can_be_disjoint(mine.voters, committed.voters))
       return std::nullopt;
     std::string a, b;
-    raft::print_configuration(a, mine);
-    raft::print_configuration(b, committed);
+    print_configuration(a, mine);
+    print_configuration(b, committed);
     return fmt::format(
         "node {} became leader of term {} in configuration {}, whose majorities need not meet those of the "
         "committed configuration {} (entry {})",
@@ -59,7 +63,7 @@ class ElectionQuorumsOverlap {
   }
 
  private:
-  CommittedConfiguration<raft::Configuration> committed_;
+  CommittedConfiguration<Configuration> committed_;
   std::uint8_t leaders_ = 0;  // bit per node: leader when last checked
 };
 

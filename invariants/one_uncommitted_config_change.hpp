@@ -20,6 +20,10 @@
 
 namespace skiff::invariants {
 
+// Configuration: the protocol's (skiff's Raft's by default; libraft's has
+// its own), with `voters` as bits per node and print_configuration() beside
+// it (found by argument-dependent lookup).
+template <class Configuration = raft::Configuration>
 class OneUncommittedConfigChange {
  public:
   static constexpr std::string_view name = "one-uncommitted-config-change";
@@ -49,7 +53,7 @@ class OneUncommittedConfigChange {
   }
 
  private:
-  CommittedConfiguration<raft::Configuration> committed_;
+  CommittedConfiguration<Configuration> committed_;
 };
 
 }  // namespace skiff::invariants

@@ -31,7 +31,7 @@ namespace skiff::invariants {
 using RaftInvariants =
     InvariantSet<NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog, CommitCurrentTermOnMajority,
                  TruncateOnlyOnConflict, AckCoversOnlySent, TransferToUpToDateNode, ElectionSafety,
-                 LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety, OneUncommittedConfigChange,
-                 ElectionQuorumsOverlap>;
+                 LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety, OneUncommittedConfigChange<>,
+                 ElectionQuorumsOverlap<>>;
 
 }  // namespace skiff::invariants

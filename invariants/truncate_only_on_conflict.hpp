@@ -5,6 +5,11 @@
 // "If an existing entry conflicts with a new one (same index but different
 // terms), delete the existing entry and all that follow it").
 //
+// An InstallSnapshot whose last entry the node did not hold (no entry of
+// that term at that index) replaces the whole log (Raft thesis, figure 5.3,
+// steps 6 and 7), for a protocol whose messages say so
+// (`is_install_snapshot()`, its last entry prev_index()/prev_term()).
+//
 // A crash or a restart is not judged: what a node loses then is what its
 // disk did not hold (committed-is-durable and acked-is-durable judge that).
 //
@@ -83,6 +88,17 @@ class TruncateOnlyOnConflict {
     const std::uint64_t index = first + 1;
     const SeenEntry& lost = seen.log[first];
     const auto* request = world.delivered();
+    if constexpr (requires { request->is_install_snapshot(); }) {
+      if (request && request->is_install_snapshot()) {
+        const std::uint64_t last = request->prev_index();
+        const bool held = last >= 1 && last <= seen.log.size() && seen.log[last - 1].term == request->prev_term();
+        if (!held) return std::nullopt;
+        return fmt::format("node {} removed its entry {} ({}:{}) on an InstallSnapshot from node {} whose last entry "
+                           "({}/{}) it held",
+                           node_label(self), index, lost.term, lost.command, node_label(world.delivered_from()), last,
+                           request->prev_term());
+      }
+    }
     if (request && request->is_append()) {
       const std::uint64_t prev = request->prev_index();
       if (index > prev && index <= prev + request->entries.size() &&

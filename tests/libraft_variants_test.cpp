@@ -105,11 +105,17 @@ class Cluster {
 TEST(LibraftVariants, ListedAndNamedBack) {
   std::vector<std::string> names;
   for (const BugInfo& v : libraft::variant_table()) names.emplace_back(v.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"timeout-now", "pre-vote", "disk-heals", "writes-land-early"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"timeout-now", "pre-vote", "disk-heals", "writes-land-early", "snapshots",
+                                      "spare"}));
+  names.back() = "spare=2,3";
   libraft::Options options;
   for (const std::string& name : names) EXPECT_EQ(options.enable_variant(name, 3), "");
   EXPECT_EQ(options.enabled_variants(), names);
   EXPECT_NE(options.enable_variant("pre-votes", 3), "");
+  EXPECT_NE(options.enable_variant("spare", 3), "");
+  EXPECT_NE(options.enable_variant("spare=4", 3), "");
+  EXPECT_NE(options.enable_variant("spare=1", 3), "");  // no node left to bootstrap
 }
 
 // With pre-vote, a node whose election timer fires asks first, at its

@@ -30,6 +30,7 @@ struct Protocol {
 
   static std::span<const BugInfo> bugs() { return {}; }
   static std::span<const BugInfo> variants() { return variant_table(); }
+  static std::span<const AdminOperation> admin_operations() { return admin_table(); }
   static std::string_view timer_name(TimerId timer) {
     switch (timer) {
       case Node::kTick: return "tick";

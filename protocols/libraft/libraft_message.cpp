@@ -35,6 +35,7 @@ void print_entry(std::string& out, const StoredEntry& entry) {
 bool Message::is_vote_request() const { return type == RAFT_IO_REQUEST_VOTE && !pre_vote; }
 bool Message::grants_vote() const { return type == RAFT_IO_REQUEST_VOTE_RESULT && granted && !pre_vote; }
 bool Message::is_append() const { return type == RAFT_IO_APPEND_ENTRIES; }
+bool Message::is_install_snapshot() const { return type == RAFT_IO_INSTALL_SNAPSHOT; }
 bool Message::acknowledges_append() const { return type == RAFT_IO_APPEND_ENTRIES_RESULT && rejected == 0; }
 
 std::string_view Message::type_name() const {
@@ -78,6 +79,11 @@ void Message::print(std::string& out) const {
       break;
     case RAFT_IO_TIMEOUT_NOW:
       fmt::format_to(it, " last={}/{}", last_index, last_term);
+      break;
+    case RAFT_IO_INSTALL_SNAPSHOT:
+      fmt::format_to(it, " last={}/{} conf=", last_index, last_term);
+      print_configuration(out, conf);
+      fmt::format_to(it, "@{} bytes={}", conf_index, data.size());
       break;
   }
 }

@@ -5,6 +5,7 @@
 // over) when a Message is delivered.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,38 @@ struct StoredEntry {
   std::uint16_t type = 0;
   std::vector<std::uint8_t> data;
   friend bool operator==(const StoredEntry&, const StoredEntry&) = default;
+};
+
+// A configuration as the library holds it (struct raft_configuration), as
+// bits per node: RAFT_VOTER (replicated to, counted in majorities),
+// RAFT_STANDBY (replicated to, not counted), RAFT_SPARE (neither). A node in
+// none of them is outside the configuration.
+struct Configuration {
+  std::uint8_t voters = 0;
+  std::uint8_t standbys = 0;
+  std::uint8_t spares = 0;
+  bool votes(NodeIndex node) const { return voters & (1u << node); }
+  bool member(NodeIndex node) const { return (voters | standbys | spares) & (1u << node); }
+  int voter_count() const { return std::popcount(unsigned(voters)); }
+  friend bool operator==(const Configuration&, const Configuration&) = default;
+};
+// "1,2,3", then " standby=4" and " spare=5" if there are some.
+void print_configuration(std::string& out, Configuration config);
+// The configuration a RAFT_CHANGE entry's payload encodes (0.15's format:
+// version byte, server count, then id, address and role per server).
+Configuration decode_configuration(const std::uint8_t* data, std::size_t size);
+
+// An entry as the invariants read it: term and client command (0 for the
+// library's own entries: configuration, barrier), and for a configuration
+// entry (RAFT_CHANGE) the configuration it holds.
+struct Entry {
+  std::uint64_t term = 0;
+  Command command = 0;
+  bool change = false;  // a RAFT_CHANGE entry
+  Configuration config{};
+  bool is_configuration() const { return change; }
+  Configuration configuration() const { return config; }
+  friend bool operator==(const Entry&, const Entry&) = default;
 };
 
 // The client command a RAFT_COMMAND payload carries (8 bytes, little-endian),
@@ -48,12 +81,23 @@ struct Message {
   bool disrupt_leader = false;      // RequestVote
   bool pre_vote = false;            // RequestVote; RequestVoteResult: answers a pre-vote
   std::vector<StoredEntry> entries; // AppendEntries
+  // InstallSnapshot: last_index/last_term are the snapshot's last entry;
+  // the configuration it holds and the index of that configuration's entry;
+  // the FSM's bytes. `prefix` is ghost state, not sent by the library and
+  // not printed: the entries 1..last_index as the node that took the
+  // snapshot held them, so that the receiver's log view (for invariants)
+  // can still be read from index 1.
+  Configuration conf{};
+  std::uint64_t conf_index = 0;
+  std::vector<std::uint8_t> data;
+  std::vector<Entry> prefix;
 
   // ---- read-only view, for rule invariants (as skiff's raft::Message) -----
   bool is_vote_request() const;      // a RequestVote, not a pre-vote
   bool grants_vote() const;          // a RequestVoteResult granting a vote, not a pre-vote
   bool is_append() const;            // AppendEntries
   bool acknowledges_append() const;  // an AppendEntriesResult reporting success
+  bool is_install_snapshot() const;  // InstallSnapshot (its last entry: prev_index(), prev_term())
   std::uint64_t advertised_last_index() const { return last_index; }  // a RequestVote's
   std::uint64_t advertised_last_term() const { return last_term; }
   std::uint64_t prev_index() const { return last_index; }  // an AppendEntries'

@@ -40,7 +40,58 @@ StoredEntry copy_entry(const raft_entry& e) {
   return out;
 }
 
-Entry view_entry(const StoredEntry& e) { return Entry{e.term, command_of(e.type, e.data.data(), e.data.size())}; }
+Entry view_entry(std::uint64_t term, std::uint16_t type, const std::uint8_t* data, std::size_t size) {
+  Entry entry{term, command_of(type, data, size)};
+  if (type == RAFT_CHANGE) {
+    entry.change = true;
+    entry.config = decode_configuration(data, size);
+  }
+  return entry;
+}
+Entry view_entry(const StoredEntry& e) { return view_entry(e.term, e.type, e.data.data(), e.data.size()); }
+
+Configuration configuration_of(const raft_configuration& conf) {
+  Configuration out;
+  for (unsigned i = 0; i < conf.n; ++i) {
+    const raft_id id = conf.servers[i].id;
+    if (id < 1 || id > raft_id(kMaxNodes)) continue;
+    const auto bit = std::uint8_t(1u << (id - 1));
+    switch (conf.servers[i].role) {
+      case RAFT_VOTER: out.voters |= bit; break;
+      case RAFT_STANDBY: out.standbys |= bit; break;
+      case RAFT_SPARE: out.spares |= bit; break;
+    }
+  }
+  return out;
+}
+
+std::size_t log_count(const raft_log& log) { return log.size ? (log.back + log.size - log.front) % log.size : 0; }
+
+// A struct raft_configuration the library takes over (raft_malloc'd).
+void library_configuration(const Configuration& config, raft_configuration& out) {
+  raft_configuration_init(&out);
+  for (int i = 0; i < kMaxNodes; ++i) {
+    const auto bit = std::uint8_t(1u << i);
+    const int role = config.voters & bit ? RAFT_VOTER : config.standbys & bit ? RAFT_STANDBY : RAFT_SPARE;
+    if ((config.voters | config.standbys | config.spares) & bit)
+      raft_configuration_add(&out, raft_id(i + 1), address_of(raft_id(i + 1)), role);
+  }
+}
+
+const raft_server* server_of(const raft_configuration& conf, raft_id id) {
+  for (unsigned i = 0; i < conf.n; ++i)
+    if (conf.servers[i].id == id) return &conf.servers[i];
+  return nullptr;
+}
+
+// What an operation asks of the library: the role raft_assign gives.
+int role_of(AdminOp op) {
+  switch (op) {
+    case AdminOp::AssignVoter: return RAFT_VOTER;
+    case AdminOp::AssignStandby: return RAFT_STANDBY;
+    default: return RAFT_SPARE;
+  }
+}
 
 // Entries in memory the library takes over: an array from raft_malloc and
 // one batch (also from raft_malloc) holding every payload.
@@ -84,6 +135,48 @@ std::uint64_t splitmix(std::uint64_t& state) {
 
 }  // namespace
 
+Configuration decode_configuration(const std::uint8_t* data, std::size_t size) {
+  Configuration out;
+  std::size_t at = 1;  // the format's version byte
+  auto get64 = [&](std::uint64_t& value) {
+    if (at + 8 > size) return false;
+    value = 0;
+    for (int i = 7; i >= 0; --i) value = value << 8 | data[at + std::size_t(i)];
+    at += 8;
+    return true;
+  };
+  std::uint64_t n = 0;
+  if (!get64(n)) return out;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    std::uint64_t id = 0;
+    if (!get64(id)) return out;
+    while (at < size && data[at] != 0) ++at;  // the address, NUL-terminated
+    if (++at >= size) return out;
+    const std::uint8_t role = data[at++];
+    if (id < 1 || id > std::uint64_t(kMaxNodes)) continue;
+    const auto bit = std::uint8_t(1u << (id - 1));
+    if (role == RAFT_VOTER) out.voters |= bit;
+    else if (role == RAFT_STANDBY) out.standbys |= bit;
+    else if (role == RAFT_SPARE) out.spares |= bit;
+  }
+  return out;
+}
+
+void print_configuration(std::string& out, Configuration config) {
+  auto list = [&](std::uint8_t nodes) {
+    bool first = true;
+    for (int i = 0; i < kMaxNodes; ++i)
+      if (nodes & (1u << i)) {
+        if (!first) out += ',';
+        first = false;
+        fmt::format_to(std::back_inserter(out), "{}", i + 1);
+      }
+  };
+  list(config.voters);
+  if (config.standbys) out += " standby=", list(config.standbys);
+  if (config.spares) out += " spare=", list(config.spares);
+}
+
 class Node::Impl {
  public:
   Impl(NodeIndex self, int node_count, const Options& options)
@@ -126,18 +219,27 @@ class Node::Impl {
     in.r.tracer = &in.tracer;
     raft_set_election_timeout(&in.r, kElectionTimeoutMs);
     raft_set_heartbeat_timeout(&in.r, unsigned(kTickMs));
-    raft_set_snapshot_threshold(&in.r, 1u << 30);
+    if (options_.snapshots) {
+      raft_set_snapshot_threshold(&in.r, kSnapshotThreshold);
+      raft_set_snapshot_trailing(&in.r, kSnapshotTrailing);
+    } else {
+      raft_set_snapshot_threshold(&in.r, 1u << 30);
+    }
     if (options_.pre_vote) raft_set_pre_vote(&in.r, true);
     in.initialized = true;
-    if (first) {
+    if (first && !(options_.spares & (1u << self_))) {
       raft_configuration conf;
       raft_configuration_init(&conf);
-      for (int i = 1; i <= node_count_; ++i) raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
+      for (int i = 1; i <= node_count_; ++i)
+        if (!(options_.spares & (1u << (i - 1))))
+          raft_configuration_add(&conf, raft_id(i), address_of(raft_id(i)), RAFT_VOTER);
       in_library("raft_bootstrap", [&] { rc = raft_bootstrap(&in.r, &conf); });
       raft_configuration_close(&conf);
       if (rc != 0) return fail_boot("raft_bootstrap", rc);
     }
+    if (disk_.snapshot) restoring_ = &disk_.snapshot->prefix;
     in_library("raft_start", [&] { rc = raft_start(&in.r); });
+    restoring_ = nullptr;
     if (rc != 0) return fail_boot("raft_start", rc);
     running_ = true;
     finish(fx);
@@ -191,10 +293,33 @@ class Node::Impl {
         msg.timeout_now.last_log_index = m.last_index;
         msg.timeout_now.last_log_term = m.last_term;
         break;
+      case RAFT_IO_INSTALL_SNAPSHOT: {
+        auto& args = msg.install_snapshot;
+        args.term = m.term;
+        args.last_index = m.last_index;
+        args.last_term = m.last_term;
+        args.conf_index = m.conf_index;
+        library_configuration(m.conf, args.conf);
+        args.data.len = m.data.size();
+        args.data.base = raft_malloc(m.data.empty() ? 1 : m.data.size());
+        if (!m.data.empty()) std::memcpy(args.data.base, m.data.data(), m.data.size());
+        break;
+      }
       default:
         return finish(fx);
     }
+    const raft_log& log = instance_->r.log;
+    const raft_index offset_before = log.offset;
+    const std::size_t count_before = log_count(log);
+    incoming_prefix_ = m.type == RAFT_IO_INSTALL_SNAPSHOT ? &m.prefix : nullptr;
     in_library("its recv callback", [&] { instance_->recv(&instance_->io, &msg); });
+    // An InstallSnapshot the library took (logRestore: the log is now the
+    // snapshot's index and nothing after it): the view's prefix is the
+    // snapshot's, whatever the node held before.
+    if (incoming_prefix_ && running_ && log.offset == m.last_index && log_count(log) == 0 &&
+        (log.offset != offset_before || count_before != 0) && m.prefix.size() == m.last_index)
+      log_view_ = m.prefix;
+    incoming_prefix_ = nullptr;
     finish(fx);
   }
 
@@ -249,7 +374,89 @@ class Node::Impl {
     return rc == 0;
   }
 
+  // ---- administrative commands ---------------------------------------------------
+  bool admin_enabled(int operation, NodeIndex target) const {
+    if (!running_ || target >= node_count_) return false;
+    const raft& r = instance_->r;
+    if (r.state != RAFT_LEADER || r.transfer != nullptr) return false;
+    const raft_id id = raft_id(target) + 1;
+    const raft_server* server = server_of(r.configuration, id);
+    const AdminOp op = AdminOp(operation);
+    if (op == AdminOp::Transfer) return server && id != r.id && server->role == RAFT_VOTER;
+    if (r.configuration_uncommitted_index != 0 || r.leader_state.promotee_id != 0) return false;
+    const bool last_voter = server && server->role == RAFT_VOTER && configuration_of(r.configuration).voter_count() == 1;
+    switch (op) {
+      case AdminOp::Add: return server == nullptr;
+      case AdminOp::AssignVoter:
+      case AdminOp::AssignStandby:
+      case AdminOp::AssignSpare: return server && server->role != role_of(op) && !last_voter;
+      case AdminOp::Remove: return server && !last_voter;
+      default: return false;
+    }
+  }
+
+  // Calls the library whether or not admin_enabled() holds (the world asks
+  // only when it does): a refusal is reported, "add 4: refused (...)".
+  bool on_admin(int operation, NodeIndex target, Fx& fx) {
+    fx_ = &fx;
+    if (!running_ || target >= node_count_) {
+      finish(fx);
+      return false;
+    }
+    const AdminOp op = AdminOp(operation);
+    const raft_id id = raft_id(target) + 1;
+    raft* r = &instance_->r;
+    int rc = 0;
+    Request& request = requests_.emplace_back();
+    request.impl = this;
+    request.operation = op;
+    request.target = target;
+    request.change.data = &request;
+    request.transfer.data = &request;
+    switch (op) {
+      case AdminOp::Add:
+        in_library("raft_add", [&] { rc = raft_add(r, &request.change, id, address_of(id), &Impl::change_done); });
+        break;
+      case AdminOp::AssignVoter:
+      case AdminOp::AssignStandby:
+      case AdminOp::AssignSpare:
+        in_library("raft_assign", [&] { rc = raft_assign(r, &request.change, id, role_of(op), &Impl::change_done); });
+        break;
+      case AdminOp::Remove:
+        in_library("raft_remove", [&] { rc = raft_remove(r, &request.change, id, &Impl::change_done); });
+        break;
+      case AdminOp::Transfer:
+        in_library("raft_transfer", [&] { rc = raft_transfer(r, &request.transfer, id, &Impl::transfer_done); });
+        break;
+      default: rc = RAFT_INVALID; break;
+    }
+    if (rc != 0) report(request, fmt::format("refused ({})", raft_strerror(rc)));
+    finish(fx);
+    return rc == 0;
+  }
+
   // ---- the view ------------------------------------------------------------------
+  Configuration configuration() const {
+    if (running_) return configuration_of(instance_->r.configuration);
+    for (std::size_t i = disk_view_.size(); i-- > 0;)
+      if (disk_view_[i].change) return disk_view_[i].config;
+    return Configuration{};
+  }
+  std::uint64_t configuration_index() const {
+    if (running_) {
+      const raft& r = instance_->r;
+      return r.configuration_uncommitted_index ? r.configuration_uncommitted_index : r.configuration_index;
+    }
+    for (std::size_t i = disk_view_.size(); i-- > 0;)
+      if (disk_view_[i].change) return i + 1;
+    return 0;
+  }
+  Configuration boot_configuration() const {
+    Configuration boot;
+    boot.voters = std::uint8_t(((1u << node_count_) - 1) & ~options_.spares);
+    return boot;
+  }
+
   Role role() const {
     if (!running_) return Role::Follower;
     switch (raft_state(const_cast<raft*>(&instance_->r))) {
@@ -277,19 +484,37 @@ class Node::Impl {
     fmt::format_to(it, "] commit={} applied={} disk={}/t{}", commit_index(), applied_.size(), disk_.log.size(),
                    disk_.term);
     if (!pending_.empty()) fmt::format_to(it, " pending={}", pending_.size());
+    if (disk_.snapshot) fmt::format_to(it, " snapshot={}/t{}", disk_.snapshot->index, disk_.snapshot->term);
     if (disk_broken_) out += " disk-failed";
+    if (options_.spares || configuration() != boot_configuration()) {
+      out += " conf=";
+      print_configuration(out, configuration());
+    }
     if (!broken_.empty()) fmt::format_to(it, " BROKEN: {}", broken_);
   }
 
   std::vector<Entry> log_view_, disk_view_;
+  std::vector<std::string> admin_reports_;
   std::vector<Command> applied_;
   std::string broken_;
   std::uint32_t incarnation_ = 0;
+  // A snapshot as the disk holds it, with the ghost view of the entries it
+  // stands for (1..index, as the node that took it held them).
+  struct StoredSnapshot {
+    std::uint64_t index = 0, term = 0;
+    Configuration conf{};
+    std::uint64_t conf_index = 0;
+    std::vector<std::uint8_t> data;
+    std::vector<Entry> prefix;
+  };
   struct Disk {
     std::uint64_t term = 0;
     raft_id vote = 0;
-    std::vector<StoredEntry> log;
+    std::vector<StoredEntry> log;  // log[0] is index log_start
+    std::uint64_t log_start = 1;
+    std::optional<StoredSnapshot> snapshot;
   } disk_;
+  std::string restore_error_;
   bool running_ = false;
   std::size_t pending_count() const { return pending_.size(); }
 
@@ -306,6 +531,11 @@ class Node::Impl {
   };
   struct Write {
     bool truncate = false;
+    bool snapshot = false;  // a snapshot_put: `stored` replaces the disk's snapshot
+    unsigned trailing = 0;  // snapshot_put: entries kept before its index (0: the whole log goes)
+    StoredSnapshot stored;
+    raft_io_snapshot_put* put_request = nullptr;
+    raft_io_snapshot_put_cb put_callback = nullptr;
     raft_index truncate_from = 0;  // truncate: delete this index and all after it
     std::vector<StoredEntry> entries;
     raft_io_append* request = nullptr;
@@ -316,6 +546,37 @@ class Node::Impl {
     raft_io_send* request;
     raft_io_send_cb callback;
   };
+  struct GetDone {
+    raft_io_snapshot_get* request;
+    raft_io_snapshot_get_cb callback;
+  };
+  // One administrative command: the request the library holds until its
+  // callback runs (raft_change or raft_transfer). Kept for the node's life
+  // (a handful per run, at most the admin budgets), so that no callback
+  // the library still owes can find it freed.
+  struct Request {
+    Impl* impl = nullptr;
+    AdminOp operation = AdminOp::Add;
+    NodeIndex target = 0;
+    raft_change change{};
+    struct raft_transfer transfer {};
+  };
+
+  void report(const Request& request, std::string_view what) {
+    admin_reports_.push_back(
+        fmt::format("{} {}: {}", admin_table()[std::size_t(request.operation)].name, node_label(request.target), what));
+  }
+  static void change_done(raft_change* change, int status) {
+    auto& request = *static_cast<Request*>(change->data);
+    request.impl->report(request, status == 0 ? std::string("ok") : std::string(raft_strerror(status)));
+  }
+  static void transfer_done(struct raft_transfer* transfer) {
+    auto& request = *static_cast<Request*>(transfer->data);
+    raft_id leader = 0;
+    const char* address = nullptr;
+    raft_leader(&request.impl->instance_->r, &leader, &address);
+    request.impl->report(request, leader ? fmt::format("done (leader {})", leader) : std::string("done (no leader)"));
+  }
 
   static Impl& of(raft_io* io) { return *static_cast<Impl*>(io->impl); }
 
@@ -346,10 +607,8 @@ class Node::Impl {
     io.send = &Impl::io_send;
     io.append = &Impl::io_append;
     io.truncate = &Impl::io_truncate;
-    io.snapshot_put = [](raft_io*, unsigned, raft_io_snapshot_put*, const raft_snapshot*, raft_io_snapshot_put_cb) {
-      return RAFT_NOTFOUND;
-    };
-    io.snapshot_get = [](raft_io*, raft_io_snapshot_get*, raft_io_snapshot_get_cb) { return RAFT_NOTFOUND; };
+    io.snapshot_put = &Impl::io_snapshot_put;
+    io.snapshot_get = &Impl::io_snapshot_get;
     io.time = [](raft_io* io) -> raft_time { return of(io).clock_ms_; };
     io.random = [](raft_io* io, int min, int max) {
       if (max <= min) return min;
@@ -362,8 +621,8 @@ class Node::Impl {
     const Impl& self = of(io);
     *term = self.disk_.term;
     *voted_for = self.disk_.vote;
-    *snapshot = nullptr;
-    *start_index = 1;
+    *snapshot = self.disk_.snapshot ? library_snapshot(*self.disk_.snapshot) : nullptr;
+    *start_index = self.disk_.log_start;
     *entries = library_entries(self.disk_.log);
     *n_entries = self.disk_.log.size();
     // One batch for all entries: the library frees it once none is referenced.
@@ -428,7 +687,20 @@ class Node::Impl {
         m.last_index = msg->timeout_now.last_log_index;
         m.last_term = msg->timeout_now.last_log_term;
         break;
-      default:  // InstallSnapshot needs snapshots, which runs never take
+      case RAFT_IO_INSTALL_SNAPSHOT: {
+        const auto& args = msg->install_snapshot;
+        m.term = args.term;
+        m.last_index = args.last_index;
+        m.last_term = args.last_term;
+        m.conf = configuration_of(args.conf);
+        m.conf_index = args.conf_index;
+        const auto* bytes = static_cast<const std::uint8_t*>(args.data.base);
+        m.data.assign(bytes, bytes + args.data.len);
+        // The snapshot comes from snapshot_get, which hands out the disk's.
+        if (self.disk_.snapshot && self.disk_.snapshot->index == args.last_index) m.prefix = self.disk_.snapshot->prefix;
+        break;
+      }
+      default:
         return RAFT_NOCONNECTION;
     }
     self.check_promises(m);
@@ -461,6 +733,67 @@ class Node::Impl {
     return 0;
   }
 
+  // A snapshot_put is a disk write like an append: queued in order, durable
+  // when it lands. trailing > 0 (the library took a snapshot): the disk
+  // keeps the entries after index - trailing; 0 (an InstallSnapshot): the
+  // whole log goes.
+  static int io_snapshot_put(raft_io* io, unsigned trailing, raft_io_snapshot_put* request,
+                             const raft_snapshot* snapshot, raft_io_snapshot_put_cb cb) {
+    Impl& self = of(io);
+    if (self.closing_) return RAFT_CANCELED;
+    if (self.disk_broken_) return RAFT_IOERR;
+    Write w;
+    w.snapshot = true;
+    w.trailing = trailing;
+    w.put_request = request;
+    w.put_callback = cb;
+    StoredSnapshot& stored = w.stored;
+    stored.index = snapshot->index;
+    stored.term = snapshot->term;
+    stored.conf = configuration_of(snapshot->configuration);
+    stored.conf_index = snapshot->configuration_index;
+    for (unsigned i = 0; i < snapshot->n_bufs; ++i) {
+      const auto* bytes = static_cast<const std::uint8_t*>(snapshot->bufs[i].base);
+      stored.data.insert(stored.data.end(), bytes, bytes + snapshot->bufs[i].len);
+    }
+    if (trailing == 0 && self.incoming_prefix_) {
+      stored.prefix = *self.incoming_prefix_;
+    } else {
+      self.refresh();  // the entries the library holds now, this event's too
+      stored.prefix.assign(self.log_view_.begin(),
+                           self.log_view_.begin() + std::ptrdiff_t(std::min<std::size_t>(self.log_view_.size(), stored.index)));
+    }
+    if (stored.prefix.size() != stored.index && self.broken_.empty())
+      self.broken_ = fmt::format("stored a snapshot up to {} whose entries skiff does not know", stored.index);
+    self.pending_.push_back(std::move(w));
+    return 0;
+  }
+
+  // The disk's snapshot, handed over when the event's handler returns (a
+  // read, as libuv's is).
+  static int io_snapshot_get(raft_io* io, raft_io_snapshot_get* request, raft_io_snapshot_get_cb cb) {
+    Impl& self = of(io);
+    if (self.closing_) return RAFT_CANCELED;
+    self.gets_done_.push_back(GetDone{request, cb});
+    return 0;
+  }
+
+  // A raft_snapshot in memory the library takes over (raft_malloc), as
+  // io->load and snapshot_get hand it out.
+  static raft_snapshot* library_snapshot(const StoredSnapshot& stored) {
+    auto* snapshot = static_cast<raft_snapshot*>(raft_calloc(1, sizeof(raft_snapshot)));
+    snapshot->index = stored.index;
+    snapshot->term = stored.term;
+    library_configuration(stored.conf, snapshot->configuration);
+    snapshot->configuration_index = stored.conf_index;
+    snapshot->bufs = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+    snapshot->n_bufs = 1;
+    snapshot->bufs[0].len = stored.data.size();
+    snapshot->bufs[0].base = raft_malloc(stored.data.empty() ? 1 : stored.data.size());
+    if (!stored.data.empty()) std::memcpy(snapshot->bufs[0].base, stored.data.data(), stored.data.size());
+    return snapshot;
+  }
+
   // Closing is how a crash tears an instance down. The library frees its
   // requests in their callbacks, so each pending write's callback runs, with
   // status 0 although nothing reaches the disk: the instance is being thrown
@@ -474,8 +807,10 @@ class Node::Impl {
     self.run_send_callbacks();
     std::deque<Write> pending;
     pending.swap(self.pending_);
-    for (Write& w : pending)
-      if (!w.truncate && w.callback) w.callback(w.request, 0);
+    for (Write& w : pending) {
+      if (w.snapshot && w.put_callback) w.put_callback(w.put_request, RAFT_CANCELED);
+      else if (!w.truncate && w.callback) w.callback(w.request, 0);
+    }
     self.run_send_callbacks();
     cb(io);
   }
@@ -496,8 +831,52 @@ class Node::Impl {
     self.applied_[index - 1] = command_of(RAFT_COMMAND, bytes, buf->len);
     return 0;
   }
-  static int fsm_snapshot(raft_fsm*, raft_buffer**, unsigned*) { return RAFT_NOTFOUND; }
-  static int fsm_restore(raft_fsm*, raft_buffer*) { return RAFT_NOTFOUND; }
+  // The FSM's state is what it applied: the command at each index up to
+  // last_applied (0 where the entry is not a command), 4 bytes each.
+  static int fsm_snapshot(raft_fsm* fsm, raft_buffer** bufs, unsigned* n_bufs) {
+    Impl& self = *static_cast<Impl*>(fsm->data);
+    const std::size_t n = self.instance_->r.last_applied;
+    auto* buffer = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+    buffer->len = 4 * n;
+    buffer->base = raft_malloc(n ? 4 * n : 1);
+    auto* bytes = static_cast<std::uint8_t*>(buffer->base);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Command c = i < self.applied_.size() ? self.applied_[i] : 0;
+      for (int b = 0; b < 4; ++b) bytes[4 * i + std::size_t(b)] = std::uint8_t(c >> (8 * b));
+    }
+    *bufs = buffer;
+    *n_bufs = 1;
+    return 0;
+  }
+  // Takes the buffer over (0.15's snapshotRestore hands it to the FSM). The
+  // state restored must be the applied prefix of the entries the snapshot
+  // stands for (restoring_: the ghost view of them); else restore_error_.
+  static int fsm_restore(raft_fsm* fsm, raft_buffer* buf) {
+    Impl& self = *static_cast<Impl*>(fsm->data);
+    const auto* bytes = static_cast<const std::uint8_t*>(buf->base);
+    const std::size_t n = buf->len / 4;
+    self.applied_.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (int b = 3; b >= 0; --b) self.applied_[i] = self.applied_[i] << 8 | bytes[4 * i + std::size_t(b)];
+    raft_free(buf->base);
+    if (self.restore_error_.empty()) {
+      const std::vector<Entry>* expected = self.restoring_;
+      if (!expected) {
+        self.restore_error_ = fmt::format("restored a snapshot of {} entries skiff did not see stored", n);
+      } else if (expected->size() != n) {
+        self.restore_error_ =
+            fmt::format("restored a state of {} entries from a snapshot of entries 1..{}", n, expected->size());
+      } else {
+        for (std::size_t i = 0; i < n; ++i)
+          if (self.applied_[i] != (*expected)[i].command) {
+            self.restore_error_ = fmt::format("restored command {} at index {}, where the snapshot's entry is {}:{}",
+                                              self.applied_[i], i + 1, (*expected)[i].term, (*expected)[i].command);
+            break;
+          }
+      }
+    }
+    return 0;
+  }
 
   static void apply_done(struct raft_apply* request, int, void*) { delete request; }
 
@@ -520,16 +899,16 @@ class Node::Impl {
       return;
     }
     if (m.type == RAFT_IO_APPEND_ENTRIES_RESULT && m.rejected == 0) {
-      if (m.last_index > disk_.log.size()) {
-        broken_ = fmt::format("acknowledged entries up to {} with {} on disk", m.last_index, disk_.log.size());
+      refresh();
+      if (m.last_index > disk_view_.size()) {
+        broken_ = fmt::format("acknowledged entries up to {} with {} on disk", m.last_index, disk_view_.size());
         return;
       }
       // The entry acknowledged must be the one the library holds at that index.
-      refresh();
       if (m.last_index > 0 && m.last_index <= log_view_.size()) {
-        if (log_view_[m.last_index - 1].term != disk_.log[m.last_index - 1].term)
+        if (log_view_[m.last_index - 1].term != disk_view_[m.last_index - 1].term)
           broken_ = fmt::format("acknowledged entry {} of term {} with term {} there on disk", m.last_index,
-                                log_view_[m.last_index - 1].term, disk_.log[m.last_index - 1].term);
+                                log_view_[m.last_index - 1].term, disk_view_[m.last_index - 1].term);
       }
     }
   }
@@ -541,7 +920,20 @@ class Node::Impl {
     if (w.landed) return;
     w.landed = true;
     if (w.truncate) {
-      if (w.truncate_from >= 1 && w.truncate_from - 1 < disk_.log.size()) disk_.log.resize(w.truncate_from - 1);
+      if (w.truncate_from < disk_.log_start) disk_.log.clear();
+      else if (w.truncate_from - disk_.log_start < disk_.log.size()) disk_.log.resize(w.truncate_from - disk_.log_start);
+      return;
+    }
+    if (w.snapshot) {
+      disk_.snapshot = w.stored;
+      const std::uint64_t index = w.stored.index;
+      const std::uint64_t keep_from = w.trailing == 0 ? index + 1 : index > w.trailing ? index - w.trailing + 1 : 1;
+      if (keep_from > disk_.log_start) {
+        const std::uint64_t drop = std::min<std::uint64_t>(keep_from - disk_.log_start, disk_.log.size());
+        disk_.log.erase(disk_.log.begin(), disk_.log.begin() + std::ptrdiff_t(drop));
+        if (disk_.log.empty() || w.trailing == 0) disk_.log.clear();
+        disk_.log_start = keep_from;
+      }
       return;
     }
     for (const StoredEntry& e : w.entries) disk_.log.push_back(e);
@@ -563,7 +955,13 @@ class Node::Impl {
     Write w = std::move(pending_.front());
     pending_.pop_front();
     land(w);
-    if (!w.truncate && w.callback) w.callback(w.request, 0);
+    if (w.snapshot) {
+      restoring_ = &w.stored.prefix;  // an InstallSnapshot's callback restores it
+      if (w.put_callback) w.put_callback(w.put_request, 0);
+      restoring_ = nullptr;
+    } else if (!w.truncate && w.callback) {
+      w.callback(w.request, 0);
+    }
   }
 
   // Writes that landed complete (in order, as libuv reports them); the rest
@@ -575,17 +973,30 @@ class Node::Impl {
     disk_broken_ = true;
     std::deque<Write> failing;
     failing.swap(pending_);
-    for (Write& w : failing)
-      if (!w.truncate && w.callback) w.callback(w.request, w.landed ? 0 : RAFT_IOERR);
+    for (Write& w : failing) {
+      if (w.snapshot) {
+        restoring_ = &w.stored.prefix;
+        if (w.put_callback) w.put_callback(w.put_request, w.landed ? 0 : RAFT_IOERR);
+        restoring_ = nullptr;
+      } else if (!w.truncate && w.callback) {
+        w.callback(w.request, w.landed ? 0 : RAFT_IOERR);
+      }
+    }
   }
 
   // ---- after each event ------------------------------------------------------------
   void run_send_callbacks() {
-    while (!sends_done_.empty()) {
+    while (!sends_done_.empty() || !gets_done_.empty()) {
       std::vector<SendDone> done;
       done.swap(sends_done_);
       for (const SendDone& s : done)
         if (s.callback) s.callback(s.request, closing_ ? RAFT_CANCELED : 0);
+      std::vector<GetDone> gets;
+      gets.swap(gets_done_);
+      for (const GetDone& g : gets) {
+        if (closing_ || !disk_.snapshot) g.callback(g.request, nullptr, closing_ ? RAFT_CANCELED : RAFT_NOTFOUND);
+        else g.callback(g.request, library_snapshot(*disk_.snapshot), 0);
+      }
     }
   }
 
@@ -637,16 +1048,26 @@ class Node::Impl {
 
  public:
   void refresh() {
-    log_view_.clear();
+    // Entries the library no longer holds in memory (before log.offset,
+    // compacted into a snapshot) keep the view they had: the log is read
+    // from index 1 whatever was compacted.
     if (running_) {
       const raft_log& log = instance_->r.log;
-      const std::size_t n = log.size ? (log.back + log.size - log.front) % log.size : 0;
+      const std::size_t offset = log.offset;
+      if (log_view_.size() > offset) log_view_.resize(offset);
+      else if (log_view_.size() < offset) log_view_.resize(offset);  // not seen: cannot happen (an empty Entry)
+      const std::size_t n = log_count(log);
       for (std::size_t k = 0; k < n; ++k) {
         const raft_entry& e = log.entries[(log.front + k) % log.size];
-        log_view_.push_back(Entry{e.term, command_of(e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len)});
+        log_view_.push_back(view_entry(e.term, e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len));
       }
     }
     disk_view_.clear();
+    if (disk_.log_start > 1 && disk_.snapshot) {
+      const auto& prefix = disk_.snapshot->prefix;
+      disk_view_.assign(prefix.begin(), prefix.begin() + std::ptrdiff_t(std::min<std::size_t>(prefix.size(), disk_.log_start - 1)));
+    }
+    disk_view_.resize(disk_.log_start - 1);
     for (const StoredEntry& e : disk_.log) disk_view_.push_back(view_entry(e));
     if (!running_) log_view_ = disk_view_;
   }
@@ -656,7 +1077,11 @@ class Node::Impl {
   int node_count_;
   std::unique_ptr<Instance> instance_;
   std::deque<Write> pending_;
+  std::deque<Request> requests_;  // stable addresses
   std::vector<SendDone> sends_done_;
+  std::vector<GetDone> gets_done_;
+  const std::vector<Entry>* incoming_prefix_ = nullptr;  // while an InstallSnapshot is delivered
+  const std::vector<Entry>* restoring_ = nullptr;        // while the FSM may restore a snapshot
   Fx* fx_ = nullptr;
   bool closing_ = false;
   bool disk_broken_ = false;
@@ -682,22 +1107,66 @@ constexpr BugInfo kVariants[] = {
     {"writes-land-early",
      "a `disk-land` event puts the oldest pending write on the disk, whole, before its callback runs: a crash "
      "keeps it though the library never heard it was durable"},
+    {"snapshots",
+     "the library takes a snapshot every 4 applied entries and keeps 2 behind it (raft_set_snapshot_threshold, "
+     "raft_set_snapshot_trailing): snapshot_put is a disk write, InstallSnapshot travels the network"},
+    {"spare",
+     "spare=N,...: these nodes are not in the bootstrap configuration (an empty disk), until an admin event "
+     "adds them (raft_add, then raft_assign)"},
 };
+constexpr std::size_t kFlagVariants = 5;  // kVariants[0..4) are the flags of variant_flag()
+
+constexpr AdminOperation kAdmin[] = {
+    {"add", "add N: the leader adds node N to its configuration as a spare (raft_add)", true,
+     AdminBudget::ConfigChanges},
+    {"assign-voter",
+     "assign-voter N: the leader makes node N a voter (raft_assign; once N has caught up, by catch-up rounds)",
+     true, AdminBudget::ConfigChanges},
+    {"assign-standby", "assign-standby N: the leader makes node N a standby: replicated to, not counted (raft_assign)",
+     true, AdminBudget::ConfigChanges},
+    {"assign-spare", "assign-spare N: the leader makes node N a spare: neither replicated to nor counted (raft_assign)",
+     true, AdminBudget::ConfigChanges},
+    {"remove", "remove N: the leader removes node N (itself too) from its configuration (raft_remove)", true,
+     AdminBudget::ConfigChanges},
+    {"transfer", "transfer N: the leader hands leadership to voter N (raft_transfer: TimeoutNow once N is up to date)",
+     true, AdminBudget::Transfers},
+};
+static_assert(std::size(kAdmin) == std::size_t(AdminOp::Count));
 
 bool Options::* variant_flag(std::size_t i) {
   static constexpr bool Options::* kFlags[] = {&Options::timeout_now, &Options::pre_vote, &Options::disk_heals,
-                                                &Options::writes_land_early};
-  static_assert(std::size(kFlags) == std::size(kVariants));
+                                                &Options::writes_land_early, &Options::snapshots};
+  static_assert(std::size(kFlags) == kFlagVariants);
   return kFlags[i];
 }
 }  // namespace
 
 std::span<const BugInfo> variant_table() { return kVariants; }
+std::span<const AdminOperation> admin_table() { return kAdmin; }
 
-std::string Options::enable_variant(std::string_view spec, int) {
-  for (std::size_t i = 0; i < std::size(kVariants); ++i) {
+std::string Options::enable_variant(std::string_view spec, int node_count) {
+  for (std::size_t i = 0; i < kFlagVariants; ++i) {
     if (kVariants[i].name != spec) continue;
     this->*variant_flag(i) = true;
+    return {};
+  }
+  if (spec == "spare") return "variant 'spare' needs its nodes: spare=N,...";
+  if (spec.starts_with("spare=")) {
+    std::string_view list = spec.substr(6);
+    std::uint8_t nodes = 0;
+    while (true) {
+      const auto comma = list.find(',');
+      const std::string_view item = list.substr(0, comma);
+      if (item.size() != 1 || item[0] < '1' || item[0] - '0' > node_count)
+        return fmt::format("variant '{}' has a bad node number '{}' (1 to {})", spec, item, node_count);
+      nodes |= std::uint8_t(1u << (item[0] - '1'));
+      if (comma == std::string_view::npos) break;
+      list = list.substr(comma + 1);
+    }
+    const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
+    if (std::popcount(unsigned((spares | nodes) & all)) >= node_count)
+      return fmt::format("variant '{}': no node would be left in the bootstrap configuration", spec);
+    spares |= nodes;
     return {};
   }
   return fmt::format("unknown variant '{}' for protocol libraft (see 'skiff list')", spec);
@@ -705,8 +1174,14 @@ std::string Options::enable_variant(std::string_view spec, int) {
 
 std::vector<std::string> Options::enabled_variants() const {
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < std::size(kVariants); ++i)
+  for (std::size_t i = 0; i < kFlagVariants; ++i)
     if (this->*variant_flag(i)) names.emplace_back(kVariants[i].name);
+  if (spares) {
+    std::string spec = "spare=";
+    for (int i = 0; i < kMaxNodes; ++i)
+      if (spares & (1u << i)) spec += fmt::format("{}{}", spec.size() > 6 ? "," : "", i + 1);
+    names.push_back(std::move(spec));
+  }
   return names;
 }
 Node::Node(Node&&) noexcept = default;
@@ -719,6 +1194,8 @@ void Node::crash() { impl_->crash(); }
 void Node::on_message(NodeIndex from, const Message& message, Fx& fx) { impl_->on_message(from, message, fx); }
 void Node::on_timer(TimerId timer, Fx& fx) { impl_->on_timer(timer, fx); }
 bool Node::on_client_command(Command command, Fx& fx) { return impl_->on_client_command(command, fx); }
+bool Node::admin_enabled(int operation, NodeIndex target) const { return impl_->admin_enabled(operation, target); }
+bool Node::on_admin(int operation, NodeIndex target, Fx& fx) { return impl_->on_admin(operation, target, fx); }
 void Node::print(std::string& out) const { impl_->print(out); }
 
 Role Node::role() const { return impl_->role(); }
@@ -736,5 +1213,11 @@ std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
 std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
 std::size_t Node::pending_writes() const { return impl_->pending_count(); }
 std::string_view Node::broken_promise() const { return impl_->broken_; }
+Configuration Node::configuration() const { return impl_->configuration(); }
+std::uint64_t Node::configuration_index() const { return impl_->configuration_index(); }
+Configuration Node::boot_configuration() const { return impl_->boot_configuration(); }
+std::span<const std::string> Node::admin_reports() const { return impl_->admin_reports_; }
+std::string_view Node::restore_error() const { return impl_->restore_error_; }
+std::uint64_t Node::snapshot_index() const { return impl_->disk_.snapshot ? impl_->disk_.snapshot->index : 0; }
 
 }  // namespace skiff::libraft

@@ -41,14 +41,38 @@
 //   io->time            that virtual clock (per node, kept across restarts)
 //   io->random          a PRNG seeded from the node and its incarnation
 //   io->load            the disk as it really is (completed writes only)
-//   snapshots           not exercised: the snapshot threshold is set above
-//                       any log a run can build; snapshot_put/get fail
+//   snapshots           by default not exercised: the snapshot threshold is
+//                       set above any log a run can build. With the variant
+//                       `snapshots`: a snapshot every kSnapshotThreshold
+//                       applied entries, kSnapshotTrailing kept behind it.
+//   io->snapshot_put    a disk write like an append (queued in order, lands
+//                       on `disk-write`, fails on `disk-fail`, lost by a
+//                       crash before it lands); trailing > 0 keeps the disk's
+//                       entries after index - trailing, 0 (an install) drops
+//                       the whole log
+//   io->snapshot_get    the disk's snapshot, handed over when the handler
+//                       returns; InstallSnapshot travels the world's network
+//   fsm snapshot,       the FSM's state is the command applied at each index;
+//   restore             a restored state must equal the applied prefix of the
+//                       entries the snapshot stands for (restore_error())
+//   log views           log() and durable_log() are read from index 1: the
+//                       entries compacted into a snapshot keep the view the
+//                       node that took it had of them (ghost state carried
+//                       with the snapshot on disk and in InstallSnapshot)
+//   admin events        raft_add, raft_assign (voter, standby, spare),
+//                       raft_remove and raft_transfer, called when the
+//                       scheduler hands the node an `admin` event (budgets
+//                       --max-config-changes, --max-transfers); what their
+//                       callbacks report is kept (admin_reports())
+//   variant spare=N,... these nodes are not in the bootstrap configuration:
+//                       they start with an empty disk, to be added
 //
 // A crash closes the instance (pending requests are cancelled, as libuv's
 // implementation does on close), throws away writes that had not completed,
 // and keeps the disk; restart() builds a fresh struct raft on that disk.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,6 +92,8 @@ struct Options {
   bool pre_vote = false;           // variant `pre-vote`: the library's own pre-vote
   bool disk_heals = false;         // variant `disk-heals`: the `disk-heal` timer
   bool writes_land_early = false;  // variant `writes-land-early`: the `disk-land` timer
+  bool snapshots = false;          // variant `snapshots`: small snapshot threshold and trailing
+  std::uint8_t spares = 0;         // variant `spare=N,...`: bit per node outside the bootstrap configuration
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
   // A name of variant_table(); "" if enabled, else what is wrong.
@@ -77,6 +103,12 @@ struct Options {
 
 std::span<const BugInfo> variant_table();
 
+// The administrative operations (P::admin_operations(), protocols/protocol.hpp),
+// in the order of admin_table().
+enum class AdminOp : std::uint8_t { Add, AssignVoter, AssignStandby, AssignSpare, Remove, Transfer, Count };
+std::span<const AdminOperation> admin_table();
+
+
 // The protocol `libraft-stable-disk`: the same, with disks that never fail.
 struct StableDiskOptions : Options {
   StableDiskOptions() { disk_errors = 0; }
@@ -85,13 +117,6 @@ struct StableDiskOptions : Options {
 enum class Role : std::uint8_t { Unavailable, Follower, Candidate, Leader };
 std::string_view role_name(Role role);
 
-// An entry as the invariants read it: term and client command (0 for the
-// library's own entries: configuration, barrier).
-struct Entry {
-  std::uint64_t term = 0;
-  Command command = 0;
-  friend bool operator==(const Entry&, const Entry&) = default;
-};
 
 using Fx = Effects<Message>;
 
@@ -105,6 +130,8 @@ class Node {
   static constexpr TimerId kDiskLand = 5;    // armed only with the writes-land-early variant
   static constexpr std::uint64_t kTickMs = 100;          // virtual time per tick (the heartbeat timeout)
   static constexpr unsigned kElectionTimeoutMs = 300;    // randomized by the library to 300..600
+  static constexpr unsigned kSnapshotThreshold = 4;      // variant snapshots: entries applied between snapshots
+  static constexpr unsigned kSnapshotTrailing = 2;       // ... and entries kept behind a snapshot
 
   Node(NodeIndex self, int node_count, const Options& options);
   Node(Node&&) noexcept;
@@ -115,6 +142,14 @@ class Node {
   void on_message(NodeIndex from, const Message& message, Fx& fx);
   void on_timer(TimerId timer, Fx& fx);
   bool on_client_command(Command command, Fx& fx);
+  // An operator's command (admin_table()): whether the library would take
+  // it now, as 0.15 judges (raft_add, raft_assign, raft_remove: a leader
+  // not transferring, no configuration change uncommitted and no promotion
+  // catching up; raft_transfer: a leader not transferring, the target
+  // another voter), except that the last voter is never removed or
+  // demoted (an operator's rule, not the library's); and the call itself.
+  bool admin_enabled(int operation, NodeIndex target) const;
+  bool on_admin(int operation, NodeIndex target, Fx& fx);
   void crash();
   void restart(Fx& fx);
   void print(std::string& out) const;
@@ -132,6 +167,20 @@ class Node {
   std::span<const Entry> durable_log() const;  // what its disk holds
   std::uint64_t durable_term() const;
   std::uint32_t incarnation() const;           // 0 at first boot, +1 per restart
+  // The configuration in effect: r->configuration while running (the
+  // latest configuration entry of its log, committed or not), the latest on
+  // its disk while crashed; the index of that entry (0: none).
+  Configuration configuration() const;
+  std::uint64_t configuration_index() const;
+  Configuration boot_configuration() const;    // every node but the spares votes
+  // What the library reported of each administrative command, in order:
+  // "add 4: ok", "assign-voter 4: leadership lost", "transfer 2: done
+  // (leader 2)"; an accepted command not yet answered is not listed.
+  std::span<const std::string> admin_reports() const;
+  // How the FSM restored from a snapshot differed from the applied prefix
+  // of the entries the snapshot stands for (the first time), or empty.
+  std::string_view restore_error() const;
+  std::uint64_t snapshot_index() const;  // of the snapshot on its disk; 0: none
   std::size_t pending_writes() const;
   // The first promise this incarnation broke (an acknowledgement of
   // something its disk did not hold, a restart that failed), or empty.
