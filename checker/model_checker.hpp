@@ -468,6 +468,7 @@ class ModelChecker {
       signature[std::size_t(i)] = world.symmetry_signature(NodeIndex(i));
       order[std::size_t(i)] = std::uint8_t(i);
     }
+    refine_by_messages(world, signature);
     std::sort(order.begin(), order.begin() + n, [&](std::uint8_t a, std::uint8_t b) {
       return signature[a] != signature[b] ? signature[a] < signature[b] : a < b;
     });
@@ -500,6 +501,36 @@ class ModelChecker {
       if (r == run_count) break;
     }
     return best;
+  }
+
+  // Splits ties between node signatures by the messages in flight: each node's
+  // signature takes in, as multisets, the anonymous contents of the messages
+  // it sent and is to receive, each with the signature of the node at the
+  // other end. Still independent of names: a renaming moves the messages
+  // with the nodes.
+  static void refine_by_messages(const World<P>& world, std::array<std::uint64_t, 8>& signature) {
+    std::array<std::uint64_t, 8> sent{}, received{};
+    for (const auto& m : world.in_flight()) {
+      if (!m.content_digest) {  // as World::symmetric_message_digest caches it
+        StateEncoder content = StateEncoder::anonymous();
+        m.message.encode(content);
+        m.content_digest = content.names_used() ? 2 : content.digest() | 1;
+      }
+      StateEncoder out, in;
+      out.put(m.content_digest);
+      out.put(signature[m.id.to]);
+      in.put(m.content_digest ^ 0xA5A5A5A5A5A5A5A5ull);
+      in.put(signature[m.id.from]);
+      sent[m.id.from] += out.digest();
+      received[m.id.to] += in.digest();
+    }
+    for (int i = 0; i < world.node_count(); ++i) {
+      StateEncoder refined;
+      refined.put(signature[std::size_t(i)]);
+      refined.put(sent[std::size_t(i)]);
+      refined.put(received[std::size_t(i)]);
+      signature[std::size_t(i)] = refined.digest();
+    }
   }
 
   // Fills the state's digest caches, which the successors made from it copy.
