@@ -3,6 +3,7 @@
 #include <fmt/ostream.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -34,6 +35,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (config.depth_first && config.max_depth > VisitedSet::kMaxTag)
     throw InputError(fmt::format("--max-depth: at most {} with --depth-first", VisitedSet::kMaxTag));
   if (config.memory_limit_gib < 0) throw InputError("--memory-limit: must not be negative");
+  if (config.depth_first && (config.compact || config.bitstate_bits))
+    throw InputError("--depth-first: not with --compact or --bitstate (breadth-first only)");
+  if (config.compact && config.bitstate_bits) throw InputError("--compact: not with --bitstate");
   for (const std::string& variant : config.variants)
     if (config.symmetry && variant.find('=') != std::string::npos)
       throw InputError(fmt::format("--symmetry: --variant {} sets nodes apart, so they are not interchangeable", variant));
@@ -52,7 +56,11 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")),
                config.variants.empty() ? "" : fmt::format(", variants {}", fmt::join(config.variants, " ")), bounds,
                config.symmetry ? "on" : "off",
-               config.depth_first ? "depth-first, 1 thread" : fmt::format("breadth-first, {} thread(s)", config.threads));
+               config.depth_first ? "depth-first, 1 thread"
+                                 : fmt::format("breadth-first, {} thread(s){}", config.threads,
+                                               config.compact         ? ", compact visited set"
+                                               : config.bitstate_bits ? fmt::format(", bitstate 2^{} bits", config.bitstate_bits)
+                                                                      : ""));
 
   CheckConfig run_config = config;
   const auto start = std::chrono::steady_clock::now();
@@ -91,9 +99,23 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
     verify_written_trace(*driver, trace_path);
   }
 
+  // The visited set's chance of having missed a state (docs/model-checking.md).
+  const double n = double(outcome.distinct_states);
+  std::string omission;
+  if (config.bitstate_bits)
+    omission = fmt::format("bitstate: 2^{} bits, {} hashes: expected states omitted about {:.3g} ({:.4f}% coverage of "
+                           "the states reached; an omitted state's successors may be missed too)",
+                           config.bitstate_bits, config.bitstate_hashes, outcome.bitstate_expected_omissions,
+                           100 * n / (n + outcome.bitstate_expected_omissions));
+  else if (config.compact)
+    omission = fmt::format("compact visited set: {}-bit fingerprints: chance of any omitted state at most {:.3g}",
+                           CompactVisitedSet::kFingerprintBits,
+                           std::min(1.0, n * n / std::ldexp(1.0, CompactVisitedSet::kFingerprintBits + 1)));
+
   const char* result = outcome.violation              ? "violation"
                        : outcome.memory_limit_reached ? "memory-limit"
                        : outcome.interrupted          ? "interrupted"
+                       : config.bitstate_bits         ? "partial"
                                                       : "verified";
   const double per_s = double(outcome.distinct_states) / std::max(seconds, 1e-9);
   const double states = double(std::max<std::uint64_t>(1, outcome.distinct_states));
@@ -111,6 +133,11 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"link_bytes_per_state", link_bytes_per_state},
                         {"search", config.depth_first ? "depth-first" : "breadth-first"},
                         {"result", result}};
+    if (config.compact) j["visited_set"] = "compact";
+    if (config.bitstate_bits) {
+      j["visited_set"] = "bitstate";
+      j["bitstate_expected_omissions"] = outcome.bitstate_expected_omissions;
+    }
     if (outcome.violation)
       j["violation"] = {{"invariant", outcome.violation->invariant},
                         {"explanation", explanation},
@@ -123,6 +150,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                "{:.1f} visited set, {:.1f} links)\n",
                outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state,
                link_bytes_per_state);
+    if (!omission.empty()) fmt::print(out, "{}\n", omission);
     if (outcome.violation) {
       fmt::print(out, "violation of {}: {}\n", outcome.violation->invariant, explanation);
       fmt::print(out, "  {}: {} events in {}\n",
@@ -135,6 +163,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                  outcome.distinct_states);
     } else if (outcome.memory_limit_reached) {
       fmt::print(out, "memory limit reached: no violation up to depth {}\n", outcome.depth);
+    } else if (config.bitstate_bits) {
+      fmt::print(out, "no violation found (bitstate: a partial search, not a verification) up to depth {}\n",
+                 outcome.depth);
     } else if (outcome.complete) {
       fmt::print(out, "verified within bounds: every reachable state explored\n");
     } else {

@@ -249,6 +249,12 @@ int run(int argc, char** argv) {
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
     check_command->add_flag("--depth-first", c.depth_first,
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
+    check_command->add_flag("--compact", c.compact,
+                            "compact visited set: 4-byte slots, 48-bit fingerprints (breadth-first)");
+    add_whole(*check_command, "--bitstate", c.bitstate_bits,
+              "bitstate search (partial): a Bloom filter of 2^BITS bits as the visited set", skiff::BitstateSet::kMinBits,
+              skiff::BitstateSet::kMaxBits);
+    add_whole(*check_command, "--bitstate-hashes", c.bitstate_hashes, "bits set per state with --bitstate", 1, 16);
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(whole_number(1, 256));
     check_command

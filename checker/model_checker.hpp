@@ -53,7 +53,9 @@
 #include <unistd.h>
 #include <vector>
 
+#include "checker/bitstate_set.hpp"
 #include "checker/child_process.hpp"
+#include "checker/compact_visited_set.hpp"
 #include "checker/crash_landing.hpp"
 #include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
@@ -71,6 +73,12 @@ struct CheckConfig {
   std::uint32_t max_in_flight = 0;  // 0: unbounded
   bool symmetry = false;
   bool depth_first = false;       // at most VisitedSet::kMaxTag deep; one thread
+  // Breadth-first only: the visited set. compact: CompactVisitedSet (4-byte
+  // slots, 48-bit fingerprints); bitstate_bits > 0: BitstateSet of
+  // 2^bitstate_bits bits and bitstate_hashes hashes (a partial search).
+  bool compact = false;
+  int bitstate_bits = 0;
+  int bitstate_hashes = 3;
   int threads = 1;
   double memory_limit_gib = 0;    // 0: none
   // Called after each level (depth-first: every 2^16 states generated, with
@@ -87,6 +95,7 @@ struct CheckOutcome {
   bool memory_limit_reached = false;
   bool interrupted = false;  // a stop was asked for (interrupt.hpp) before the search ended
   std::size_t visited_bytes = 0;        // memory of the visited set
+  double bitstate_expected_omissions = 0;  // with bitstate_bits: BitstateSet::expected_omissions()
   std::size_t link_bytes = 0;           // memory of the links that rebuild states
   std::optional<Violation> violation;
   std::vector<Event> counterexample;    // from the initial state
@@ -111,17 +120,7 @@ class ModelChecker {
       : config_(config),
         options_(make_options<P>(config.bugs, config.variants, config.nodes, "--bug: ", "--variant: ")),
         budgets_(with_unbounded_steps(config.budgets)),
-        root_(config.nodes, options_, budgets_) {
-    std::array<std::uint8_t, 8> order{0, 1, 2, 3, 4, 5, 6, 7};
-    do {
-      StateEncoder::Renaming rename{}, inverse{};
-      for (std::uint8_t i = 0; i < 8; ++i) {
-        rename[i] = order[i];
-        inverse[order[i]] = i;
-      }
-      renamings_.push_back({rename, inverse});
-    } while (config_.symmetry && std::next_permutation(order.begin(), order.begin() + config_.nodes));
-  }
+        root_(config.nodes, options_, budgets_) {}
 
   CheckOutcome run() {
     if (auto explanation = invariants::NodeSurvives{}.check(root_.world, World<P>::kNoNode)) {
@@ -130,14 +129,27 @@ class ModelChecker {
       out.violation = Violation{std::string(invariants::NodeSurvives::name), std::move(*explanation)};
       return out;
     }
-    return config_.depth_first ? run_depth_first() : run_breadth_first();
+    if (config_.depth_first) return run_depth_first();
+    if (config_.bitstate_bits) {
+      BitstateSet bits(config_.bitstate_bits, config_.bitstate_hashes);
+      CheckOutcome out = run_breadth_first(bits);
+      out.bitstate_expected_omissions = bits.expected_omissions();
+      return out;
+    }
+    if (config_.compact) {
+      CompactVisitedSet compact;
+      return run_breadth_first(compact);
+    }
+    return run_breadth_first(visited_);
   }
 
  private:
-  CheckOutcome run_breadth_first() {
+  // Set: VisitedSet, CompactVisitedSet or BitstateSet.
+  template <class Set>
+  CheckOutcome run_breadth_first(Set& visited) {
     CheckOutcome out;
     levels_.push_back({Link{0, 0}});
-    visited_.insert(fingerprint(root_));
+    visited.insert(fingerprint(root_));
     out.distinct_states = out.generated_states = 1;
     const int threads = std::max(1, config_.threads);
     std::vector<Worker> workers;
@@ -189,7 +201,7 @@ class ModelChecker {
           const std::size_t first = worker.candidates.size();
           const std::size_t end = std::min(level.size(), (chunk + 1) * kChunk);
           for (std::size_t i = chunk * kChunk; i < end && !worker.crashed; ++i)
-            expand_guarded(depth, std::uint32_t(i), worker, landing);
+            expand_guarded(depth, std::uint32_t(i), worker, landing, visited);
           chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
         }
       });
@@ -229,10 +241,10 @@ class ModelChecker {
           for (std::size_t i = range.first; i < range.second; ++i) {
             if (i + kAhead < range.second) {
               const std::uint64_t ahead = candidates[i + kAhead].fingerprint;
-              if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited_.prefetch(ahead);
+              if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited.prefetch(ahead);
             }
             const std::uint64_t fp = candidates[i].fingerprint;
-            if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited_.insert(fp)) continue;
+            if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited.insert(fp)) continue;
             const std::size_t k = start[c] + (i - range.first);
             worker.new_bits[k / 64] |= std::uint64_t(1) << (k % 64);
           }
@@ -259,7 +271,7 @@ class ModelChecker {
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
     }
     out.complete = out.complete && !out.interrupted;
-    out.visited_bytes = visited_.bytes();
+    out.visited_bytes = visited.bytes();
     for (const auto& level : levels_) out.link_bytes += level.capacity() * sizeof(Link);
     return out;
   }
@@ -407,9 +419,11 @@ class ModelChecker {
   // (or fingerprinting) a successor makes that successor the level's
   // violation candidate and retires the worker; a signal anywhere else is
   // not the protocol's transition and ends the process as it would have.
-  void expand_guarded(std::uint32_t depth, std::uint32_t index, Worker& w, CrashLanding& landing) const {
+  template <class Set>
+  void expand_guarded(std::uint32_t depth, std::uint32_t index, Worker& w, CrashLanding& landing,
+                      const Set& visited) const {
     w.applying = -1;
-    const int signal = run_with_landing(landing, [&] { expand_one(depth, index, w); });
+    const int signal = run_with_landing(landing, [&] { expand_one(depth, index, w, visited); });
     if (!signal) return;
     const std::int64_t successor = w.applying;
     if (successor < 0) {
@@ -515,21 +529,114 @@ class ModelChecker {
   }
 
   std::uint64_t fingerprint(const State& state) const {
+    if (config_.symmetry) return symmetric_fingerprint(state);
+    StateEncoder encoder;
+    state.world.encode(encoder);
+    state.invariants.encode(encoder, state.world);
+    return encoder.digest();
+  }
+
+  // Symmetry reduction: the smallest digest of the state renamed by any
+  // permutation that lists the nodes in the order of their signatures
+  // (World::symmetry_signature, which does not depend on node names), nodes
+  // of equal signature in every order among themselves. Renaming the state
+  // by a permutation s renames its signatures alike, so the permutations
+  // tried for s(state) are those tried for the state composed with s^-1 and
+  // yield the same renamed states: states equal up to renaming get the same
+  // fingerprint, as when every permutation is tried, and the same states
+  // count as distinct (tests/check_test.cpp compares the counts with an
+  // enumerator that tries all). Usually the signatures differ and one
+  // permutation is tried instead of n!; nodes and messages cache their
+  // digests under the last renamings (World::node_digest).
+  std::uint64_t symmetric_fingerprint(const State& state) const {
+    const World<P>& world = state.world;
+    const int n = world.node_count();
+    std::array<std::uint64_t, 8> signature{};
+    std::array<std::uint8_t, 8> order{};  // nodes by signature
+    for (int i = 0; i < n; ++i) {
+      signature[std::size_t(i)] = world.symmetry_signature(NodeIndex(i));
+      order[std::size_t(i)] = std::uint8_t(i);
+    }
+    refine_by_messages(world, signature);
+    std::sort(order.begin(), order.begin() + n, [&](std::uint8_t a, std::uint8_t b) {
+      return signature[a] != signature[b] ? signature[a] < signature[b] : a < b;
+    });
+    // Runs of equal signature, each permuted in every order (an odometer of
+    // next_permutation, which returns a run to its sorted order when it wraps).
+    std::array<std::pair<int, int>, 8> runs{};
+    int run_count = 0;
+    for (int k = 0; k < n;) {
+      int end = k + 1;
+      while (end < n && signature[order[std::size_t(end)]] == signature[order[std::size_t(k)]]) ++end;
+      if (end - k > 1) runs[std::size_t(run_count++)] = {k, end};
+      k = end;
+    }
     std::uint64_t best = std::numeric_limits<std::uint64_t>::max();
-    for (const auto& [rename, inverse] : renamings_) {
-      StateEncoder encoder(rename, inverse);
-      state.world.encode(encoder);
-      state.invariants.encode(encoder, state.world);
+    for (;;) {
+      StateEncoder::Renaming rename{}, inverse{};
+      for (std::uint8_t i = 0; i < 8; ++i) rename[i] = inverse[i] = i;
+      for (int k = 0; k < n; ++k) {
+        rename[order[std::size_t(k)]] = std::uint8_t(k);
+        inverse[std::size_t(k)] = order[std::size_t(k)];
+      }
+      StateEncoder encoder(rename, inverse, /*symmetric=*/true);
+      world.encode(encoder);
+      state.invariants.encode(encoder, world);
       best = std::min(best, encoder.digest());
+      int r = 0;
+      while (r < run_count && !std::next_permutation(order.begin() + runs[std::size_t(r)].first,
+                                                     order.begin() + runs[std::size_t(r)].second))
+        ++r;
+      if (r == run_count) break;
     }
     return best;
   }
 
-  void expand_one(std::uint32_t depth, std::uint32_t index, Worker& w) const {
+  // Splits ties between node signatures by the messages in flight: each node's
+  // signature takes in, as multisets, the anonymous contents of the messages
+  // it sent and is to receive, each with the signature of the node at the
+  // other end. Still independent of names: a renaming moves the messages
+  // with the nodes.
+  static void refine_by_messages(const World<P>& world, std::array<std::uint64_t, 8>& signature) {
+    std::array<std::uint64_t, 8> sent{}, received{};
+    for (const auto& m : world.in_flight()) {
+      if (!m.content_digest) {  // as World::symmetric_message_digest caches it
+        StateEncoder content = StateEncoder::anonymous();
+        m.message.encode(content);
+        m.content_digest = content.names_used() ? 2 : content.digest() | 1;
+      }
+      StateEncoder out, in;
+      out.put(m.content_digest);
+      out.put(signature[m.id.to]);
+      in.put(m.content_digest ^ 0xA5A5A5A5A5A5A5A5ull);
+      in.put(signature[m.id.from]);
+      sent[m.id.from] += out.digest();
+      received[m.id.to] += in.digest();
+    }
+    for (int i = 0; i < world.node_count(); ++i) {
+      StateEncoder refined;
+      refined.put(signature[std::size_t(i)]);
+      refined.put(sent[std::size_t(i)]);
+      refined.put(received[std::size_t(i)]);
+      signature[std::size_t(i)] = refined.digest();
+    }
+  }
+
+  // Fills the state's digest caches, which the successors made from it copy.
+  void fill_digest_caches(const State& state) const {
+    if (config_.symmetry) {
+      symmetric_fingerprint(state);
+      return;
+    }
+    StateEncoder warm;
+    state.world.encode(warm);
+  }
+
+  template <class Set>
+  void expand_one(std::uint32_t depth, std::uint32_t index, Worker& w, const Set& visited) const {
     if (w.found && w.found->key.parent < index) return;  // a smaller violation is known
     const State& from = rebuild(depth, index, w);
-    StateEncoder warm;  // fills from's digest caches, which every successor copies
-    from.world.encode(warm);
+    fill_digest_caches(from);
     const PerKind counts = from.world.count_enabled();
     std::uint32_t total = 0;
     for (std::uint32_t c : counts) total += c;
@@ -540,7 +647,7 @@ class ModelChecker {
     w.scratch = from;
     std::optional<Candidate> pending;
     auto look_up_pending = [&] {
-      if (pending && !visited_.contains(pending->fingerprint)) w.candidates.push_back(*pending);
+      if (pending && !visited.contains(pending->fingerprint)) w.candidates.push_back(*pending);
       pending.reset();
     };
     for (std::uint32_t n = 0; n < total; ++n) {
@@ -555,7 +662,7 @@ class ModelChecker {
       }
       if (within_bounds(w.scratch.world)) {
         const std::uint64_t fp = fingerprint(w.scratch);
-        visited_.prefetch(fp);
+        visited.prefetch(fp);
         look_up_pending();
         pending = Candidate{fp, key};
       }
@@ -590,7 +697,6 @@ class ModelChecker {
   typename P::Options options_;
   Budgets budgets_;
   State root_;
-  std::vector<std::pair<StateEncoder::Renaming, StateEncoder::Renaming>> renamings_;
   VisitedSet visited_;
   std::vector<std::vector<Link>> levels_;  // levels_[d][i]: how state i of level d was reached
 };

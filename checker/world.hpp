@@ -42,6 +42,11 @@ class World {
     // The message's digest under the identity renaming (see encode()); 0
     // until first needed. Only the model checker reads it.
     mutable std::uint64_t digest = 0;
+    // For symmetry reduction: the digest of the message's content alone
+    // (without sender and receiver), anonymous, with its lowest bit set if
+    // the content names no node (then a renaming changes only the sender
+    // and receiver); 2 if it names some; 0 until first needed.
+    mutable std::uint64_t content_digest = 0;
   };
 
   World(int node_count, const Options& options, const Budgets& budgets)
@@ -61,6 +66,7 @@ class World {
     next_command_ = 1;
     crashed_ = 0;
     node_digest_.fill(0);
+    node_symmetry_.fill({});
     armed_.fill(0);
     for (auto& row : link_down_) row.fill(false);
     for (auto& row : sent_) row.fill(0);
@@ -303,9 +309,22 @@ class World {
       e.put(std::uint64_t(remaining_.config_changes) << 40 | std::uint64_t(remaining_.transfers) << 20 |
             remaining_.snapshots);
     std::uint64_t messages = 0;
-    for (const InFlight& m : in_flight_) messages += message_digest(m, e);
+    if (e.symmetric()) [[unlikely]]
+      for (const InFlight& m : in_flight_) messages += symmetric_message_digest(m, e);
+    else
+      for (const InFlight& m : in_flight_) messages += message_digest(m, e);
     e.put(in_flight_.size());
     e.put(messages);
+  }
+
+  // For symmetry reduction: a digest of node i that does not depend on how
+  // the nodes are named (its anonymous encoding, whether it is crashed, its
+  // armed timers), by which the checker orders the nodes. Cached.
+  std::uint64_t symmetry_signature(NodeIndex i) const {
+    StateEncoder e;
+    e.put(anonymous_node_digest(i));
+    e.put(std::uint64_t(crashed(i)) << 8 | armed_[i]);
+    return e.digest();
   }
 
   // ---- changing the world --------------------------------------------------
@@ -315,7 +334,10 @@ class World {
   // state it changed, or kNoNode if it changed only the network.
   int apply(const Event& e) {
     const int touched = apply_untracked(e);
-    if (touched != kNoNode) node_digest_[std::size_t(touched)] = 0;
+    if (touched != kNoNode) {
+      node_digest_[std::size_t(touched)] = 0;
+      node_symmetry_[std::size_t(touched)] = {};
+    }
     return touched;
   }
 
@@ -329,6 +351,7 @@ class World {
     if (touched != kNoNode) {
       nodes_[std::size_t(touched)] = from.nodes_[std::size_t(touched)];
       node_digest_[std::size_t(touched)] = from.node_digest_[std::size_t(touched)];
+      node_symmetry_[std::size_t(touched)] = from.node_symmetry_[std::size_t(touched)];
     }
     const std::size_t keep = std::min(in_flight_kept_, from.in_flight_.size());
     in_flight_.resize(std::min(in_flight_.size(), from.in_flight_.size()));
@@ -469,6 +492,19 @@ class World {
 
   std::uint64_t node_digest(NodeIndex i, const StateEncoder& e) const {
     if (e.identity() && node_digest_[i]) return node_digest_[i];
+    if (e.symmetric()) [[unlikely]] {
+      // A node that names no node encodes alike under every renaming; else
+      // its last two renamings' digests are kept.
+      NodeSymmetry& s = node_symmetry_[i];
+      if (anonymous_node_digest(i) && s.names_no_node) return s.anonymous;
+      for (const auto& [key, digest] : s.renamed)
+        if (key == e.renaming_key()) return digest;
+      StateEncoder one = e.sibling();
+      nodes_[i].encode(one);
+      s.renamed[s.oldest] = {e.renaming_key(), one.digest()};
+      s.oldest ^= 1;
+      return one.digest();
+    }
     StateEncoder one = e.sibling();
     nodes_[i].encode(one);
     const std::uint64_t digest = one.digest();
@@ -484,6 +520,39 @@ class World {
     const std::uint64_t digest = one.digest();
     if (e.identity()) m.digest = digest;
     return digest;
+  }
+
+  std::uint64_t anonymous_node_digest(NodeIndex i) const {
+    NodeSymmetry& s = node_symmetry_[i];
+    if (!s.anonymous) {
+      StateEncoder one = StateEncoder::anonymous();
+      nodes_[i].encode(one);
+      s.names_no_node = !one.names_used();  // then this is its digest under every renaming
+      s.anonymous = one.digest() ? one.digest() : 1;  // 0 means unknown (1 for 0: a 2^-64 event)
+    }
+    return s.anonymous;
+  }
+  // A message's digest for symmetry reduction under the encoder's renaming:
+  // a function of the renamed message alone. If its content names no node,
+  // it is made from the cached content digest and the renamed sender and
+  // receiver; otherwise the whole message is encoded under the renaming.
+  static std::uint64_t symmetric_message_digest(const InFlight& m, const StateEncoder& e) {
+    if (!m.content_digest) {
+      StateEncoder content = StateEncoder::anonymous();
+      m.message.encode(content);
+      m.content_digest = content.names_used() ? 2 : content.digest() | 1;
+    }
+    if (m.content_digest & 1) {
+      StateEncoder one;
+      one.put(m.content_digest);
+      one.put(std::uint64_t(e.renamed(m.id.from)) << 8 | e.renamed(m.id.to));
+      return one.digest();
+    }
+    StateEncoder one = e.sibling();
+    one.put_node(m.id.from);
+    one.put_node(m.id.to);
+    m.message.encode(one);
+    return one.digest() ^ 0x5BD1E995ull;  // apart from the other form (beyond a hash collision)
   }
 
   // Moves what a node just sent into flight; on a link that is down it is lost.
@@ -512,6 +581,15 @@ class World {
   // Each node's digest under the identity renaming; 0 until needed, and
   // reset when an event changes the node.
   mutable std::array<std::uint64_t, kMaxNodes> node_digest_{};
+  // Each node's digests for symmetry reduction (anonymous_node_digest(),
+  // node_digest() under a symmetric encoder); reset with node_digest_.
+  struct NodeSymmetry {
+    std::uint64_t anonymous = 0;  // 0: not yet computed
+    bool names_no_node = false;
+    std::uint8_t oldest = 0;
+    std::array<std::pair<std::uint32_t, std::uint64_t>, 2> renamed{};  // (renaming_key, digest)
+  };
+  mutable std::array<NodeSymmetry, kMaxNodes> node_symmetry_{};
   std::array<std::array<bool, kMaxNodes>, kMaxNodes> link_down_{};
   std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};
   std::vector<Node> nodes_;

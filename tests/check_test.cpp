@@ -158,6 +158,19 @@ TEST_P(CountsMatchSimpleEnumerator, ForOneAndTwoThreadsWithAndWithoutSymmetry) {
       EXPECT_EQ(outcome.distinct_states, simple.distinct) << "threads " << threads << " symmetry " << symmetry;
       EXPECT_EQ(outcome.generated_states, simple.generated) << "threads " << threads << " symmetry " << symmetry;
     }
+    // The compact visited set (48-bit fingerprints) and a bitstate filter
+    // far larger than these spaces find the same states.
+    CheckConfig compact = config;
+    compact.compact = true;
+    const CheckOutcome compact_outcome = check(compact, 2, symmetry);
+    EXPECT_EQ(compact_outcome.distinct_states, simple.distinct) << "compact, symmetry " << symmetry;
+    EXPECT_EQ(compact_outcome.generated_states, simple.generated) << "compact, symmetry " << symmetry;
+    CheckConfig bitstate = config;
+    bitstate.bitstate_bits = 26;
+    const CheckOutcome bitstate_outcome = check(bitstate, 2, symmetry);
+    EXPECT_EQ(bitstate_outcome.distinct_states, simple.distinct) << "bitstate, symmetry " << symmetry;
+    EXPECT_EQ(bitstate_outcome.generated_states, simple.generated) << "bitstate, symmetry " << symmetry;
+    EXPECT_LT(bitstate_outcome.bitstate_expected_omissions, 0.01);
     // Depth-first finds the same states (it generates more: it re-explores
     // a state reached again at a smaller depth).
     config.depth_first = true;
@@ -274,6 +287,43 @@ TEST(VisitedSet, AtMostSixteenBytesPerStateAndTagsKeepTheSmallestDepth) {
   EXPECT_EQ(depths.size(), 1u);
 }
 
+// The compact set: every fingerprint found again after the tables grew (by
+// half, and by displacement), at most 8 bytes per state once past its first
+// 2^16 slots a shard, and only the 48 kept bits count.
+TEST(CompactVisitedSet, KeepsEveryFingerprintInAtMostEightBytes) {
+  CompactVisitedSet set;
+  std::vector<std::uint64_t> inserted;
+  std::uint64_t x = 0x243F6A8885A308D3ull;
+  constexpr int kCount = 5'000'000;
+  inserted.reserve(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    ASSERT_TRUE(set.insert(x)) << i;
+    inserted.push_back(x);
+  }
+  EXPECT_EQ(set.size(), std::size_t(kCount));
+  for (std::uint64_t f : inserted) ASSERT_TRUE(set.contains(f));
+  for (std::uint64_t f : inserted) ASSERT_FALSE(set.insert(f));
+  EXPECT_LE(double(set.bytes()) / kCount, 8.0);
+  // Bits below the kept 48 do not count; a change in the kept ones does.
+  EXPECT_TRUE(set.contains(inserted[7] ^ 1));
+  EXPECT_FALSE(set.contains(inserted[7] ^ (std::uint64_t(1) << 20)));
+  EXPECT_FALSE(set.contains(inserted[7] ^ (std::uint64_t(1) << 62)));
+}
+
+TEST(BitstateSet, StoresAndEstimatesOmissions) {
+  BitstateSet set(20, 3);
+  EXPECT_EQ(set.bytes(), std::size_t(1) << 17);
+  EXPECT_TRUE(set.insert(42));
+  EXPECT_FALSE(set.insert(42));
+  EXPECT_TRUE(set.contains(42));
+  EXPECT_FALSE(set.contains(43));
+  // Holzmann's estimate: nothing for a nearly empty filter, most of the states
+  // for one that holds as many states as bits.
+  EXPECT_LT(BitstateSet::expected_omissions(1000, 1 << 20, 3), 1e-3);
+  EXPECT_GT(BitstateSet::expected_omissions(1 << 20, 1 << 20, 3), 0.3 * (1 << 20));
+}
+
 struct BugInBounds {
   std::string bug;
   CheckConfig config;
@@ -309,6 +359,28 @@ TEST_P(SeededBugFoundByCheck, ShortestCounterexampleReplays) {
   ASSERT_TRUE(report.violation);
   EXPECT_EQ(report.violation->invariant, param.invariant);
   EXPECT_EQ(report.events_replayed, param.shortest);
+  // The compact visited set and bitstate find the same counterexample.
+  for (int mode = 0; mode < 2; ++mode) {
+    CheckConfig other = config;
+    other.threads = 2;
+    other.symmetry = true;
+    if (mode == 0)
+      other.compact = true;
+    else
+      other.bitstate_bits = 24;
+    const CheckOutcome same = ModelChecker<Raft, RaftInvariants>(other).run();
+    ASSERT_TRUE(same.violation) << "mode " << mode;
+    EXPECT_EQ(same.violation->explanation, one.violation->explanation) << "mode " << mode;
+    EXPECT_EQ(same.distinct_states, one.distinct_states) << "mode " << mode;
+    ASSERT_EQ(same.counterexample.size(), one.counterexample.size()) << "mode " << mode;
+    for (std::size_t k = 0; k < same.counterexample.size(); ++k) {
+      const Event& a = same.counterexample[k];
+      const Event& b = one.counterexample[k];
+      EXPECT_TRUE(a.kind == b.kind && a.node == b.node && a.peer == b.peer && a.timer == b.timer &&
+                  a.command == b.command && a.message == b.message)
+          << "mode " << mode << ", event " << k;
+    }
+  }
   // No shorter trace violates it: the checker saw every state up to depth shortest-1.
   CheckConfig shallower = config;
   shallower.max_depth = std::uint32_t(param.shortest - 1);
