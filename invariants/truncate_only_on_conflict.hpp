@@ -13,6 +13,8 @@
 // an event costs what it wrote, whatever the log's length.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
@@ -40,12 +42,12 @@ class TruncateOnlyOnConflict {
     if (touched < 0) return std::nullopt;
     const NodeIndex self = NodeIndex(touched);
     Seen& seen = seen_[self];
-    const auto log = world.node(self).log();
+    const auto log = log_view(world.node(self));
     const bool crashed = world.crashed(self);
     // The first index (from 0) where the log no longer holds what it held.
     std::size_t first = log_changed_from(world.node(self), seen.writes);
     const std::size_t common = std::min<std::size_t>(seen.log.size(), log.size());
-    first = std::min(first, common);
+    first = std::max(std::min(first, common), std::min(log.first(), common));  // compacted: not removed
     while (first < common && seen.log[first].term == std::uint64_t(log[first].term) &&
            seen.log[first].command == std::uint64_t(log[first].command))
       ++first;
@@ -53,7 +55,7 @@ class TruncateOnlyOnConflict {
     if (first < seen.log.size() && !crashed && !seen.crashed) violation = judge(world, self, seen, first);
     if (first < seen.log.size() || log.size() > seen.log.size()) {
       seen.log.resize(log.size());
-      for (std::size_t i = first; i < log.size(); ++i)
+      for (std::size_t i = std::max(first, log.first()); i < log.size(); ++i)
         seen.log[i] = SeenEntry{std::uint64_t(log[i].term), std::uint64_t(log[i].command)};
     }
     seen.crashed = crashed;
@@ -83,6 +85,17 @@ class TruncateOnlyOnConflict {
     const std::uint64_t index = first + 1;
     const SeenEntry& lost = seen.log[first];
     const auto* request = world.delivered();
+    if constexpr (requires { request->is_install_snapshot(); })
+      if (request && request->is_install_snapshot()) {
+        // Figure 13: a snapshot replaces the entries it covers, and the whole
+        // log when the entry at its last index does not match.
+        const std::uint64_t last = request->snapshot_last_index();
+        const auto log = log_view(world.node(self));
+        if (index <= last || log.size() <= last) return std::nullopt;
+        return fmt::format("node {} removed its entry {} ({}:{}) on installing a snapshot up to {} that kept its "
+                           "entry {}",
+                           node_label(self), index, lost.term, lost.command, last, last);
+      }
     if (request && request->is_append()) {
       const std::uint64_t prev = request->prev_index();
       if (index > prev && index <= prev + request->entries.size() &&
