@@ -90,8 +90,9 @@ class TruncateOnlyOnConflict {
         // Figure 13: a snapshot replaces the entries it covers, and the whole
         // log when the entry at its last index does not match.
         const std::uint64_t last = request->snapshot_last_index();
-        const auto log = log_view(world.node(self));
-        if (index <= last || log.size() <= last) return std::nullopt;
+        const bool kept_matched = last <= seen.log.size() && last > 0 &&
+                                  seen.log[last - 1].term == std::uint64_t(request->prev_term());
+        if (index <= last || !kept_matched) return std::nullopt;
         return fmt::format("node {} removed its entry {} ({}:{}) on installing a snapshot up to {} that kept its "
                            "entry {}",
                            node_label(self), index, lost.term, lost.command, last, last);
