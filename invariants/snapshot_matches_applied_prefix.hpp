@@ -41,6 +41,13 @@ class SnapshotMatchesAppliedPrefix {
     if constexpr (!requires { node.snapshot_index(); }) {
       return std::nullopt;
     } else {
+      // A world without a snapshot budget never takes one: nothing to keep
+      // (runs without snapshots cost what they did).
+      if (active_ < 0) {
+        active_ = 1;
+        if constexpr (requires { world.remaining().snapshots; }) active_ = world.remaining().snapshots > 0;
+      }
+      if (!active_) return std::nullopt;
       observe(node);
       const std::uint64_t snap = node.snapshot_index();
       std::uint64_t& judged = judged_[std::size_t(touched)];
@@ -82,6 +89,7 @@ class SnapshotMatchesAppliedPrefix {
     if (touched < 0) return;
     committed_.resize(from.committed_.size());
     judged_ = from.judged_;
+    active_ = from.active_;
   }
 
  private:
@@ -109,6 +117,7 @@ class SnapshotMatchesAppliedPrefix {
 
   std::vector<Committed> committed_;         // ghost: committed_[i] is log index i+1
   std::array<std::uint64_t, kMaxNodes> judged_{};  // per node: the snapshot index last judged sound
+  int active_ = -1;  // whether the world may take snapshots; -1: not yet seen
 };
 
 }  // namespace skiff::invariants
