@@ -10,6 +10,8 @@
 // latest in its log: Raft thesis, chapter 4).
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -39,10 +41,11 @@ class CommitCurrentTermOnMajority {
     const std::uint64_t was = before;
     before = commit;
     if (commit <= was || !node.is_leader() || world.crashed(self)) return std::nullopt;
-    const auto log = node.log();
+    const auto log = log_view(node);
     if (commit > log.size())
       return fmt::format("leader {} of term {} raised its commit index to {}, past its last entry {}",
                          node_label(self), std::uint64_t(node.term()), commit, log.size());
+    if (!log.holds(commit - 1)) return std::nullopt;  // in its snapshot
     const auto& entry = log[commit - 1];
     if (std::uint64_t(entry.term) != std::uint64_t(node.term()))
       return fmt::format("leader {} of term {} raised its commit index from {} to {}, whose entry ({}:{}) is of term {}",
@@ -51,7 +54,7 @@ class CommitCurrentTermOnMajority {
     auto holds = [&](int i) {
       if (!is_voter_for(world, self, NodeIndex(i))) return false;
       const auto disk = stored_log(world.node(NodeIndex(i)));
-      return disk.size() >= commit && disk[commit - 1] == entry;
+      return disk.holds(commit - 1) && disk[commit - 1] == entry;
     };
     int stored = 0;
     for (int i = 0; i < world.node_count(); ++i) stored += holds(i);

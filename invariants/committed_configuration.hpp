@@ -4,6 +4,8 @@
 // boot configuration if none). Each invariant that needs it keeps its own.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -22,9 +24,10 @@ class CommittedConfiguration {
       config_ = node.boot_configuration();
       known_ = true;
     }
-    const auto log = node.log();
+    const auto log = log_view(node);
     const std::uint64_t committed = std::min<std::uint64_t>(node.commit_index(), log.size());
     if (committed <= length_) return;
+    if (length_ < log.first()) return;  // compacted: learnt from a node that holds it
     for (std::uint64_t i = length_; i < committed; ++i)
       if (log[i].is_configuration()) config_ = log[i].configuration(), index_ = i + 1;
     length_ = committed;

@@ -7,6 +7,8 @@
 // configuration it was committed in).
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <bit>
@@ -31,14 +33,14 @@ class CommittedIsDurable {
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
     const auto& node = world.node(NodeIndex(touched));
-    const auto log = node.log();
+    const auto log = log_view(node);
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
     if (committed > committed_.size()) {
       std::uint8_t voters = 0;
       for (int n = 0; n < world.node_count(); ++n)
         if (is_voter_for(world, NodeIndex(touched), NodeIndex(n))) voters |= std::uint8_t(1u << n);
       if (!voters) voters = std::uint8_t((1u << world.node_count()) - 1);  // a node that knows no configuration
-      for (std::size_t i = committed_.size(); i < committed; ++i)
+      for (std::size_t i = committed_.size(); i < committed && log.holds(i); ++i)
         committed_.push_back(Committed{log[i].term, log[i].command, NodeIndex(touched), voters});
     }
     for (std::size_t i = 0; i < committed_.size(); ++i) {
@@ -48,8 +50,9 @@ class CommittedIsDurable {
       std::string names;
       for (int n = 0; n < world.node_count(); ++n) {
         if (!(c.voters & (1u << n))) continue;
-        const auto disk = world.node(NodeIndex(n)).durable_log();
-        if (i < disk.size() && disk[i].term == c.term && disk[i].command == c.command) {
+        const auto disk = stored_log(world.node(NodeIndex(n)));
+        // An entry compacted into a snapshot is on disk there (snapshot-matches-applied-prefix judges it).
+        if (i < disk.first() || (i < disk.size() && disk[i].term == c.term && disk[i].command == c.command)) {
           ++holders;
           names += fmt::format("{}{}", names.empty() ? "" : ",", node_label(NodeIndex(n)));
         }

@@ -4,6 +4,8 @@
 // ones first reported committed at those indices.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -38,9 +40,10 @@ class CommittedStaysCommitted {
       return fmt::format("node {} lowered its commit index from {} to {} without restarting",
                          node_label(NodeIndex(touched)), seen.commit, commit);
     seen = Seen{node.incarnation(), commit};
-    const auto log = node.log();
+    const auto log = log_view(node);
     const std::size_t committed = std::min<std::size_t>(commit, log.size());
-    for (std::size_t i = 0; i < committed; ++i) {
+    for (std::size_t i = log.first(); i < committed; ++i) {
+      if (i > first_.size()) break;  // reported committed by nobody yet, and compacted here
       if (i == first_.size()) first_.push_back(First{log[i].term, log[i].command, NodeIndex(touched)});
       const First& f = first_[i];
       if (log[i].term == f.term && log[i].command == f.command) continue;

@@ -8,6 +8,8 @@
 // compared whole, as before.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -34,7 +36,7 @@ class LeaderAppendOnly {
     const auto& node = world.node(NodeIndex(touched));
     using Node = std::decay_t<decltype(node)>;
     Seen& seen = seen_[std::size_t(touched)];
-    const auto log = node.log();
+    const auto log = log_view(node);
     if (!node.is_leader()) {
       seen.leader_term = 0;
       if constexpr (kTracksLogWrites<Node>) keep(seen, log, log_changed_from(node, seen.writes));
@@ -43,6 +45,7 @@ class LeaderAppendOnly {
     const std::size_t from = log_changed_from(node, seen.writes);
     if (seen.leader_term == node.term()) {
       for (std::size_t i = from; i < seen.log.size(); ++i) {
+        if (i < log.first()) continue;  // compacted into its snapshot
         if (i < log.size() && log[i].term == seen.log[i].term && log[i].command == seen.log[i].command)
           continue;
         return fmt::format("leader {} of term {} {} its entry {} ({}:{})", node_label(NodeIndex(touched)),
@@ -80,7 +83,7 @@ class LeaderAppendOnly {
   template <class Log>
   static void keep(Seen& seen, const Log& log, std::size_t from) {
     seen.log.resize(log.size());
-    for (std::size_t i = from; i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
+    for (std::size_t i = std::max(from, log.first()); i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
   }
   std::array<Seen, kMaxNodes> seen_;  // ghost, per node
 };

@@ -8,6 +8,8 @@
 // (invariants/log_changes.hpp), so it costs the same whatever the log's length.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -33,10 +35,10 @@ class LeaderCompleteness {
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
     const auto& node = world.node(NodeIndex(touched));
-    const auto log = node.log();
+    const auto log = log_view(node);
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
     bool grew = false;
-    for (std::size_t i = committed_.size(); i < committed; ++i) {  // the first commit at an index is what counts
+    for (std::size_t i = committed_.size(); i < committed && log.holds(i); ++i) {  // the first commit at an index is what counts
       committed_.push_back(Committed{log[i].term, log[i].command, node.term()});
       grew = true;
     }
@@ -91,10 +93,11 @@ class LeaderCompleteness {
     }
     if (verified.term != std::uint64_t(node.term())) verified = Verified{verified.seen, node.term(), 0};
     verified.held = std::min(verified.held, changed);
-    const auto log = node.log();
+    const auto log = log_view(node);
     for (std::size_t i = verified.held; i < committed_.size(); ++i, verified.held = i) {
       const Committed& c = committed_[i];
       if (c.committed_in >= node.term()) continue;
+      if (i < log.first()) continue;  // in its snapshot (snapshot-matches-applied-prefix judges it)
       if (i < log.size() && log[i].term == c.term && log[i].command == c.command) continue;
       std::string held = i < log.size() ? fmt::format("{}:{}", log[i].term, log[i].command) : "nothing";
       return fmt::format(

@@ -8,6 +8,8 @@
 // compares the whole log as it always did.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -32,7 +34,7 @@ inline constexpr bool kTracksLogWrites = requires(const Node& node) {
 // it are unchanged. Updates `seen` to now. Returns 0 when it cannot know.
 template <class Node>
 std::size_t log_changed_from(const Node& node, LogSeen& seen) {
-  const std::size_t size = node.log().size();
+  const std::size_t size = log_view(node).size();
   std::size_t from = 0;
   if constexpr (kTracksLogWrites<Node>) {
     const std::uint64_t writes = node.log_writes();

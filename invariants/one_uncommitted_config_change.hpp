@@ -7,6 +7,8 @@
 // entry is itself past the committed prefix.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -38,8 +40,8 @@ class OneUncommittedConfigChange {
     committed_.observe(node);
     const std::uint64_t latest = node.configuration_index();
     if (latest <= committed_.length()) return std::nullopt;
-    const auto log = node.log();
-    for (std::uint64_t i = latest - 1; i > committed_.length(); --i)
+    const auto log = log_view(node);
+    for (std::uint64_t i = latest - 1; i > std::max<std::uint64_t>(committed_.length(), log.first()); --i)
       if (log[i - 1].is_configuration())
         return fmt::format(
             "node {} holds two uncommitted configuration entries, {} and {} (the log is committed up to {})",

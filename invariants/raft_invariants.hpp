@@ -17,6 +17,7 @@
 #include "invariants/log_matching.hpp"
 #include "invariants/one_uncommitted_config_change.hpp"
 #include "invariants/one_vote_per_term.hpp"
+#include "invariants/snapshot_matches_applied_prefix.hpp"
 #include "invariants/node_survives.hpp"
 #include "invariants/state_machine_safety.hpp"
 #include "invariants/term_never_decreases.hpp"
@@ -32,6 +33,6 @@ using RaftInvariants =
     InvariantSet<NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog, CommitCurrentTermOnMajority,
                  TruncateOnlyOnConflict, AckCoversOnlySent, TransferToUpToDateNode, ElectionSafety,
                  LeaderAppendOnly, LogMatching, LeaderCompleteness, StateMachineSafety, OneUncommittedConfigChange<>,
-                 ElectionQuorumsOverlap<>>;
+                 ElectionQuorumsOverlap<>, SnapshotMatchesAppliedPrefix>;
 
 }  // namespace skiff::invariants

@@ -11,6 +11,8 @@
 // the node's state as it is now, and the model checker need not encode it).
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <span>
 
 #include "protocols/protocol.hpp"
@@ -22,9 +24,9 @@ namespace skiff::invariants {
 template <class Node>
 auto stored_log(const Node& node) {
   if constexpr (requires { node.durable_log(); })
-    return node.durable_log();
+    return LogView<std::remove_cvref_t<decltype(node.durable_log())>>{0, node.durable_log(), 0};
   else
-    return node.log();
+    return log_view(node);
 }
 
 // Whether a node counts in majorities (Raft's learners do not).

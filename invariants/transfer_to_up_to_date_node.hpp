@@ -6,6 +6,8 @@
 // is left without a leader for an election timeout.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -35,8 +37,8 @@ class TransferToUpToDateNode {
       if (violation || !sent.is_timeout_now()) return;
       const auto& target = world.node(to);
       if (target.term() > node.term()) return;
-      const auto mine = node.log(), theirs = stored_log(target);
-      std::size_t same = 0;
+      const auto mine = log_view(node), theirs = stored_log(target);
+      std::size_t same = std::max(mine.first(), theirs.first());  // below: compacted, committed
       while (same < mine.size() && same < theirs.size() && mine[same] == theirs[same]) ++same;
       if (same == mine.size()) return;
       violation = fmt::format("leader {} of term {} sent TimeoutNow to node {}, whose log matches its own only up to "

@@ -18,6 +18,8 @@
 // an event costs what it wrote, whatever the log's length.
 #pragma once
 
+#include "invariants/log_view.hpp"
+
 #include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
@@ -45,12 +47,12 @@ class TruncateOnlyOnConflict {
     if (touched < 0) return std::nullopt;
     const NodeIndex self = NodeIndex(touched);
     Seen& seen = seen_[self];
-    const auto log = world.node(self).log();
+    const auto log = log_view(world.node(self));
     const bool crashed = world.crashed(self);
     // The first index (from 0) where the log no longer holds what it held.
     std::size_t first = log_changed_from(world.node(self), seen.writes);
     const std::size_t common = std::min<std::size_t>(seen.log.size(), log.size());
-    first = std::min(first, common);
+    first = std::max(std::min(first, common), std::min(log.first(), common));  // compacted: not removed
     while (first < common && seen.log[first].term == std::uint64_t(log[first].term) &&
            seen.log[first].command == std::uint64_t(log[first].command))
       ++first;
@@ -58,7 +60,7 @@ class TruncateOnlyOnConflict {
     if (first < seen.log.size() && !crashed && !seen.crashed) violation = judge(world, self, seen, first);
     if (first < seen.log.size() || log.size() > seen.log.size()) {
       seen.log.resize(log.size());
-      for (std::size_t i = first; i < log.size(); ++i)
+      for (std::size_t i = std::max(first, log.first()); i < log.size(); ++i)
         seen.log[i] = SeenEntry{std::uint64_t(log[i].term), std::uint64_t(log[i].command)};
     }
     seen.crashed = crashed;
@@ -88,17 +90,24 @@ class TruncateOnlyOnConflict {
     const std::uint64_t index = first + 1;
     const SeenEntry& lost = seen.log[first];
     const auto* request = world.delivered();
-    if constexpr (requires { request->is_install_snapshot(); }) {
+    if constexpr (requires { request->is_install_snapshot(); })
       if (request && request->is_install_snapshot()) {
-        const std::uint64_t last = request->prev_index();
-        const bool held = last >= 1 && last <= seen.log.size() && seen.log[last - 1].term == request->prev_term();
-        if (!held) return std::nullopt;
-        return fmt::format("node {} removed its entry {} ({}:{}) on an InstallSnapshot from node {} whose last entry "
-                           "({}/{}) it held",
-                           node_label(self), index, lost.term, lost.command, node_label(world.delivered_from()), last,
-                           request->prev_term());
+        // Figure 13: a snapshot replaces the entries it covers, and the whole
+        // log when the entry at its last index does not match. (A message
+        // without snapshot_last_index(), libraft's, carries it as prev_index().)
+        std::uint64_t last = 0;
+        if constexpr (requires { request->snapshot_last_index(); })
+          last = request->snapshot_last_index();
+        else
+          last = request->prev_index();
+        const bool kept_matched = last <= seen.log.size() && last > 0 &&
+                                  seen.log[last - 1].term == std::uint64_t(request->prev_term());
+        if (index <= last || !kept_matched) return std::nullopt;
+        return fmt::format("node {} removed its entry {} ({}:{}) on installing a snapshot up to {} from node {} that "
+                           "kept its entry {}",
+                           node_label(self), index, lost.term, lost.command, last, node_label(world.delivered_from()),
+                           last);
       }
-    }
     if (request && request->is_append()) {
       const std::uint64_t prev = request->prev_index();
       if (index > prev && index <= prev + request->entries.size() &&

@@ -45,7 +45,7 @@ class VoteForUpToDateLog {
         if (violation || to != candidate || !reply.grants_vote()) return;
         const auto log = stored_log(node);
         const std::uint64_t last_index = log.size();
-        const std::uint64_t last_term = log.empty() ? 0 : log.back().term;
+        const std::uint64_t last_term = log.last_term();
         const std::uint64_t index = request->advertised_last_index(), term = request->advertised_last_term();
         if (term > last_term || (term == last_term && index >= last_index)) return;
         violation = fmt::format(
@@ -59,7 +59,7 @@ class VoteForUpToDateLog {
       if (violation || !sent.is_vote_request()) return;
       const std::uint64_t index = sent.advertised_last_index(), term = sent.advertised_last_term();
       const auto stored = stored_log(node);
-      if (index == 0 ? term == 0 : index <= stored.size() && stored[index - 1].term == term) return;
+      if (stored.has(index, term)) return;
       violation = fmt::format("node {} asked for votes in term {} with last entry {}/{}, which its disk does not hold",
                               node_label(self), std::uint64_t(sent.term), index, term);
     });

@@ -851,7 +851,7 @@ TEST(RaftRule, RestartedNodeRemembersItsVote) {
 
 TEST(RaftBug, AllSeededBugsAreKnown) {
   EXPECT_EQ(bug_table().size(), std::size_t(Bug::Count));
-  EXPECT_EQ(bug_table().size(), 20u);  // 16, then four of membership changes and transfer
+  EXPECT_EQ(bug_table().size(), 22u);  // 16, four of membership changes and transfer, two of snapshots
   Options options;
   EXPECT_FALSE(options.enable_bug("no-such-bug"));
   EXPECT_EQ(options.bugs, 0u);

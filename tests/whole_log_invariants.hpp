@@ -311,6 +311,7 @@ using RaftInvariants =
     InvariantSet<NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog, CommitCurrentTermOnMajority,
                  whole_log::TruncateOnlyOnConflict, AckCoversOnlySent, TransferToUpToDateNode, ElectionSafety,
                  whole_log::LeaderAppendOnly, whole_log::LogMatching, whole_log::LeaderCompleteness,
-                 whole_log::StateMachineSafety, OneUncommittedConfigChange<>, ElectionQuorumsOverlap<>>;
+                 whole_log::StateMachineSafety, OneUncommittedConfigChange<>, ElectionQuorumsOverlap<>,
+                 SnapshotMatchesAppliedPrefix>;
 
 }  // namespace skiff::whole_log

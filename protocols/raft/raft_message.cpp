@@ -15,6 +15,7 @@ std::string_view Message::type_name() const {
     case MessageType::PreVote: return "PreVote";
     case MessageType::PreVoteReply: return "PreVoteReply";
     case MessageType::TimeoutNow: return "TimeoutNow";
+    case MessageType::InstallSnapshot: return "InstallSnapshot";
   }
   return "?";
 }
@@ -84,6 +85,12 @@ void Message::print(std::string& out) const {
       break;
     case MessageType::TimeoutNow:
       break;
+    case MessageType::InstallSnapshot:
+      fmt::format_to(it, " last={}/{} config=", prev_log_index, prev_log_term);
+      if (!entries.empty() && entries[0].term) print_configuration(out, entries[0].configuration());
+      else out += "boot";
+      fmt::format_to(it, " state={}", entries.empty() ? 0 : entries.size() - 1);
+      break;
   }
 }
 
@@ -101,6 +108,7 @@ void Message::encode(StateEncoder& e) const {
       e.put(success);
       break;
     case MessageType::AppendEntries:
+    case MessageType::InstallSnapshot:
       e.put(prev_log_index);
       e.put(prev_log_term);
       e.put(leader_commit);

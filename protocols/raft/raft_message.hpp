@@ -62,6 +62,12 @@ enum class MessageType : std::uint8_t {
   PreVote,       // "could I win term `term`?", with the sender's last log entry
   PreVoteReply,  // granted: `term` is the term asked about; refused: the voter's term
   TimeoutNow,    // leadership transfer: "start an election now" (Raft thesis, section 3.10)
+  // Log compaction (Figure 13): prev_log_index/prev_log_term are the
+  // snapshot's last included index and term; entries[0] is a configuration
+  // entry (term 1) holding the snapshot's configuration, entries[1..] the
+  // state machine's state (the applied commands, term 0). The reply is an
+  // AppendEntriesReply.
+  InstallSnapshot,
 };
 
 // One struct for all four types keeps messages value types without a variant;
@@ -94,6 +100,8 @@ struct Message {
   Term prev_term() const { return prev_log_term; }
   LogIndex acknowledged_index() const { return match_index; }  // a success reply's
   bool is_timeout_now() const { return type == MessageType::TimeoutNow; }
+  bool is_install_snapshot() const { return type == MessageType::InstallSnapshot; }
+  LogIndex snapshot_last_index() const { return prev_log_index; }  // an install's
 
   std::string_view type_name() const;
   void print(std::string& out) const;  // "AppendEntries t3 prev=2/1 entries=[3:9] commit=2"

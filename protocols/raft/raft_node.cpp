@@ -40,11 +40,11 @@ Node::Node(NodeIndex self, int node_count, const Options& options)
 }
 
 void Node::refresh_configuration() {
-  config_ = boot_config_;
-  config_index_ = 0;
-  for (LogIndex i = last_log_index(); i > 0; --i)
-    if (durable_.log[i - 1].is_configuration()) {
-      config_ = durable_.log[i - 1].configuration();
+  config_ = durable_.snapshot_index ? durable_.snapshot_config : boot_config_;
+  config_index_ = durable_.snapshot_index;
+  for (LogIndex i = last_log_index(); i > durable_.snapshot_index; --i)
+    if (entry_at(i).is_configuration()) {
+      config_ = entry_at(i).configuration();
       config_index_ = i;
       return;
     }
@@ -78,11 +78,16 @@ void Node::crash() {
   if (options_.has(Bug::ForgetVoteOnRestart)) durable_.voted_for = -1;  // seeded: not persisted
   if (options_.has(Bug::ForgetTermOnRestart)) durable_.current_term = 0;  // seeded: not persisted
   if (options_.has(Bug::AckBeforePersist)) {  // seeded: acknowledged, never written
-    log_writes_.wrote(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
+    log_writes_.wrote(last_log_index() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
     durable_.log.resize(durable_.log.size() - std::min<std::size_t>(volatile_.unsynced, durable_.log.size()));
     if (config_index_ > last_log_index()) refresh_configuration();
   }
   volatile_ = Volatile{};
+  if (durable_.snapshot_index) [[unlikely]] {  // the state machine restarts from the snapshot
+    volatile_.commit_index = durable_.snapshot_index;
+    volatile_.applied.assign(durable_.snapshot_state.begin(), durable_.snapshot_state.end());
+    refresh_configuration();
+  }
 }
 
 void Node::restart(Fx& fx) {
@@ -97,7 +102,7 @@ void Node::restart(Fx& fx) {
 bool Node::on_client_command(Command command, Fx& fx) {
   log_writes_.begin_event();
   if (!is_leader() || volatile_.transfer_to >= 0 || (command & kConfigurationBit)) return false;
-  log_writes_.wrote(durable_.log.size());
+  log_writes_.wrote(last_log_index());
   durable_.log.push_back(Entry{durable_.current_term, command});
   volatile_.match_index[self_] = last_log_index();
   broadcast_append_entries(/*with_entries=*/true, fx);
@@ -145,6 +150,7 @@ void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
     case MessageType::AppendEntriesReply: handle_append_reply(from, message, fx); break;
     case MessageType::PreVote: handle_pre_vote(from, message, fx); break;
     case MessageType::PreVoteReply: handle_pre_vote_reply(from, message, fx); break;
+    case MessageType::InstallSnapshot: handle_install_snapshot(from, message, fx); break;
     case MessageType::TimeoutNow:
       // From the leader of our term (a stale one is ignored): stand at once.
       if (message.term == durable_.current_term && volatile_.role == Role::Follower && may_stand())
@@ -301,6 +307,10 @@ void Node::handle_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
 }
 
 void Node::send_append_entries(NodeIndex peer, bool with_entries, Fx& fx) {
+  if (volatile_.next_index[peer] <= durable_.snapshot_index) [[unlikely]] {  // compacted: only the snapshot has it
+    send_install_snapshot(peer, fx);
+    return;
+  }
   Message request;
   request.type = MessageType::AppendEntries;
   request.term = durable_.current_term;
@@ -308,7 +318,7 @@ void Node::send_append_entries(NodeIndex peer, bool with_entries, Fx& fx) {
   request.prev_log_term = term_at(request.prev_log_index);
   request.leader_commit = volatile_.commit_index;
   if (with_entries)
-    request.entries.assign(durable_.log.begin() + request.prev_log_index, durable_.log.end());
+    request.entries.assign(durable_.log.begin() + (request.prev_log_index - durable_.snapshot_index), durable_.log.end());
   fx.send(peer, request);
 }
 
@@ -335,7 +345,9 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   arm_election_timer(fx);
 
   LogIndex prev = request.prev_log_index;
-  if (prev > last_log_index() || term_at(prev) != request.prev_log_term) {  // 2. consistency check
+  const LogIndex snap = durable_.snapshot_index;
+  // Entries up to the snapshot's are committed, so they match the leader's.
+  if (prev > last_log_index() || (prev >= snap && term_at(prev) != request.prev_log_term)) {  // 2. consistency check
     reply.match_index = prev;
     fx.send(from, reply);
     return;
@@ -347,26 +359,29 @@ void Node::handle_append_entries(NodeIndex from, const Message& request, Fx& fx)
   bool configuration_may_change = config_index_ > prev;
   for (const Entry& entry : request.entries) configuration_may_change |= entry.is_configuration();
   if (options_.has(Bug::TruncateOnStaleAppend)) {
-    log_writes_.wrote(prev);
-    log.resize(prev);  // seeded: truncates even entries that match
-    log.insert(log.end(), request.entries.begin(), request.entries.end());
+    const LogIndex from = std::max(prev, snap);
+    log_writes_.wrote(from);
+    log.resize(from - snap);  // seeded: truncates even entries that match
+    log.insert(log.end(), request.entries.begin() + (from - prev), request.entries.end());
   } else {
     for (std::size_t k = 0; k < request.entries.size(); ++k) {
       LogIndex index = prev + 1 + LogIndex(k);
+      if (index <= snap) [[unlikely]]
+        continue;  // in the snapshot
       if (index <= last_log_index()) {
-        if (log[index - 1].term == request.entries[k].term) continue;
+        if (entry_at(index).term == request.entries[k].term) continue;
         if (options_.has(Bug::KeepSuffixOnConflict)) {  // seeded: overwritten in place, the rest kept
           log_writes_.wrote(index - 1);
-          log[index - 1] = request.entries[k];
+          log[index - snap - 1] = request.entries[k];
           continue;
         }
         log_writes_.wrote(index - 1);
-        log.resize(index - 1);  // 3. conflict: delete the entry and all that follow
+        log.resize(index - snap - 1);  // 3. conflict: delete the entry and all that follow
       }
       if (options_.has(Bug::ThrowOnLongLog) && log.size() >= kSeededLogBuffer)  // seeded: a buffer that is full
         throw std::length_error(fmt::format("append of entry {}: the log buffer holds {} entries", index,
                                             kSeededLogBuffer));
-      log_writes_.wrote(log.size());
+      log_writes_.wrote(last_log_index());
       log.push_back(request.entries[k]);  // 4. append new entries
     }
   }
@@ -436,6 +451,7 @@ bool Node::configuration_change_allowed() const {
 }
 
 bool Node::admin_enabled(int operation, NodeIndex target) const {
+  if (AdminOp(operation) == AdminOp::Snapshot) return volatile_.applied.size() > durable_.snapshot_index;
   if (target >= node_count_) return false;
   switch (AdminOp(operation)) {
     case AdminOp::AddVoter: return configuration_change_allowed() && !config_.votes(target);
@@ -446,6 +462,7 @@ bool Node::admin_enabled(int operation, NodeIndex target) const {
              !(config_.votes(target) && config_.voter_count() == 1);  // never the last voter
     case AdminOp::Transfer:
       return is_leader() && volatile_.transfer_to < 0 && target != self_ && config_.votes(target);
+    case AdminOp::Snapshot:
     case AdminOp::Count: break;
   }
   return false;
@@ -454,6 +471,10 @@ bool Node::admin_enabled(int operation, NodeIndex target) const {
 bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
   log_writes_.begin_event();
   if (!admin_enabled(operation, target)) return false;
+  if (AdminOp(operation) == AdminOp::Snapshot) {
+    take_snapshot();
+    return true;
+  }
   const std::uint8_t bit = std::uint8_t(1u << target);
   if (AdminOp(operation) == AdminOp::Transfer) {
     volatile_.transfer_to = std::int8_t(target);
@@ -475,7 +496,7 @@ bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
     volatile_.next_index[target] = last_log_index() + 1;
     volatile_.match_index[target] = 0;
   }
-  log_writes_.wrote(durable_.log.size());
+  log_writes_.wrote(last_log_index());
   durable_.log.push_back(Entry::of_configuration(durable_.current_term, next));
   config_ = next;  // in effect once appended
   config_index_ = last_log_index();
@@ -500,7 +521,83 @@ void Node::end_transfer(Fx& fx) {
 void Node::apply_committed() {
   LogIndex upto = std::min(volatile_.commit_index, last_log_index());
   while (volatile_.applied.size() < upto)
-    volatile_.applied.push_back(durable_.log[volatile_.applied.size()].command);
+    volatile_.applied.push_back(entry_at(LogIndex(volatile_.applied.size()) + 1).command);
+}
+
+// ---- snapshots ------------------------------------------------------------
+
+void Node::take_snapshot() {
+  Durable& d = durable_;
+  const LogIndex last = LogIndex(volatile_.applied.size());  // > d.snapshot_index (admin_enabled)
+  Configuration config = d.snapshot_index ? d.snapshot_config : boot_config_;
+  for (LogIndex i = last; i > d.snapshot_index; --i)
+    if (entry_at(i).is_configuration()) {
+      config = entry_at(i).configuration();
+      break;
+    }
+  if (options_.has(Bug::SnapshotWithoutConfig)) config = boot_config_;  // seeded: configuration left out
+  d.snapshot_term = term_at(last);
+  d.snapshot_state.assign(volatile_.applied.begin(), volatile_.applied.end());
+  d.snapshot_config = config;
+  d.log.erase(d.log.begin(), d.log.begin() + (last - d.snapshot_index));
+  d.snapshot_index = last;
+  // The entries the node holds are unchanged (only fewer): nothing written.
+  // The configuration in effect stays as it is until the node restarts.
+}
+
+void Node::send_install_snapshot(NodeIndex peer, Fx& fx) {
+  Message request;
+  request.type = MessageType::InstallSnapshot;
+  request.term = durable_.current_term;
+  request.prev_log_index = durable_.snapshot_index;
+  request.prev_log_term = durable_.snapshot_term;
+  request.leader_commit = volatile_.commit_index;
+  request.entries.reserve(durable_.snapshot_state.size() + 1);
+  request.entries.push_back(Entry::of_configuration(1, durable_.snapshot_config));
+  for (Command command : durable_.snapshot_state) request.entries.push_back(Entry{0, command});
+  fx.send(peer, request);
+}
+
+void Node::handle_install_snapshot(NodeIndex from, const Message& request, Fx& fx) {
+  Message reply;
+  reply.type = MessageType::AppendEntriesReply;
+  reply.term = durable_.current_term;
+  if (request.term < durable_.current_term) {  // stale leader
+    reply.match_index = request.prev_log_index;
+    fx.send(from, reply);
+    return;
+  }
+  if (volatile_.role != Role::Follower) become_follower(request.term, fx);
+  volatile_.heard_from_leader = true;
+  volatile_.failed_elections = 0;
+  volatile_.leader = std::int8_t(from);
+  arm_election_timer(fx);
+
+  Durable& d = durable_;
+  const LogIndex last = request.prev_log_index;
+  if (last > volatile_.applied.size() && request.entries.size() == std::size_t(last) + 1) {
+    // Figure 13: keep the entries after the snapshot if the entry at its
+    // last index matches; otherwise discard the whole log.
+    const bool matches = last < last_log_index() && term_at(last) == request.prev_log_term;
+    if (matches && !options_.has(Bug::InstallSnapshotDiscardsNewerEntries)) {
+      d.log.erase(d.log.begin(), d.log.begin() + (last - d.snapshot_index));  // held entries unchanged
+    } else {
+      if (!d.log.empty()) log_writes_.wrote(d.snapshot_index);
+      d.log.clear();
+    }
+    d.snapshot_index = last;
+    d.snapshot_term = request.prev_log_term;
+    d.snapshot_config = request.entries[0].configuration();
+    d.snapshot_state.clear();
+    for (std::size_t k = 1; k < request.entries.size(); ++k) d.snapshot_state.push_back(request.entries[k].command);
+    volatile_.applied.assign(d.snapshot_state.begin(), d.snapshot_state.end());
+    volatile_.commit_index = std::max(volatile_.commit_index, last);
+    refresh_configuration();
+    apply_committed();
+  }
+  reply.success = true;
+  reply.match_index = last;
+  fx.send(from, reply);
 }
 
 void Node::encode(StateEncoder& e) const {
@@ -508,6 +605,13 @@ void Node::encode(StateEncoder& e) const {
   e.put_optional_node(durable_.voted_for);
   e.put(durable_.log.size());
   for (const Entry& entry : durable_.log) encode_entry(e, entry);
+  if (durable_.snapshot_index) [[unlikely]] {  // absent before the first snapshot: old runs hash as before
+    e.put(durable_.snapshot_index);
+    e.put(durable_.snapshot_term);
+    e.put_node_set(durable_.snapshot_config.voters);
+    e.put_node_set(durable_.snapshot_config.learners);
+    for (Command command : durable_.snapshot_state) e.put(command);
+  }
   e.put(std::uint64_t(volatile_.role));
   e.put(volatile_.commit_index);
   e.put(volatile_.applied.size());
@@ -539,6 +643,7 @@ void Node::print(std::string& out) const {
     out += '-';
   else
     fmt::format_to(it, "{}", node_label(NodeIndex(durable_.voted_for)));
+  if (durable_.snapshot_index) fmt::format_to(it, " snap={}/{}", durable_.snapshot_index, durable_.snapshot_term);
   out += " log=";
   print_entries(out, durable_.log.data(), durable_.log.data() + durable_.log.size());
   fmt::format_to(it, " commit={} applied={}", volatile_.commit_index, volatile_.applied.size());

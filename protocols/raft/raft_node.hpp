@@ -56,6 +56,24 @@
 // is in that term and may stand, starts an election at once (without a
 // pre-vote round). The transfer ends when the leader steps down, or when its
 // transfer timer (armed when it began; an election timeout) fires.
+//
+// Snapshots (Raft paper, section 7 and Figure 13). `snapshot` on any node
+// with applied entries beyond its snapshot compacts its applied prefix: the
+// snapshot holds the last included index and term, the state machine's state
+// (the applied commands) and the configuration in effect at that index; the
+// log keeps only the entries after it (log() is that suffix, and
+// log_first_index() the number of entries compacted before it). The snapshot
+// is durable: a crash keeps it and the suffix, and a restarted node's state
+// machine and commit index start from it. A leader whose next entry for a
+// follower is at or below its snapshot's last index sends InstallSnapshot
+// instead of AppendEntries. A follower (stale terms refused as for
+// AppendEntries) ignores a snapshot no newer than its commit index
+// (replying that it holds it); otherwise, if its entry at the last included
+// index has the last included term it keeps the entries after it, else it
+// discards its whole log; it takes the snapshot's state and configuration,
+// its commit index becomes at least the last included index, and it
+// replies success with that index. Only runs with a snapshot budget take
+// snapshots, so runs without one are unchanged.
 #pragma once
 
 #include <array>
@@ -108,8 +126,17 @@ class Node {
   bool coordinates() const { return is_leader(); }  // for aimed fault profiles
   Term term() const { return durable_.current_term; }
   std::optional<NodeIndex> voted_for() const;
+  // The entries after the snapshot; log()[0] is entry log_first_index() + 1.
   std::span<const Entry> log() const { return {durable_.log.data(), durable_.log.size()}; }
-  LogIndex last_log_index() const { return LogIndex(durable_.log.size()); }
+  std::size_t log_first_index() const { return durable_.snapshot_index; }
+  LogIndex last_log_index() const { return durable_.snapshot_index + LogIndex(durable_.log.size()); }
+  // The snapshot (all zero and empty before the first).
+  LogIndex snapshot_index() const { return durable_.snapshot_index; }
+  Term snapshot_term() const { return durable_.snapshot_term; }
+  std::span<const Command> snapshot_state() const {
+    return {durable_.snapshot_state.data(), durable_.snapshot_state.size()};
+  }
+  Configuration snapshot_configuration() const { return durable_.snapshot_config; }
   // Which part of the log the last events wrote (protocols/log_writes.hpp).
   std::uint64_t log_writes() const { return log_writes_.writes(); }
   std::size_t log_written_from() const { return log_writes_.from(); }
@@ -143,7 +170,11 @@ class Node {
   struct Durable {
     Term current_term = 0;
     std::int8_t voted_for = -1;  // -1: none
-    Log log;
+    Log log;  // the entries after the snapshot
+    LogIndex snapshot_index = 0;  // its last included index; 0: no snapshot
+    Term snapshot_term = 0;
+    Configuration snapshot_config;  // the configuration in effect at snapshot_index
+    boost::container::small_vector<Command, 16> snapshot_state;  // the applied commands 1..snapshot_index
   };
   struct Volatile {
     Role role = Role::Follower;
@@ -175,7 +206,16 @@ class Node {
   void check_quorum(Fx& fx);
   void handle_pre_vote(NodeIndex from, const Message& request, Fx& fx);
   void handle_pre_vote_reply(NodeIndex from, const Message& reply, Fx& fx);
-  Term term_at(LogIndex index) const { return index == 0 ? 0 : durable_.log[index - 1].term; }
+  // Entry `index` (1-based), which must be after the snapshot.
+  const Entry& entry_at(LogIndex index) const { return durable_.log[index - durable_.snapshot_index - 1]; }
+  // Its term; the snapshot's last included term at its index; 0 below it.
+  Term term_at(LogIndex index) const {
+    if (index <= durable_.snapshot_index) return index == durable_.snapshot_index ? durable_.snapshot_term : 0;
+    return entry_at(index).term;
+  }
+  void take_snapshot();
+  void send_install_snapshot(NodeIndex peer, Fx& fx);
+  void handle_install_snapshot(NodeIndex from, const Message& request, Fx& fx);
   Term last_log_term() const { return term_at(last_log_index()); }
 
   void become_follower(Term term, Fx& fx);

@@ -49,6 +49,12 @@ constexpr BugInfo kBugs[] = {
      "configuration in its log"},
     {"transfer-to-lagging-node",
      "(transfer) a leader sends TimeoutNow at once, without first bringing the target's log up to its own"},
+    {"snapshot-without-config",
+     "(snapshot) a snapshot leaves out the configuration in effect at its last index: a node restored from it "
+     "uses the boot configuration"},
+    {"install-snapshot-discards-newer-entries",
+     "(snapshot) a follower installing a snapshot discards the entries after it even when its entry at the "
+     "snapshot's last index matches (Figure 13 says to keep them)"},
 };
 static_assert(std::size(kBugs) == std::size_t(Bug::Count));
 
@@ -80,6 +86,8 @@ constexpr AdminOperation kAdmin[] = {
      true, AdminBudget::ConfigChanges},
     {"transfer", "transfer N: the leader hands leadership to voter N (TimeoutNow once N's log is up to date)",
      true, AdminBudget::Transfers},
+    {"snapshot", "snapshot: the node compacts its applied prefix into a snapshot (last index and term, state, "
+     "configuration)", false, AdminBudget::Snapshots},
 };
 static_assert(std::size(kAdmin) == std::size_t(AdminOp::Count));
 

@@ -39,6 +39,9 @@ enum class Bug : std::uint8_t {
   ConcurrentConfigChanges,
   CountVotesOfOldConfig,
   TransferToLaggingNode,
+  // Snapshots (issue 15).
+  SnapshotWithoutConfig,
+  InstallSnapshotDiscardsNewerEntries,
   Count,
 };
 
@@ -57,7 +60,7 @@ enum class Variant : std::uint8_t {
 std::span<const BugInfo> variant_table();  // indexed by Variant
 
 // Administrative commands (raft_node.hpp states their rules).
-enum class AdminOp : std::uint8_t { AddVoter, AddLearner, Promote, Remove, Transfer, Count };
+enum class AdminOp : std::uint8_t { AddVoter, AddLearner, Promote, Remove, Transfer, Snapshot, Count };
 std::span<const AdminOperation> admin_table();  // indexed by AdminOp
 
 struct Options {
