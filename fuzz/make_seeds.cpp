@@ -48,7 +48,7 @@ std::vector<Candidate> pick(const ProtocolDriver& driver, const TraceHeader& hea
                             std::size_t count) {
   std::vector<Candidate> all;
   for (std::uint64_t seed = 1; seed <= runs; ++seed) {
-    Candidate c{seed, driver.bytes_of_seed(header, seed), {}};
+    Candidate c{seed, driver.bytes_of_seed(header, seed, {}), {}};
     const ByteRun run = driver.run_bytes(header, c.bytes, {});
     if (run.violation) continue;  // seeds are for the correct protocol
     c.features = features_of(driver.make_trace(header, run.events));
