@@ -40,10 +40,10 @@ class LogMatching {
   template <class World>
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
-    const auto a = log_view(world.node(NodeIndex(touched)));
+    const auto a = invariants::log_view(world.node(NodeIndex(touched)));
     for (int other = 0; other < world.node_count(); ++other) {
       if (other == touched) continue;
-      const auto b = log_view(world.node(NodeIndex(other)));
+      const auto b = invariants::log_view(world.node(NodeIndex(other)));
       // The highest index at which both logs hold an entry of the same term
       // (of the entries both still hold).
       const std::size_t low = std::max(a.first(), b.first());
@@ -120,7 +120,7 @@ class LeaderCompleteness {
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
     const auto& node = world.node(NodeIndex(touched));
-    const auto log = log_view(node);
+    const auto log = invariants::log_view(node);
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
     bool grew = false;
     for (std::size_t i = 0; i < committed; ++i) {
@@ -162,7 +162,7 @@ class LeaderCompleteness {
   std::optional<std::string> check_leader(const World& world, NodeIndex leader) const {
     const auto& node = world.node(leader);
     if (!node.is_leader()) return std::nullopt;
-    const auto log = log_view(node);
+    const auto log = invariants::log_view(node);
     for (std::size_t i = 0; i < committed_.size(); ++i) {
       const Committed& c = committed_[i];
       if (c.committed_in >= node.term()) continue;
@@ -197,7 +197,7 @@ class LeaderAppendOnly {
       seen.leader_term = 0;
       return std::nullopt;
     }
-    const auto log = log_view(node);
+    const auto log = invariants::log_view(node);
     if (seen.leader_term == node.term()) {
       for (std::size_t i = 0; i < seen.log.size(); ++i) {
         if (i < log.first()) continue;  // compacted into its snapshot
@@ -251,7 +251,7 @@ class TruncateOnlyOnConflict {
     if (touched < 0) return std::nullopt;
     const NodeIndex self = NodeIndex(touched);
     Seen& seen = seen_[self];
-    const auto log = log_view(world.node(self));
+    const auto log = invariants::log_view(world.node(self));
     const bool crashed = world.crashed(self);
     // The first index (from 0) where the log no longer holds what it held;
     // compacted entries are not removed.
