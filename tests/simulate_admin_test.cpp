@@ -148,5 +148,27 @@ TEST(ScenarioAdmin, ATraceWithAdministrativeCommandsReplays) {
   fs::remove_all(dir);
 }
 
+// On the command line: one line naming the file and line, exit status 2.
+TEST(ScenarioAdmin, AnUnknownOperationExitsTwo) {
+  const fs::path dir = fs::temp_directory_path() / ("skiff-admin-bad-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "bad.json");
+    out << "{\"nodes\": 3,\n\"timeline\": [\n{\"at_ms\": 1, \"admin\": \"promot\", \"target\": 2}]}\n";
+  }
+  const std::string command = std::string(SKIFF_BINARY) + " simulate " + (dir / "bad.json").string() + " 2>" +
+                              (dir / "err").string();
+  const int raw = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+  std::ifstream in(dir / "err");
+  std::stringstream err;
+  err << in.rdbuf();
+  EXPECT_EQ(err.str(), "skiff: " + (dir / "bad.json").string() +
+                           ":3: unknown administrative operation \"promot\" for raft (expected \"add-voter\", "
+                           "\"add-learner\", \"promote\", \"remove\", \"transfer\", \"snapshot\")\n");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace skiff
