@@ -74,7 +74,7 @@ TEST(Swarm, FindsSeededBugsWithCounterexamplesThatReplay) {
 }
 
 TEST(Swarm, FindsNothingInCorrectRaftAndEstimatesTheStatesItSaw) {
-  const CheckConfig config = raft_bounds(9, 2, 1, 0);
+  const CheckConfig config = raft_bounds(8, 2, 1, 0);
   CheckConfig exact = config;
   exact.threads = 2;
   const CheckOutcome all = ModelChecker<Raft, RaftInvariants>(exact).run();
