@@ -334,6 +334,14 @@ std::string describe_action(const TimelineAction& a, const Scenario& s) {
       return "isolate " + node_word(a.node) + (a.inbound && a.outbound ? "" : a.inbound ? " (in)" : " (out)");
     case TimelineAction::Kind::Rejoin: return "rejoin " + node_word(a.node);
     case TimelineAction::Kind::Clients: return a.clients_on ? "clients start" : "clients stop";
+    case TimelineAction::Kind::Admin: {
+      std::string text = "admin " + a.operation;
+      if (a.target == TimelineAction::kLeader) text += " the leader";
+      else if (a.target >= 0) text += fmt::format(" {}", a.target + 1);
+      if (a.node == TimelineAction::kAll) text += " on every node";
+      else if (a.node >= 0) text += fmt::format(" on node {}", a.node + 1);
+      return text;
+    }
   }
   return "?";
 }

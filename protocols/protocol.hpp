@@ -46,6 +46,10 @@
 //   bool on_admin(int operation, NodeIndex target, Effects&)
 //                                                      true if accepted; an accepted
 //                                                      command spends its budget
+// and, so that the timed world counts majorities among the voters of the
+// configuration in effect rather than the boot one (availability, liveness):
+//   bool counts_vote(NodeIndex n) const                n votes in this node's
+//                                                      configuration
 // and optionally, so that log invariants cost the same whatever the log's
 // length (protocols/log_writes.hpp, invariants/log_changes.hpp):
 //   std::uint64_t log_writes() const                   events that wrote the log

@@ -24,7 +24,8 @@ using Raft = raft::Protocol;
 struct Outcome {
   int runs_violated = 0;
   int events = 0;
-  int admin_events = 0;  // of them, administrative commands (membership, transfer)
+  int admin_events = 0;  // of them, administrative commands (membership, transfer, snapshot)
+  int compacted_events = 0;  // events after which some node's log had a compacted prefix
 };
 
 // Runs seeds [first, first + count) and compares both sets after every event.
@@ -45,6 +46,11 @@ Outcome compare(const raft::Options& options, int nodes, std::uint64_t first, in
       const auto b = whole.check(world, touched);
       ++outcome.events;
       if (event->kind == EventKind::Admin) ++outcome.admin_events;
+      for (int n = 0; n < nodes; ++n)
+        if (world.node(NodeIndex(n)).log_first_index() > 0) {
+          ++outcome.compacted_events;
+          break;
+        }
       EXPECT_EQ(bool(a), bool(b)) << "seed " << seed << " step " << step << ": "
                                   << (a ? a->invariant + ": " + a->explanation : "incremental: none") << " / "
                                   << (b ? b->invariant + ": " + b->explanation : "whole-log: none");
@@ -68,12 +74,14 @@ Budgets long_runs() {
   return budgets;
 }
 
-// The same, with membership changes and leadership transfers (spare nodes
-// to add), so configuration entries and transfers reach both sets.
+// The same, with membership changes, leadership transfers (spare nodes to
+// add) and snapshots, so configuration entries, transfers, compacted logs
+// and InstallSnapshot reach both sets.
 Budgets long_runs_with_admin() {
   Budgets budgets = long_runs();
   budgets.config_changes = 4;
   budgets.transfers = 2;
+  budgets.snapshots = 3;
   return budgets;
 }
 
@@ -92,6 +100,7 @@ TEST(IncrementalInvariants, AgreeWithWholeLogOnCorrectRaftWithMembershipChanges)
   EXPECT_EQ(outcome.runs_violated, 0);
   EXPECT_GT(outcome.events, 300 * 100);
   EXPECT_GT(outcome.admin_events, 300);
+  EXPECT_GT(outcome.compacted_events, 300 * 20);  // snapshots, and logs compared with a compacted prefix
 }
 
 TEST(IncrementalInvariants, AgreeWithWholeLogOnEverySeededBug) {
