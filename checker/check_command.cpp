@@ -38,6 +38,15 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (config.depth_first && (config.compact || config.bitstate_bits))
     throw InputError("--depth-first: not with --compact or --bitstate (breadth-first only)");
   if (config.compact && config.bitstate_bits) throw InputError("--compact: not with --bitstate");
+  if (request.frontier_memory_mb && config.depth_first)
+    throw InputError("--frontier-memory: not with --depth-first (breadth-first only)");
+  if (!request.spill_dir.empty() && !request.frontier_memory_mb)
+    throw InputError("--spill-dir: only with --frontier-memory");
+  if (config.swarm && (config.compact || config.depth_first || request.frontier_memory_mb))
+    throw InputError("--swarm: not with --compact, --depth-first or --frontier-memory (each member is a depth-first "
+                     "bitstate search)");
+  if (config.swarm && config.max_depth > VisitedSet::kMaxTag)
+    throw InputError(fmt::format("--max-depth: at most {} with --swarm", VisitedSet::kMaxTag));
   for (const std::string& variant : config.variants)
     if (config.symmetry && variant.find('=') != std::string::npos)
       throw InputError(fmt::format("--symmetry: --variant {} sets nodes apart, so they are not interchangeable", variant));
@@ -56,13 +65,28 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")),
                config.variants.empty() ? "" : fmt::format(", variants {}", fmt::join(config.variants, " ")), bounds,
                config.symmetry ? "on" : "off",
-               config.depth_first ? "depth-first, 1 thread"
-                                 : fmt::format("breadth-first, {} thread(s){}", config.threads,
+               config.swarm         ? fmt::format("swarm of {} depth-first searches, seed {}, 2^{} bits each, {} thread(s)",
+                                                  config.swarm, config.seed,
+                                                  config.bitstate_bits ? config.bitstate_bits : kSwarmBitstateBits,
+                                                  std::min<std::uint32_t>(config.swarm, std::uint32_t(config.threads)))
+               : config.depth_first ? "depth-first, 1 thread"
+                                    : fmt::format("breadth-first, {} thread(s){}", config.threads,
                                                config.compact         ? ", compact visited set"
                                                : config.bitstate_bits ? fmt::format(", bitstate 2^{} bits", config.bitstate_bits)
                                                                       : ""));
 
   CheckConfig run_config = config;
+  const std::string spill_dir = request.spill_dir.empty() ? request.out_dir : request.spill_dir;
+  if (request.frontier_memory_mb) {
+    run_config.frontier_memory_bytes = std::size_t(request.frontier_memory_mb) << 20;
+    run_config.spill_dir = spill_dir;
+    std::error_code error;
+    std::filesystem::create_directories(spill_dir, error);
+    if (error || !std::filesystem::is_directory(spill_dir))
+      throw InputError(fmt::format("--spill-dir: {} is not a directory skiff can make files in{}", spill_dir,
+                                   error ? ": " + error.message() : ""));
+  }
+  if (config.swarm && !config.bitstate_bits) run_config.bitstate_bits = kSwarmBitstateBits;
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   ProgressLine progress_line(err, request.progress);
@@ -102,7 +126,12 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   // The visited set's chance of having missed a state (docs/model-checking.md).
   const double n = double(outcome.distinct_states);
   std::string omission;
-  if (config.bitstate_bits)
+  if (config.swarm)
+    omission = fmt::format("swarm: {} of {} members ran; about {:.0f} distinct states seen across them (estimated), {} "
+                           "stored by members in all",
+                           outcome.swarm_members_run, config.swarm, outcome.swarm_estimated_states,
+                           outcome.swarm_stored_states);
+  else if (config.bitstate_bits)
     omission = fmt::format("bitstate: 2^{} bits, {} hashes: expected states omitted about {:.3g} ({:.4f}% coverage of "
                            "the states reached; an omitted state's successors may be missed too)",
                            config.bitstate_bits, config.bitstate_hashes, outcome.bitstate_expected_omissions,
@@ -112,10 +141,10 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                            CompactVisitedSet::kFingerprintBits,
                            std::min(1.0, n * n / std::ldexp(1.0, CompactVisitedSet::kFingerprintBits + 1)));
 
-  const char* result = outcome.violation              ? "violation"
-                       : outcome.memory_limit_reached ? "memory-limit"
-                       : outcome.interrupted          ? "interrupted"
-                       : config.bitstate_bits         ? "partial"
+  const char* result = outcome.violation                     ? "violation"
+                       : outcome.memory_limit_reached        ? "memory-limit"
+                       : outcome.interrupted                 ? "interrupted"
+                       : config.bitstate_bits || config.swarm ? "partial"
                                                       : "verified";
   const double per_s = double(outcome.distinct_states) / std::max(seconds, 1e-9);
   const double states = double(std::max<std::uint64_t>(1, outcome.distinct_states));
@@ -131,12 +160,28 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"elapsed_s", seconds},
                         {"visited_bytes_per_state", bytes_per_state},
                         {"link_bytes_per_state", link_bytes_per_state},
-                        {"search", config.depth_first ? "depth-first" : "breadth-first"},
+                        {"search", config.swarm ? "swarm" : config.depth_first ? "depth-first" : "breadth-first"},
                         {"result", result}};
     if (config.compact) j["visited_set"] = "compact";
-    if (config.bitstate_bits) {
+    if (config.bitstate_bits && !config.swarm) {
       j["visited_set"] = "bitstate";
       j["bitstate_expected_omissions"] = outcome.bitstate_expected_omissions;
+    }
+    if (config.swarm) {
+      j["swarm_members"] = config.swarm;
+      j["swarm_members_run"] = outcome.swarm_members_run;
+      j["swarm_estimated_states"] = outcome.swarm_estimated_states;
+      j["swarm_stored_states"] = outcome.swarm_stored_states;
+      j["seed"] = config.seed;
+      if (outcome.violation) {
+        j["swarm_member"] = outcome.swarm_member;
+        j["swarm_member_seed"] = outcome.swarm_member_seed;
+      }
+    } else if (request.frontier_memory_mb) {
+      j["frontier_memory_mb"] = request.frontier_memory_mb;
+      j["spilled_link_bytes"] = outcome.spilled_link_bytes;
+      j["spilled_levels"] = outcome.spilled_levels;
+      j["segments"] = outcome.segments;
     }
     if (outcome.violation)
       j["violation"] = {{"invariant", outcome.violation->invariant},
@@ -151,11 +196,19 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state,
                link_bytes_per_state);
     if (!omission.empty()) fmt::print(out, "{}\n", omission);
+    if (request.frontier_memory_mb)
+      fmt::print(out, "frontier memory {} MiB: {:.1f} MiB of links in {} level(s) spilled to {}; {} expansion segment(s)\n",
+                 request.frontier_memory_mb, double(outcome.spilled_link_bytes) / double(1 << 20),
+                 outcome.spilled_levels, spill_dir, outcome.segments);
     if (outcome.violation) {
       fmt::print(out, "violation of {}: {}\n", outcome.violation->invariant, explanation);
+      if (config.swarm)
+        fmt::print(out, "  found by swarm member {} (shuffle seed {})\n", outcome.swarm_member,
+                   outcome.swarm_member_seed);
       fmt::print(out, "  {}: {} events in {}\n",
-                 config.depth_first ? "counterexample (depth-first: not necessarily a shortest one)"
-                                    : "shortest counterexample",
+                 config.swarm         ? "counterexample (swarm: not necessarily a shortest one)"
+                 : config.depth_first ? "counterexample (depth-first: not necessarily a shortest one)"
+                                      : "shortest counterexample",
                  outcome.counterexample.size(), trace_path);
       fmt::print(out, "  replay: {} replay {} --verbose\n", program_name(), trace_path);
     } else if (outcome.interrupted) {
@@ -163,6 +216,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                  outcome.distinct_states);
     } else if (outcome.memory_limit_reached) {
       fmt::print(out, "memory limit reached: no violation up to depth {}\n", outcome.depth);
+    } else if (config.swarm) {
+      fmt::print(out, "no violation found (swarm: partial searches, not a verification) up to depth {}\n",
+                 outcome.depth);
     } else if (config.bitstate_bits) {
       fmt::print(out, "no violation found (bitstate: a partial search, not a verification) up to depth {}\n",
                  outcome.depth);

@@ -14,6 +14,8 @@ struct CheckRequest {
   std::string protocol;
   CheckConfig config;
   std::string out_dir = kDefaultOutDir;
+  std::uint64_t frontier_memory_mb = 0;  // 0: no bound (config.frontier_memory_bytes)
+  std::string spill_dir;                 // empty: out_dir
   bool json = false;
   ProgressMode progress = ProgressMode::Off;  // on stderr
 };

@@ -260,6 +260,15 @@ int run(int argc, char** argv) {
     check_command
         ->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB (default: no limit)")
         ->transform(positive_number("GiB"));
+    add_whole(*check_command, "--frontier-memory", check.frontier_memory_mb,
+              "breadth-first: keep at most about MB of links and candidates in memory, the rest in files in "
+              "--spill-dir (same results)",
+              1, std::uint64_t(1) << 30);
+    check_command->add_option("--spill-dir", check.spill_dir, "where --frontier-memory spills (default: --out)");
+    add_whole(*check_command, "--swarm", c.swarm,
+              "swarm: N depth-first searches in differently shuffled orders, each with its own bitstate set", 1,
+              1u << 20);
+    add_whole(*check_command, "--seed", c.seed, "--swarm: member m shuffles with a seed drawn from SEED and m");
     check_command->add_option("--out", check.out_dir, "where a counterexample is written")->capture_default_str();
     check_command->add_flag("--json", check.json, "one JSON object on stdout");
   }

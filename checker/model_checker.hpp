@@ -57,6 +57,7 @@
 #include "checker/child_process.hpp"
 #include "checker/compact_visited_set.hpp"
 #include "checker/crash_landing.hpp"
+#include "checker/frontier_spill.hpp"
 #include "checker/interrupt.hpp"
 #include "checker/simulation.hpp"
 #include "checker/visited_set.hpp"
@@ -81,10 +82,25 @@ struct CheckConfig {
   int bitstate_hashes = 3;
   int threads = 1;
   double memory_limit_gib = 0;    // 0: none
+  // Breadth-first only: the links and candidates kept in memory, in bytes
+  // (0: no bound). Beyond it the links go to files in spill_dir and each
+  // level is expanded in segments (checker/frontier_spill.hpp); the results
+  // are the same.
+  std::size_t frontier_memory_bytes = 0;
+  std::string spill_dir = ".";
+  // Swarm (checker/swarm_search.hpp): swarm > 0 runs that many depth-first
+  // searches, member m shuffling the successors of each state with a
+  // generator seeded from (seed, m), each with its own BitstateSet of
+  // 2^bitstate_bits bits (default kSwarmBitstateBits).
+  std::uint32_t swarm = 0;
+  std::uint64_t seed = 0;
   // Called after each level (depth-first: every 2^16 states generated, with
   // the current depth) from the calling thread.
   std::function<void(std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated)> progress;
 };
+
+// --swarm without --bitstate: each member's bitstate set has 2^22 bits (512 KiB).
+inline constexpr int kSwarmBitstateBits = 22;
 
 struct CheckOutcome {
   std::uint64_t distinct_states = 0;
@@ -97,6 +113,16 @@ struct CheckOutcome {
   std::size_t visited_bytes = 0;        // memory of the visited set
   double bitstate_expected_omissions = 0;  // with bitstate_bits: BitstateSet::expected_omissions()
   std::size_t link_bytes = 0;           // memory of the links that rebuild states
+  std::size_t spilled_link_bytes = 0;   // with frontier_memory_bytes: the links written to files
+  std::size_t spilled_levels = 0;       // and the levels they belong to
+  std::uint64_t segments = 0;           // breadth-first: expansion segments, over all levels
+  // --swarm (checker/swarm_search.hpp): distinct_states is the estimate of
+  // states seen across members, rounded.
+  double swarm_estimated_states = 0;
+  std::uint64_t swarm_stored_states = 0;  // states stored, summed over members
+  std::uint32_t swarm_members_run = 0;
+  std::int64_t swarm_member = -1;         // the member that found the violation
+  std::uint64_t swarm_member_seed = 0;    // and the seed it shuffled with
   std::optional<Violation> violation;
   std::vector<Event> counterexample;    // from the initial state
   // The violation is a fatal signal that landed (node-survives): a trace of
@@ -120,7 +146,8 @@ class ModelChecker {
       : config_(config),
         options_(make_options<P>(config.bugs, config.variants, config.nodes, "--bug: ", "--variant: ")),
         budgets_(with_unbounded_steps(config.budgets)),
-        root_(config.nodes, options_, budgets_) {}
+        root_(config.nodes, options_, budgets_),
+        levels_(config.depth_first ? 0 : config.frontier_memory_bytes / 2, config.spill_dir) {}
 
   CheckOutcome run() {
     if (auto explanation = invariants::NodeSurvives{}.check(root_.world, World<P>::kNoNode)) {
@@ -129,6 +156,7 @@ class ModelChecker {
       out.violation = Violation{std::string(invariants::NodeSurvives::name), std::move(*explanation)};
       return out;
     }
+    if (config_.swarm) return run_swarm();
     if (config_.depth_first) return run_depth_first();
     if (config_.bitstate_bits) {
       BitstateSet bits(config_.bitstate_bits, config_.bitstate_hashes);
@@ -148,12 +176,12 @@ class ModelChecker {
   template <class Set>
   CheckOutcome run_breadth_first(Set& visited) {
     CheckOutcome out;
-    levels_.push_back({Link{0, 0}});
+    levels_.push_level({Link{0, 0}});
     visited.insert(fingerprint(root_));
     out.distinct_states = out.generated_states = 1;
     const int threads = std::max(1, config_.threads);
     std::vector<Worker> workers;
-    for (int t = 0; t < threads; ++t) workers.emplace_back(root_, config_.max_depth);
+    for (int t = 0; t < threads; ++t) workers.emplace_back(root_, config_.max_depth, &levels_);
     // A worker a signal landed in holds half-changed states: never destroyed.
     struct AbandonIfCrashed {
       std::vector<Worker>& workers;
@@ -165,11 +193,21 @@ class ModelChecker {
         }
       }
     } abandon_if_crashed{workers};
+    // With a frontier budget, half of it for the candidates of a segment
+    // (the other half is the links', levels_): a level is expanded in
+    // segments of chunks, each taken while the segment's candidates fit.
+    // Phase 1 of a segment skips the states the segments before it
+    // inserted, which phase 2 would have rejected (they come first in
+    // (parent, successor) order), so the levels are the same as in one
+    // segment, whatever the segments.
+    const std::size_t candidate_budget = config_.frontier_memory_bytes
+                                             ? std::max<std::size_t>(1, config_.frontier_memory_bytes / 2 / sizeof(Candidate))
+                                             : std::numeric_limits<std::size_t>::max();
 
     for (std::uint32_t depth = 0;; ++depth) {
-      const std::vector<Link>& level = levels_.back();
+      const std::size_t level_size = levels_.size(depth);
       out.depth = depth;
-      if (level.empty()) {  // the deepest state is one level up
+      if (level_size == 0) {  // the deepest state is one level up
         out.complete = true;
         out.depth = depth - 1;
         break;
@@ -184,33 +222,52 @@ class ModelChecker {
         break;
       }
 
-      // Phase 1: expand, in fixed chunks over the threads. A chunk's
-      // candidates are in (parent, successor) order; so are the chunks'.
-      std::atomic<std::size_t> next_chunk{0};
       constexpr std::size_t kChunk = 512;
-      const std::size_t chunks = (level.size() + kChunk - 1) / kChunk;
+      const std::size_t chunks = (level_size + kChunk - 1) / kChunk;
       std::vector<std::pair<const Worker*, std::pair<std::size_t, std::size_t>>> chunk_candidates(chunks);
-      for (Worker& w : workers) w.begin_level();
-      parallel(workers, [&](Worker& worker) {
-        AlternateSignalStack signal_stack;
-        CrashLanding landing;
-        for (;;) {
-          if (interrupted() || worker.crashed) return;  // the level is left unfinished
-          const std::size_t chunk = next_chunk.fetch_add(1);
-          if (chunk >= chunks) return;
-          const std::size_t first = worker.candidates.size();
-          const std::size_t end = std::min(level.size(), (chunk + 1) * kChunk);
-          for (std::size_t i = chunk * kChunk; i < end && !worker.crashed; ++i)
-            expand_guarded(depth, std::uint32_t(i), worker, landing, visited);
-          chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
-        }
-      });
-
+      std::atomic<std::size_t> next_chunk{0};
       std::optional<Found> found;
-      for (Worker& w : workers) {
-        out.generated_states += w.generated;
-        if (w.found && (!found || w.found->key < found->key)) found = std::move(w.found);
+      for (Worker& w : workers) w.begin_level();
+      levels_.begin_level();
+      std::size_t new_states = 0;
+      for (std::size_t segment_first = 0; segment_first < chunks && !found && !out.interrupted;) {
+        ++out.segments;
+        // Phase 1: expand, in fixed chunks over the threads. A chunk's
+        // candidates are in (parent, successor) order; so are the chunks'.
+        std::atomic<std::size_t> segment_candidates{0};
+        for (Worker& w : workers) w.candidates.clear();
+        parallel(workers, [&](Worker& worker) {
+          AlternateSignalStack signal_stack;
+          CrashLanding landing;
+          for (;;) {
+            if (interrupted() || worker.crashed) return;  // the level is left unfinished
+            if (segment_candidates.load(std::memory_order_relaxed) > candidate_budget) return;
+            const std::size_t chunk = next_chunk.fetch_add(1);
+            if (chunk >= chunks) return;
+            const std::size_t first = worker.candidates.size();
+            const std::size_t end = std::min(level_size, (chunk + 1) * kChunk);
+            for (std::size_t i = chunk * kChunk; i < end && !worker.crashed; ++i)
+              expand_guarded(depth, std::uint32_t(i), worker, landing, visited);
+            chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
+            segment_candidates.fetch_add(worker.candidates.size() - first, std::memory_order_relaxed);
+          }
+        });
+        const std::size_t segment_end = std::min(next_chunk.load(), chunks);
+
+        for (Worker& w : workers) {
+          out.generated_states += w.generated;
+          w.generated = 0;
+          if (w.found && (!found || w.found->key < found->key)) found = w.found;
+        }
+        if (found) break;
+        if (interrupted()) {  // phase 1 may have been cut short: the level is not all expanded
+          out.interrupted = true;
+          break;
+        }
+        new_states += insert_candidates(workers, chunk_candidates, segment_first, segment_end, visited);
+        segment_first = segment_end;
       }
+      levels_.end_level();
       if (found) {
         out.violation = std::move(found->violation);
         out.killed_by_signal = found->killed_by_signal;
@@ -218,63 +275,72 @@ class ModelChecker {
         out.depth = depth + 1;
         break;
       }
-      if (interrupted()) {  // phase 1 may have been cut short: the level is not all expanded
-        out.interrupted = true;
-        break;
-      }
-
-      // Phase 2: insert in (parent, successor) order, each thread the shards
-      // it owns; the first of equal fingerprints is new, the others are not.
-      // Candidate k (in that order) is candidate k - start[c] of chunk c; a
-      // thread marks the new ones it inserted in its own bit set, so that
-      // no two threads write to one cache line.
-      std::vector<std::size_t> start(chunks + 1, 0);
-      for (std::size_t c = 0; c < chunks; ++c)
-        start[c + 1] = start[c] + (chunk_candidates[c].second.second - chunk_candidates[c].second.first);
-      parallel(workers, [&](Worker& worker) {
-        const std::size_t owner = std::size_t(&worker - workers.data());
-        worker.new_bits.assign((start[chunks] + 63) / 64, 0);
-        constexpr std::size_t kAhead = 16;  // prefetch distance, in candidates
-        for (std::size_t c = 0; c < chunks; ++c) {
-          const auto& [from, range] = chunk_candidates[c];
-          const Candidate* candidates = from->candidates.data();
-          for (std::size_t i = range.first; i < range.second; ++i) {
-            if (i + kAhead < range.second) {
-              const std::uint64_t ahead = candidates[i + kAhead].fingerprint;
-              if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited.prefetch(ahead);
-            }
-            const std::uint64_t fp = candidates[i].fingerprint;
-            if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited.insert(fp)) continue;
-            const std::size_t k = start[c] + (i - range.first);
-            worker.new_bits[k / 64] |= std::uint64_t(1) << (k % 64);
-          }
-        }
-      });
-      std::size_t new_count = 0;
-      for (const Worker& t : workers)
-        for (std::uint64_t bits : t.new_bits) new_count += std::size_t(std::popcount(bits));
-      std::vector<Link> next;
-      next.reserve(new_count);  // one allocation: a level can be hundreds of megabytes
-      for (std::size_t c = 0; c < chunks; ++c) {
-        const auto& [from, range] = chunk_candidates[c];
-        for (std::size_t i = range.first; i < range.second; ++i) {
-          const std::size_t k = start[c] + (i - range.first);
-          for (const Worker& t : workers)
-            if (t.new_bits[k / 64] >> (k % 64) & 1) {
-              next.push_back(from->candidates[i].key);
-              break;
-            }
-        }
-      }
-      out.distinct_states += next.size();
-      levels_.push_back(std::move(next));
+      if (out.interrupted) break;
+      out.distinct_states += new_states;
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
     }
     out.complete = out.complete && !out.interrupted;
     out.visited_bytes = visited.bytes();
-    for (const auto& level : levels_) out.link_bytes += level.capacity() * sizeof(Link);
+    out.link_bytes = levels_.memory_bytes();
+    out.spilled_link_bytes = levels_.disk_bytes();
+    out.spilled_levels = levels_.levels_on_disk();
     return out;
   }
+
+  // Phase 2 of chunks [first, end): inserts their candidates in (parent,
+  // successor) order, each thread the shards it owns; the first of equal
+  // fingerprints is new, the others are not. Candidate k (in that order) is
+  // candidate k - start[c] of chunk c; a thread marks the new ones it
+  // inserted in its own bit set, so that no two threads write to one cache
+  // line. The new ones are appended to the level being built, in that
+  // order; returns how many.
+  // (Workers: std::vector<Worker>; ChunkCandidates: a vector of (worker,
+  // range of its candidates) per chunk; templates as Worker is declared below.)
+  template <class Set, class Workers, class ChunkCandidates>
+  std::size_t insert_candidates(Workers& workers, const ChunkCandidates& chunk_candidates, std::size_t first,
+                                std::size_t end, Set& visited) {
+    const std::size_t chunks = end - first;
+    std::vector<std::size_t> start(chunks + 1, 0);
+    for (std::size_t c = 0; c < chunks; ++c)
+      start[c + 1] = start[c] + (chunk_candidates[first + c].second.second - chunk_candidates[first + c].second.first);
+    parallel(workers, [&](Worker& worker) {
+      const std::size_t owner = std::size_t(&worker - workers.data());
+      worker.new_bits.assign((start[chunks] + 63) / 64, 0);
+      constexpr std::size_t kAhead = 16;  // prefetch distance, in candidates
+      for (std::size_t c = 0; c < chunks; ++c) {
+        const auto& [from, range] = chunk_candidates[first + c];
+        const Candidate* candidates = from->candidates.data();
+        for (std::size_t i = range.first; i < range.second; ++i) {
+          if (i + kAhead < range.second) {
+            const std::uint64_t ahead = candidates[i + kAhead].fingerprint;
+            if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited.prefetch(ahead);
+          }
+          const std::uint64_t fp = candidates[i].fingerprint;
+          if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited.insert(fp)) continue;
+          const std::size_t k = start[c] + (i - range.first);
+          worker.new_bits[k / 64] |= std::uint64_t(1) << (k % 64);
+        }
+      }
+    });
+    std::size_t new_count = 0;
+    for (const Worker& t : workers)
+      for (std::uint64_t bits : t.new_bits) new_count += std::size_t(std::popcount(bits));
+    levels_.reserve_more(new_count);  // one allocation: a level can be hundreds of megabytes
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const auto& [from, range] = chunk_candidates[first + c];
+      for (std::size_t i = range.first; i < range.second; ++i) {
+        const std::size_t k = start[c] + (i - range.first);
+        for (const Worker& t : workers)
+          if (t.new_bits[k / 64] >> (k % 64) & 1) {
+            levels_.append(from->candidates[i].key);
+            break;
+          }
+      }
+    }
+    return new_count;
+  }
+
+  CheckOutcome run_swarm();  // checker/swarm_search.hpp
 
   CheckOutcome run_depth_first() {
     if (config_.max_depth > VisitedSet::kMaxTag)
@@ -380,6 +446,7 @@ class ModelChecker {
     std::uint64_t fingerprint;
     Link key;
   };
+  using Levels = SpilledLevels<Link>;
   struct Found {
     Link key;
     Violation violation;
@@ -388,18 +455,20 @@ class ModelChecker {
   // A thread's working memory: the states along its current path (stack[k]
   // is the state after path[0..k)), and a scratch state for successors.
   struct alignas(128) Worker {  // no cache line shared between threads' workers
-    Worker(const State& root, std::uint32_t max_depth)
-        : stack(max_depth + 1, root), touched(max_depth + 2, kStale), scratch(root) {}
+    Worker(const State& root, std::uint32_t max_depth, const Levels* levels)
+        : stack(max_depth + 1, root), touched(max_depth + 2, kStale), scratch(root), reader(levels) {}
     void begin_level() {
       generated = 0;
       candidates.clear();
       found.reset();
+      reader.reset();
     }
     std::vector<State> stack;
     std::vector<int> touched;  // touched[k + 1]: see step_into()
     std::vector<std::uint32_t> path;    // the path of the state on top of the stack
     std::vector<std::uint32_t> wanted;  // the path being rebuilt
     State scratch;
+    typename Levels::Reader reader;  // the links, from memory or their files
     std::uint64_t generated = 0;
     std::vector<Candidate, HugePageAllocator<Candidate>> candidates;
     std::optional<Found> found;
@@ -497,10 +566,11 @@ class ModelChecker {
 
   // The successor numbers that lead from the initial state to state `index`
   // of level `depth`.
-  void path_of(std::uint32_t depth, std::uint32_t index, std::vector<std::uint32_t>& path) const {
+  static void path_of(std::uint32_t depth, std::uint32_t index, std::vector<std::uint32_t>& path,
+                      typename Levels::Reader& reader) {
     path.resize(depth);
     for (std::uint32_t k = depth; k > 0; --k) {
-      const Link& link = levels_[k][index];
+      const Link link = reader.get(k, index);
       path[k - 1] = link.successor;
       index = link.parent;
     }
@@ -509,7 +579,7 @@ class ModelChecker {
   // Rebuilds state `index` of level `depth` on the worker's stack, replaying
   // only where its path departs from the worker's previous one.
   const State& rebuild(std::uint32_t depth, std::uint32_t index, Worker& w) const {
-    path_of(depth, index, w.wanted);
+    path_of(depth, index, w.wanted, w.reader);
     std::size_t same = 0;
     while (same < w.path.size() && same < w.wanted.size() && w.path[same] == w.wanted[same]) ++same;
     for (std::size_t k = same; k < depth; ++k) {
@@ -675,7 +745,8 @@ class ModelChecker {
 
   std::vector<Event> events_to(std::uint32_t depth, const Link& last) const {
     std::vector<std::uint32_t> numbers;
-    path_of(depth, last.parent, numbers);
+    typename Levels::Reader reader(&levels_);
+    path_of(depth, last.parent, numbers, reader);
     numbers.push_back(last.successor);
     State state = root_;
     std::vector<Event> events;
@@ -698,7 +769,9 @@ class ModelChecker {
   Budgets budgets_;
   State root_;
   VisitedSet visited_;
-  std::vector<std::vector<Link>> levels_;  // levels_[d][i]: how state i of level d was reached
+  Levels levels_;  // levels_ record i of level d: how state i of level d was reached
 };
 
 }  // namespace skiff
+
+#include "checker/swarm_search.hpp"  // ModelChecker::run_swarm()
