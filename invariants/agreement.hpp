@@ -22,9 +22,10 @@ class Agreement {
   std::optional<std::string> check(const World& world, int touched) {
     for (std::size_t i = history_.observe(world, touched); i < history_.chosen().size(); ++i) {
       const ChosenHistory::Chosen& now = history_.chosen()[i];
-      for (std::size_t j = 0; j < i; ++j) {
+      for (const std::size_t j : history_.chosen_in(now.slot)) {  // in the order chosen
+        if (j >= i) break;
         const ChosenHistory::Chosen& earlier = history_.chosen()[j];
-        if (earlier.slot != now.slot || earlier.value == now.value) continue;
+        if (earlier.value == now.value) continue;
         return fmt::format("slot {}: {} was chosen, then {}", now.slot, ChosenHistory::describe(earlier),
                            ChosenHistory::describe(now));
       }

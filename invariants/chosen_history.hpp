@@ -7,8 +7,12 @@
 // It reads a node's votes through the view `votes()`: a span of
 // paxos::Vote, one per slot (ballot none: no vote). Only the node an event
 // touched can have voted, so observe() compares that node's votes with the
-// ones it last saw.
+// ones it last saw, and only in the slots its event wrote
+// (invariants/slot_changes.hpp); tallies and chosen values are found by slot.
+// So an event costs what it wrote, not the number of slots.
 #pragma once
+
+#include <boost/container/small_vector.hpp>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "invariants/slot_changes.hpp"
 #include "protocols/paxos/paxos_message.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
@@ -42,11 +47,12 @@ class ChosenHistory {
   std::size_t observe(const World& world, int touched) {
     const std::size_t first_new = chosen_.size();
     if (touched < 0) return first_new;
-    const auto votes = world.node(NodeIndex(touched)).votes();
+    const auto& node = world.node(NodeIndex(touched));
+    const auto votes = node.votes();
     std::vector<paxos::Vote>& seen = seen_[std::size_t(touched)];
-    if (std::equal(votes.begin(), votes.end(), seen.begin(), seen.end())) return first_new;  // most events
+    const SlotRange changed = votes_changed(node, seen_writes_[std::size_t(touched)]);
     seen.resize(votes.size());  // votes it no longer holds are forgotten here too, not in tallies_
-    for (paxos::Slot slot = 0; slot < votes.size(); ++slot) {
+    for (paxos::Slot slot = paxos::Slot(changed.from); slot < changed.to; ++slot) {
       if (votes[slot].ballot.none() || seen[slot] == votes[slot]) continue;
       seen[slot] = votes[slot];
       record(slot, seen[slot], NodeIndex(touched), world.node_count() / 2 + 1);
@@ -57,9 +63,16 @@ class ChosenHistory {
   std::span<const Chosen> chosen() const { return chosen_; }
 
   bool was_chosen(paxos::Slot slot, paxos::Value value) const {
-    for (const Chosen& c : chosen_)
-      if (c.slot == slot && c.value == value) return true;
+    for (const std::size_t i : chosen_in(slot))
+      if (chosen_[i].value == value) return true;
     return false;
+  }
+
+  // The positions in chosen() of the values chosen in `slot`, in the order
+  // they were chosen.
+  std::span<const std::size_t> chosen_in(paxos::Slot slot) const {
+    if (slot >= by_slot_.size()) return {};
+    return {by_slot_[slot].chosen.data(), by_slot_[slot].chosen.size()};
   }
 
   // The ghost history, for the model checker. The votes last seen per node
@@ -101,19 +114,33 @@ class ChosenHistory {
   };
 
   void record(paxos::Slot slot, const paxos::Vote& vote, NodeIndex acceptor, int majority) {
+    if (by_slot_.size() <= slot) by_slot_.resize(slot + 1);
+    InSlot& in_slot = by_slot_[slot];
     Tally* tally = nullptr;
-    for (Tally& t : tallies_)
-      if (t.slot == slot && t.vote == vote) tally = &t;
-    if (!tally) tally = &tallies_.emplace_back(Tally{slot, vote, 0, false});
+    for (const std::size_t i : in_slot.tallies)
+      if (tallies_[i].vote == vote) tally = &tallies_[i];
+    if (!tally) {
+      in_slot.tallies.push_back(tallies_.size());
+      tally = &tallies_.emplace_back(Tally{slot, vote, 0, false});
+    }
     tally->acceptors |= std::uint8_t(1u << acceptor);
     if (tally->chosen || std::popcount(tally->acceptors) < majority) return;
     tally->chosen = true;
+    in_slot.chosen.push_back(chosen_.size());
     chosen_.push_back(Chosen{slot, vote.ballot, vote.value, tally->acceptors});
   }
 
+  // Per slot: where its tallies and its chosen values are.
+  struct InSlot {
+    boost::container::small_vector<std::size_t, 2> tallies;  // positions in tallies_
+    boost::container::small_vector<std::size_t, 1> chosen;   // positions in chosen_
+  };
+
   std::vector<Tally> tallies_;                          // every (slot, ballot, value) ever voted for
   std::array<std::vector<paxos::Vote>, kMaxNodes> seen_;  // per node, per slot: the vote last seen
+  std::array<SlotsSeen, kMaxNodes> seen_writes_;        // per node: its writing events seen so far
   std::vector<Chosen> chosen_;                          // in the order they were chosen
+  std::vector<InSlot> by_slot_;                          // an index of tallies_ and chosen_ by slot
 };
 
 }  // namespace skiff::invariants
