@@ -63,16 +63,18 @@ class ChosenHistory {
   std::span<const Chosen> chosen() const { return chosen_; }
 
   bool was_chosen(paxos::Slot slot, paxos::Value value) const {
-    for (const std::size_t i : chosen_in(slot))
-      if (chosen_[i].value == value) return true;
-    return false;
+    bool found = false;
+    for_each_chosen_in(slot, [&](std::size_t i) { return !(found = chosen_[i].value == value); });
+    return found;
   }
 
-  // The positions in chosen() of the values chosen in `slot`, in the order
-  // they were chosen.
-  std::span<const std::size_t> chosen_in(paxos::Slot slot) const {
-    if (slot >= by_slot_.size()) return {};
-    return {by_slot_[slot].chosen.data(), by_slot_[slot].chosen.size()};
+  // Calls visit(i) with the position in chosen() of each value chosen in
+  // `slot`, in the order they were chosen, until visit returns false.
+  template <class Visit>
+  void for_each_chosen_in(paxos::Slot slot, Visit&& visit) const {
+    if (slot >= by_slot_.size()) return;
+    for (std::uint32_t i = by_slot_[slot].first_chosen; i != kNone; i = chosen_next_[i])
+      if (!visit(std::size_t(i))) return;
   }
 
   // The ghost history, for the model checker. The votes last seen per node
@@ -106,40 +108,50 @@ class ChosenHistory {
   }
 
  private:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
   struct Tally {
     paxos::Slot slot;
     paxos::Vote vote;
     std::uint8_t acceptors;
     bool chosen;
+    std::uint32_t next_in_slot = kNone;  // the slot's next tally in tallies_ (not state: an index)
   };
 
   void record(paxos::Slot slot, const paxos::Vote& vote, NodeIndex acceptor, int majority) {
     if (by_slot_.size() <= slot) by_slot_.resize(slot + 1);
     InSlot& in_slot = by_slot_[slot];
     Tally* tally = nullptr;
-    for (const std::size_t i : in_slot.tallies)
+    for (std::uint32_t i = in_slot.first_tally; i != kNone && !tally; i = tallies_[i].next_in_slot)
       if (tallies_[i].vote == vote) tally = &tallies_[i];
     if (!tally) {
-      in_slot.tallies.push_back(tallies_.size());
-      tally = &tallies_.emplace_back(Tally{slot, vote, 0, false});
+      tally = &tallies_.emplace_back(Tally{slot, vote, 0, false, in_slot.first_tally});
+      in_slot.first_tally = std::uint32_t(tallies_.size() - 1);
     }
     tally->acceptors |= std::uint8_t(1u << acceptor);
     if (tally->chosen || std::popcount(tally->acceptors) < majority) return;
     tally->chosen = true;
-    in_slot.chosen.push_back(chosen_.size());
+    const auto position = std::uint32_t(chosen_.size());
     chosen_.push_back(Chosen{slot, vote.ballot, vote.value, tally->acceptors});
+    chosen_next_.push_back(kNone);
+    if (in_slot.last_chosen == kNone) in_slot.first_chosen = position;
+    else chosen_next_[in_slot.last_chosen] = position;
+    in_slot.last_chosen = position;
   }
 
-  // Per slot: where its tallies and its chosen values are.
+  // Per slot: the heads of its lists of tallies and of chosen values (plain
+  // indices, so that growing by_slot_ copies bytes).
   struct InSlot {
-    boost::container::small_vector<std::size_t, 2> tallies;  // positions in tallies_
-    boost::container::small_vector<std::size_t, 1> chosen;   // positions in chosen_
+    std::uint32_t first_tally = kNone;   // in tallies_, linked by next_in_slot
+    std::uint32_t first_chosen = kNone;  // in chosen_, linked by chosen_next_, in the order chosen
+    std::uint32_t last_chosen = kNone;
   };
 
   std::vector<Tally> tallies_;                          // every (slot, ballot, value) ever voted for
   std::array<std::vector<paxos::Vote>, kMaxNodes> seen_;  // per node, per slot: the vote last seen
   std::array<SlotsSeen, kMaxNodes> seen_writes_;        // per node: its writing events seen so far
   std::vector<Chosen> chosen_;                          // in the order they were chosen
+  std::vector<std::uint32_t> chosen_next_;              // per chosen_: the next chosen in its slot
   std::vector<InSlot> by_slot_;                          // an index of tallies_ and chosen_ by slot
 };
 
