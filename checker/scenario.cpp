@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -548,11 +549,27 @@ class Reader {
     if (v.contains("retry_ms")) a.retry = millis(v["retry_ms"], where + "/retry_ms", 0.001);
   }
 
+  // "client": K or [K, ...]: which clients (1 to count) a "clients" action
+  // starts or stops; each at most once.
+  void read_which_clients(const json& v, const std::string& where, const Scenario& s, TimelineAction& a) const {
+    auto one = [&](const json& k, const std::string& at) {
+      if (!k.is_number_integer() || k.get<std::int64_t>() < 1 || k.get<std::int64_t>() > s.clients.count)
+        fail(at, fmt::format("\"client\" is a client number (1 to {}) or a list of them", s.clients.count));
+      const int client = int(k.get<std::int64_t>()) - 1;
+      if (std::find(a.clients.begin(), a.clients.end(), client) != a.clients.end())
+        fail(at, fmt::format("client {} is named twice", client + 1));
+      a.clients.push_back(client);
+    };
+    if (!v.is_array()) return one(v, where);
+    if (v.empty()) fail(where, "\"client\": [] names no client (leave it out for every client)");
+    for (std::size_t i = 0; i < v.size(); ++i) one(v[i], where + "/" + std::to_string(i));
+  }
+
   TimelineAction read_action(const json& v, const std::string& where, const Scenario& s) const {
     expect_object(v, where, "a timeline entry");
     only_keys(v, where, {"at_ms", "every_ms", "until_ms", "cut", "heal", "partition", "groups", "crash", "restart",
                          "restart_after_ms", "isolate", "direction", "rejoin", "clients", "admin", "node", "target",
-                         "retry_ms"});
+                         "retry_ms", "client"});
     TimelineAction a;
     a.line = lines_.line(where);
     if (!v.contains("at_ms")) fail(where, "a timeline entry needs \"at_ms\"");
@@ -580,6 +597,8 @@ class Reader {
     if (v.contains("groups") && !v.contains("partition")) fail(where + "/groups", "\"groups\" goes with \"partition\": \"random\"");
     if (v.contains("restart_after_ms") && !v.contains("crash"))
       fail(where + "/restart_after_ms", "\"restart_after_ms\" goes with \"crash\"");
+    if (v.contains("client") && !v.contains("clients"))
+      fail(where + "/client", "\"client\" goes with \"clients\": \"start\" or \"stop\"");
     if (v.contains("cut")) {
       a.kind = TimelineAction::Kind::Cut;
       read_links(v["cut"], where + "/cut", a);
@@ -636,6 +655,7 @@ class Reader {
         fail(where + "/clients", fmt::format("\"clients\" is \"start\" or \"stop\", not \"{}\"", word));
       a.clients_on = word == "start";
       if (s.clients.count == 0) fail(where + "/clients", "the scenario has no clients to start or stop");
+      if (v.contains("client")) read_which_clients(v["client"], where + "/client", s, a);
     } else if (v.contains("admin")) {
       read_admin(v, where, a);
     } else if (v.contains("rejoin")) {

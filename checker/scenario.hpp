@@ -68,6 +68,7 @@ struct TimelineAction {
   int node = 0;                            // Crash, Restart, Isolate, Rejoin: a node, kLeader, kRandom, kAll or kIsolated
   bool inbound = true, outbound = true;    // Isolate: which directions go down
   bool clients_on = true;                  // Clients: start (true) or stop
+  std::vector<int> clients;                // Clients: which (0-based); empty: every client
   Micros restart_after = 0;                // Crash: restart the node this much later (0: never)
   // Admin: the protocol's operation by name (P::admin_operations(); the timed
   // world resolves it), handed to `node` (a node, kLeader, or kAll for an

@@ -333,7 +333,12 @@ std::string describe_action(const TimelineAction& a, const Scenario& s) {
     case TimelineAction::Kind::Isolate:
       return "isolate " + node_word(a.node) + (a.inbound && a.outbound ? "" : a.inbound ? " (in)" : " (out)");
     case TimelineAction::Kind::Rejoin: return "rejoin " + node_word(a.node);
-    case TimelineAction::Kind::Clients: return a.clients_on ? "clients start" : "clients stop";
+    case TimelineAction::Kind::Clients: {
+      std::string out = a.clients_on ? "clients start" : "clients stop";
+      for (std::size_t k = 0; k < a.clients.size(); ++k)
+        out += fmt::format("{}{}", k == 0 ? " " : ",", a.clients[k] + 1);
+      return out;
+    }
     case TimelineAction::Kind::Admin: {
       std::string text = "admin " + a.operation;
       if (a.target == TimelineAction::kLeader) text += " the leader";

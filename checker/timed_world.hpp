@@ -229,6 +229,7 @@ class TimedWorld {
     int target = 0;
     std::uint32_t attempt = 0;
     std::uint32_t issues = 0;  // a ClientIssue counts only if it carries this number (attempt)
+    bool on = true;            // it issues commands (start_ms, stop_ms, timeline "clients")
   };
 
   // ---- randomness: one PRNG per run, drawn in event order -------------------
@@ -344,7 +345,6 @@ class TimedWorld {
       dispatch(NodeIndex(i));
       observe(NodeIndex(i));
     }
-    clients_on_ = true;
     const Micros clients_start = scenario_.clients.start >= 0 ? scenario_.clients.start : scenario_.clients.interval / 2;
     for (std::size_t c = 0; c < clients_.size(); ++c) {
       clients_[c].target = int(c) % node_count_;
@@ -492,7 +492,9 @@ class TimedWorld {
       case Kind::ClientIssue:
         if (event.attempt == clients_[std::size_t(event.client)].issues) issue(event.client);
         return kNoNode;
-      case Kind::ClientSwitch: switch_clients(event.attempt != 0); return kNoNode;
+      case Kind::ClientSwitch:
+        for (std::size_t k = 0; k < clients_.size(); ++k) switch_client(k, event.attempt != 0);
+        return kNoNode;
       case Kind::ClientArrive: return client_arrives(event);
       case Kind::ClientReply: {
         Client& c = clients_[std::size_t(event.client)];
@@ -534,29 +536,28 @@ class TimedWorld {
   }
 
   // ---- clients -------------------------------------------------------------
-  // Stopping abandons each client's outstanding command (it stays counted as
-  // attempted, and a later commit of it is not counted); starting has each
-  // client issue a new command at once.
-  void switch_clients(bool on) {
-    if (on == clients_on_) return;
-    clients_on_ = on;
-    for (std::size_t k = 0; k < clients_.size(); ++k) {
-      Client& c = clients_[k];
-      c.issues += 1;   // void a pending ClientIssue
-      c.attempt += 1;  // void pending arrivals, replies and time-outs
-      if (c.command != 0) {
-        const auto it = std::find(waiting_.begin(), waiting_.end(), c.command);
-        if (it != waiting_.end()) waiting_.erase(it);
-        c.command = 0;
-      }
-      if (on) {
-        Pending issue;
-        issue.kind = Kind::ClientIssue;
-        issue.client = int(k);
-        issue.attempt = c.issues;
-        issue.at = now_ + Micros(k) * 1000;
-        schedule(std::move(issue));
-      }
+  // Stopping a client abandons its outstanding command (it stays counted as
+  // attempted, and a later commit of it is not counted); starting one has it
+  // issue a new command at once (client k after k ms). A client already in
+  // that state is left alone.
+  void switch_client(std::size_t k, bool on) {
+    Client& c = clients_[k];
+    if (on == c.on) return;
+    c.on = on;
+    c.issues += 1;   // void a pending ClientIssue
+    c.attempt += 1;  // void pending arrivals, replies and time-outs
+    if (c.command != 0) {
+      const auto it = std::find(waiting_.begin(), waiting_.end(), c.command);
+      if (it != waiting_.end()) waiting_.erase(it);
+      c.command = 0;
+    }
+    if (on) {
+      Pending issue;
+      issue.kind = Kind::ClientIssue;
+      issue.client = int(k);
+      issue.attempt = c.issues;
+      issue.at = now_ + Micros(k) * 1000;
+      schedule(std::move(issue));
     }
   }
 
@@ -600,8 +601,8 @@ class TimedWorld {
   }
 
   void issue(int client) {
-    if (!clients_on_) return;
     Client& c = clients_[std::size_t(client)];
+    if (!c.on) return;
     c.command = next_command_++;
     c.issued = now_;
     stats_.commands_attempted += 1;
@@ -765,7 +766,12 @@ class TimedWorld {
         }
         break;
       }
-      case TimelineAction::Kind::Clients: switch_clients(a.clients_on); break;
+      case TimelineAction::Kind::Clients:
+        if (a.clients.empty())
+          for (std::size_t k = 0; k < clients_.size(); ++k) switch_client(k, a.clients_on);
+        else
+          for (const int k : a.clients) switch_client(std::size_t(k), a.clients_on);
+        break;
       case TimelineAction::Kind::Admin: break;  // administer()
       case TimelineAction::Kind::Restart: {
         if (a.node == TimelineAction::kAll) {
@@ -1164,7 +1170,6 @@ class TimedWorld {
   std::uint32_t stability_ = 0;  // counts network changes; a liveness check is for one
   std::vector<int> admin_operation_;  // per timeline action: its administrative operation (Admin), else -1
   std::vector<Client> clients_;
-  bool clients_on_ = true;  // the clients issue commands (start_ms, stop_ms, timeline "clients")
   std::vector<Command> waiting_;
   Effects<Message> effects_;
   Invariants invariants_;

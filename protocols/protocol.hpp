@@ -54,6 +54,10 @@
 // length (protocols/log_writes.hpp, invariants/log_changes.hpp):
 //   std::uint64_t log_writes() const                   events that wrote the log
 //   std::size_t log_written_from() const               the lowest index the last one wrote
+// and likewise for per-slot views (Paxos; protocols/slot_writes.hpp,
+// invariants/slot_changes.hpp):
+//   std::uint64_t vote_writes() const, SlotRange votes_written() const
+//   std::uint64_t learned_writes() const, SlotRange learned_written() const
 // and optionally, so that a scenario may start from a state other than the
 // first boot (docs/scenarios.md, "Initial state"):
 //   std::string Options::set_initial_state(const InitialState&, int node_count)
