@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -47,6 +48,30 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                      "bitstate search)");
   if (config.swarm && config.max_depth > VisitedSet::kMaxTag)
     throw InputError(fmt::format("--max-depth: at most {} with --swarm", VisitedSet::kMaxTag));
+  if (!info.stateless && (config.no_reduction || config.fork_per_state || !config.ignored_invariants.empty()))
+    throw InputError(fmt::format("{}: only for the stateless search of a library (libraft), not {}",
+                                 config.no_reduction     ? "--no-reduction"
+                                 : config.fork_per_state ? "--fork"
+                                                         : "--ignore-invariant",
+                                 info.name));
+  for (const std::string& name : config.ignored_invariants)
+    if (std::none_of(info.invariants.begin(), info.invariants.end(),
+                     [&](const InvariantInfo& invariant) { return invariant.name == name; }))
+      throw InputError(fmt::format("--ignore-invariant: {} has no invariant '{}' (see 'skiff list')", info.name, name));
+  if (info.stateless) {
+    auto refuse = [&](const char* flag) {
+      return InputError(fmt::format("{}: not for {}, whose states are processes (a stateless search)", flag, info.name));
+    };
+    if (config.symmetry) throw refuse("--symmetry");
+    if (config.compact) throw refuse("--compact");
+    if (config.bitstate_bits) throw refuse("--bitstate");
+    if (config.memory_limit_gib > 0) throw refuse("--memory-limit");
+    if (config.swarm) throw refuse("--swarm");
+    if (request.frontier_memory_mb) throw refuse("--frontier-memory");
+    if (config.max_depth > StatelessCheckerLimits::kMaxDepth)
+      throw InputError(fmt::format("--max-depth: at most {} for {} (a stateless search)", StatelessCheckerLimits::kMaxDepth,
+                                   info.name));
+  }
   for (const std::string& variant : config.variants)
     if (config.symmetry && variant.find('=') != std::string::npos)
       throw InputError(fmt::format("--symmetry: --variant {} sets nodes apart, so they are not interchangeable", variant));
@@ -58,6 +83,8 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
       "depth {}, term {}, commands {}, crashes {}, drops {}, duplicates {}, link-changes {}, in-flight {}",
       config.max_depth, bound(config.max_epoch), b.commands, b.crashes, b.drops, b.duplicates, b.link_changes,
       bound(config.max_in_flight));
+  if (!config.ignored_invariants.empty())
+    bounds += fmt::format("; ignoring {}", fmt::join(config.ignored_invariants, ","));
   if (any_admin(b))  // named only when there are some: the line is what it was without them
     bounds += fmt::format(", config-changes {}, transfers {}, snapshots {}", b.config_changes, b.transfers, b.snapshots);
   if (!request.json)
@@ -65,7 +92,12 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                config.bugs.empty() ? "none" : fmt::format("{}", fmt::join(config.bugs, ",")),
                config.variants.empty() ? "" : fmt::format(", variants {}", fmt::join(config.variants, " ")), bounds,
                config.symmetry ? "on" : "off",
-               config.swarm         ? fmt::format("swarm of {} depth-first searches, seed {}, 2^{} bits each, {} thread(s)",
+               info.stateless ? fmt::format("stateless: {}, {}, {}",
+                                            config.fork_per_state ? "a process forked per state"
+                                                                  : "states rebuilt by replaying their paths",
+                                            config.depth_first ? "depth-first" : "iterative deepening",
+                                            config.no_reduction ? "no reduction" : "sleep sets")
+               : config.swarm         ? fmt::format("swarm of {} depth-first searches, seed {}, 2^{} bits each, {} thread(s)",
                                                   config.swarm, config.seed,
                                                   config.bitstate_bits ? config.bitstate_bits : kSwarmBitstateBits,
                                                   std::min<std::uint32_t>(config.swarm, std::uint32_t(config.threads)))
@@ -160,7 +192,10 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"elapsed_s", seconds},
                         {"visited_bytes_per_state", bytes_per_state},
                         {"link_bytes_per_state", link_bytes_per_state},
-                        {"search", config.swarm ? "swarm" : config.depth_first ? "depth-first" : "breadth-first"},
+                        {"replays", outcome.replays},
+                        {"search", info.stateless ? (config.depth_first ? "stateless-depth-first" : "stateless")
+                                   : config.swarm     ? "swarm"
+                                   : config.depth_first ? "depth-first" : "breadth-first"},
                         {"result", result}};
     if (config.compact) j["visited_set"] = "compact";
     if (config.bitstate_bits && !config.swarm) {
@@ -190,11 +225,18 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"events", outcome.counterexample.size()}};
     out << j.dump() << '\n';
   } else {
-    fmt::print(out,
-               "{} distinct states, {} generated, depth {}, {:.2f} s ({:.0f} distinct states/s; bytes per state: "
-               "{:.1f} visited set, {:.1f} links)\n",
-               outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state,
-               link_bytes_per_state);
+    if (info.stateless)
+      fmt::print(out,
+                 "{} distinct states (at the last depth bound), {} events tried, {} states rebuilt by replay, "
+                 "depth {}, {:.2f} s ({:.0f} events tried/s)\n",
+                 outcome.distinct_states, outcome.generated_states, outcome.replays, outcome.depth, seconds,
+                 double(outcome.generated_states) / std::max(seconds, 1e-9));
+    else
+      fmt::print(out,
+                 "{} distinct states, {} generated, depth {}, {:.2f} s ({:.0f} distinct states/s; bytes per state: "
+                 "{:.1f} visited set, {:.1f} links)\n",
+                 outcome.distinct_states, outcome.generated_states, outcome.depth, seconds, per_s, bytes_per_state,
+                 link_bytes_per_state);
     if (!omission.empty()) fmt::print(out, "{}\n", omission);
     if (request.frontier_memory_mb)
       fmt::print(out, "frontier memory {} MiB: {:.1f} MiB of links in {} level(s) spilled to {}; {} expansion segment(s)\n",
@@ -214,6 +256,8 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
     } else if (outcome.interrupted) {
       fmt::print(out, "interrupted: not verified; no violation up to depth {} ({} distinct states)\n", outcome.depth,
                  outcome.distinct_states);
+    } else if (outcome.memory_limit_reached && info.stateless) {
+      fmt::print(out, "visited table full: not verified; no violation up to depth {}\n", outcome.depth);
     } else if (outcome.memory_limit_reached) {
       fmt::print(out, "memory limit reached: no violation up to depth {}\n", outcome.depth);
     } else if (config.swarm) {

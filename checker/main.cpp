@@ -254,6 +254,13 @@ int run(int argc, char** argv) {
     add_whole(*check_command, "--bitstate", c.bitstate_bits,
               "bitstate search (partial): a Bloom filter of 2^BITS bits as the visited set", skiff::BitstateSet::kMinBits,
               skiff::BitstateSet::kMaxBits);
+    add_list(*check_command, "--ignore-invariant", c.ignored_invariants,
+             "stateless search: a path violating NAME ends there, unreported (repeatable)");
+    check_command->add_flag("--fork", c.fork_per_state,
+                            "stateless search of a library (libraft): fork a process per state to try each event, "
+                            "rather than replay paths from the first boot");
+    check_command->add_flag("--no-reduction", c.no_reduction,
+                            "stateless search of a library (libraft): no sleep sets, every interleaving");
     add_whole(*check_command, "--bitstate-hashes", c.bitstate_hashes, "bits set per state with --bitstate", 1, 16);
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(whole_number(1, 256));

@@ -74,6 +74,15 @@ struct CheckConfig {
   std::uint32_t max_in_flight = 0;  // 0: unbounded
   bool symmetry = false;
   bool depth_first = false;       // at most VisitedSet::kMaxTag deep; one thread
+  // The stateless search only (stateless_checker.hpp, for protocols whose
+  // nodes cannot be copied): no sleep sets.
+  bool no_reduction = false;
+  // The stateless search only: fork a process per state (copy-on-write) to
+  // try each event, rather than rebuild states by replaying their paths.
+  bool fork_per_state = false;
+  // The stateless search only: a path that violates one of these ends
+  // there, unreported (explore's --ignore-invariant).
+  std::vector<std::string> ignored_invariants;
   // Breadth-first only: the visited set. compact: CompactVisitedSet (4-byte
   // slots, 48-bit fingerprints); bitstate_bits > 0: BitstateSet of
   // 2^bitstate_bits bits and bitstate_hashes hashes (a partial search).
@@ -128,6 +137,9 @@ struct CheckOutcome {
   // The violation is a fatal signal that landed (node-survives): a trace of
   // it must be made in a child process (TraceHeader::isolated).
   bool killed_by_signal = false;
+  // The stateless search (stateless_checker.hpp): states rebuilt by
+  // replaying their paths from the first boot.
+  std::uint64_t replays = 0;
 };
 
 namespace detail {

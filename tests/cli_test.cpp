@@ -844,15 +844,36 @@ TEST(CliOutput, DefaultFolderIsSkiffOut) {
   }
 }
 
-// canonical/raft (protocol libraft): the model checker declines it in one
-// line, and a crash of the library is a finding with a trace, not a crash of
-// skiff.
-TEST(Cli, CheckDeclinesLibraftInOneLine) {
-  Result r = skiff({"check", "libraft"});
-  EXPECT_EQ(r.status, kExitBadInput) << r;
-  EXPECT_EQ(r.out, "") << r;
-  EXPECT_EQ(r.err, "skiff: libraft cannot be model checked: its nodes cannot be copied and hashed (use explore)\n")
-      << r;
+// canonical/raft (protocol libraft): the model checker searches it
+// statelessly and writes a shortest counterexample that replays; flags it
+// cannot honour are one line each; a crash of the library is a finding with
+// a trace, not a crash of skiff.
+TEST(Cli, CheckFindsALibraftFindingThatReplays) {
+  const fs::path dir = scratch() / "libraft-check";
+  Result r = skiff({"check", "libraft", "--variant", "timeout-now", "--max-depth", "6", "--out", dir.string()});
+  EXPECT_EQ(r.status, kExitViolation) << r;
+  EXPECT_NE(r.out.find("violation of truncate-only-on-conflict"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("shortest counterexample: 5 events"), std::string::npos) << r;
+  Result replayed = skiff({"replay", (dir / "libraft-check.trace").string()});
+  EXPECT_EQ(replayed.status, kExitViolation) << replayed;
+}
+
+TEST(Cli, CheckRefusesWhatTheStatelessSearchCannotDo) {
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"check", "libraft", "--symmetry"},
+       "skiff: --symmetry: not for libraft, whose states are processes (a stateless search)\n"},
+      {{"check", "libraft", "--ignore-invariant", "no-such"},
+       "skiff: --ignore-invariant: libraft has no invariant 'no-such' (see 'skiff list')\n"},
+      {{"check", "raft", "--no-reduction"},
+       "skiff: --no-reduction: only for the stateless search of a library (libraft), not raft\n"},
+      {{"check", "raft", "--fork"}, "skiff: --fork: only for the stateless search of a library (libraft), not raft\n"},
+  };
+  for (const auto& [args, error] : cases) {
+    Result r = skiff(args);
+    EXPECT_EQ(r.status, kExitBadInput) << r;
+    EXPECT_EQ(r.out, "") << r;
+    EXPECT_EQ(r.err, error) << r;
+  }
 }
 
 TEST(Cli, ALibraryCrashIsAFindingWithATrace) {
