@@ -89,7 +89,7 @@ TEST(Profiles, ExploreIsTheSameOnOneAndTwoThreads) {
   for (Profile profile : {Profile::Mix, Profile::Pct, Profile::MinorityPartition}) {
     ExploreConfig config;
     config.bugs = {"commit-previous-term"};
-    config.runs = 3000;
+    config.runs = test_support::scaled_for_sanitizers(3000);
     config.keep_going = true;
     config.aim = aim(profile);
     const ExploreOutcome one = explore_seeds<Raft, RaftInvariants>(config);
