@@ -122,6 +122,39 @@ TEST(ScenarioAdmin, RollingReplacementReplacesEveryOriginalServer) {
   }
 }
 
+// The same for a five-voter cluster (rolling-replacement-5.json, ten
+// machines): nodes 6 to 10 replace nodes 1 to 5. In every newcomer's
+// configuration the voters are exactly 6 to 10, no original server is a
+// voter or a learner, and no invariant is violated (committed-is-durable
+// and one-vote-per-term among them), under each variant set.
+TEST(ScenarioAdmin, RollingReplacementOfFiveVotersReplacesEveryOriginalServer) {
+  const Scenario s = read_scenario_file(
+      std::string(SKIFF_SOURCE_DIR) + "/corpus/scenarios/rolling-replacement-5.json", kRaftTimers);
+  ASSERT_EQ(s.nodes, 10);
+  Scenario timed = s;
+  fill_default_timers<Raft>(timed);
+  const NodeBits originals = 0x1F, newcomers = 0x3E0;  // nodes 1 to 5, 6 to 10
+  for (const std::vector<std::string>& variants :
+       std::vector<std::vector<std::string>>{{}, {"pre-vote"}, {"check-quorum"}, {"pre-vote", "check-quorum"}}) {
+    World world(timed, options_for(timed, variants));
+    ASSERT_EQ(world.node(0).boot_configuration().voters, originals);
+    const TimedRunStats r = world.run(1);
+    ASSERT_FALSE(r.violation) << r.violation->invariant << ": " << r.violation->explanation;
+    int leaders = 0;
+    for (int n = 5; n < 10; ++n) {
+      const raft::Node& node = world.node(NodeIndex(n));
+      leaders += node.is_leader();
+      EXPECT_EQ(node.configuration().voters, newcomers) << "node " << n + 1;
+      EXPECT_EQ(node.configuration().learners, 0) << "node " << n + 1;
+      for (int old = 0; old < 5; ++old) EXPECT_FALSE(node.configuration().member(NodeIndex(old))) << n << " " << old;
+    }
+    EXPECT_EQ(leaders, 1);
+    for (int old = 0; old < 5; ++old) EXPECT_FALSE(world.node(NodeIndex(old)).is_leader()) << old;
+    ASSERT_FALSE(r.commit_latencies.empty());
+    EXPECT_GT(r.commands_committed, 1000u);
+  }
+}
+
 // A timed trace of a run with administrative commands replays: a seeded bug
 // found in the rolling replacement is written as a trace, replayed before it
 // is reported (exit status 1).
