@@ -203,5 +203,32 @@ TEST(ScenarioAdmin, AnUnknownOperationExitsTwo) {
   fs::remove_all(dir);
 }
 
+// Ten nodes in a trace: node numbers of two digits are written and read back.
+// The seeded bug's violation in the five-voter replacement is written as a
+// trace whose lines name node 10, and it replays (exit status 1 again).
+TEST(ScenarioAdmin, ATraceOfTenNodesReplays) {
+  const fs::path dir = fs::temp_directory_path() / ("skiff-admin-test-10-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string command = std::string(SKIFF_BINARY) + " simulate " + SKIFF_SOURCE_DIR +
+                              "/corpus/scenarios/rolling-replacement-5.json --runs 1 --bug snapshot-without-config "
+                              "--out " + dir.string() + " >" + (dir / "out").string() + " 2>&1";
+  const int raw = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 1);
+  const fs::path trace = dir / "rolling-replacement-5-1-snapshot-matches-applied-prefix.trace";
+  ASSERT_TRUE(fs::exists(trace));
+  std::ifstream in(trace);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("\nnodes 10\n"), std::string::npos);
+  EXPECT_NE(text.str().find(" client 10 "), std::string::npos);
+  EXPECT_NE(text.str().find(" add-learner 6"), std::string::npos);
+  const std::string replay = std::string(SKIFF_BINARY) + " replay " + trace.string() + " >/dev/null 2>&1";
+  const int replayed = std::system(replay.c_str());
+  ASSERT_TRUE(WIFEXITED(replayed));
+  EXPECT_EQ(WEXITSTATUS(replayed), 1);  // the violation again
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace skiff
