@@ -284,6 +284,20 @@ TEST(CliExplore, JsonIsOneObject) {
   EXPECT_TRUE(result["violations"].empty());
 }
 
+// Ten nodes (Raft's most): correct Raft runs clean; a seeded bug is found,
+// its shrunk trace names nodes by two digits where it must and replays.
+TEST(CliExplore, TenNodeRaft) {
+  Result correct = skiff({"explore", "raft", "--nodes", "10", "--runs", "100", "--out", (scratch() / "ten").string()});
+  EXPECT_EQ(correct.status, kExitOk) << correct;
+  Result r = skiff({"explore", "raft", "--nodes", "10", "--bug", "commit-previous-term", "--runs", "20000", "--json",
+                    "--out", (scratch() / "ten-bug").string()});
+  ASSERT_EQ(r.status, kExitViolation) << r;
+  const std::string trace = nlohmann::json::parse(r.out)["violations"].at(0)["trace"].get<std::string>();
+  EXPECT_EQ(lines_of(read_file(trace)).at(2), "nodes 10");
+  Result replayed = skiff({"replay", trace});
+  EXPECT_EQ(replayed.status, kExitViolation) << replayed;
+}
+
 // --bug repeats, or takes a comma list; the reproduce command it prints works.
 TEST(CliExplore, SeveralBugs) {
   const std::string both = "commit-previous-term,vote-without-log-check";
