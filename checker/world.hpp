@@ -292,6 +292,7 @@ class World {
   // refuses larger ones).
   void encode(StateEncoder& e) const {
     static_assert(kMaxCheckedNodes * 9 <= 64 && kMaxCheckedNodes <= 8 && kMaxTimers <= 8);
+    assert(node_count_ <= kMaxCheckedNodes);
     std::uint64_t timers = 0;  // 9 bits per node: crashed, then the armed timers
     for (int k = 0; k < node_count_; ++k) {
       const NodeIndex i = e.original(NodeIndex(k));
