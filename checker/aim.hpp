@@ -258,11 +258,11 @@ class Aimer {
       usurped_ = true;
     }
     if (!world.remaining().link_changes) return;
-    std::uint8_t minority = std::uint8_t(1u << target);
+    NodeBits minority = NodeBits(1u << target);
     if (profile_ == Profile::MinorityPartition) {
       // 1 to (n-1)/2 nodes, the target among them.
       const int size = 1 + int(choices.below(std::uint32_t((n - 1) / 2)));
-      while (std::popcount(unsigned(minority)) < size) minority |= std::uint8_t(1u << choices.below(std::uint32_t(n)));
+      while (std::popcount(unsigned(minority)) < size) minority |= NodeBits(1u << choices.below(std::uint32_t(n)));
     }
     auto in_minority = [&](int i) { return (minority >> i) & 1u; };
     // Minority -> majority first (the old coordinator cannot replicate), then

@@ -31,6 +31,10 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, config.nodes));
+  if (config.nodes > kMaxCheckedNodes)
+    throw InputError(fmt::format("--nodes: the model checker takes at most {} nodes, not {} (explore and simulate "
+                                 "take up to {})",
+                                 kMaxCheckedNodes, config.nodes, info.max_nodes));
   if (config.threads < 1 || config.threads > 256) throw InputError("--threads: must be 1 to 256");
   if (config.max_depth > 60000) throw InputError("--max-depth: at most 60000");
   if (config.depth_first && config.max_depth > VisitedSet::kMaxTag)

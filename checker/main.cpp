@@ -229,7 +229,7 @@ int run(int argc, char** argv) {
     c.max_epoch = 2;
     c.budgets = skiff::Budgets{0, 0, 0, 0, 0, 1};
     check_command->add_option("protocol", check.protocol, "protocol name (see 'skiff list')")->required();
-    add_whole(*check_command, "--nodes", c.nodes, "nodes in the cluster", 1, skiff::kMaxNodes);
+    add_whole(*check_command, "--nodes", c.nodes, "nodes in the cluster", 1, skiff::kMaxCheckedNodes);
     add_list(*check_command, "--bug", c.bugs, "seed this bug (repeatable)")->delimiter(',');
     add_list(*check_command, "--variant", c.variants, "turn on this protocol variant (repeatable)");
     add_whole(*check_command, "--max-depth", c.max_depth, "events from the initial state", 0, 60000);

@@ -36,10 +36,10 @@ class CommittedIsDurable {
     const auto log = log_view(node);
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
     if (committed > committed_.size()) {
-      std::uint8_t voters = 0;
+      NodeBits voters = 0;
       for (int n = 0; n < world.node_count(); ++n)
-        if (is_voter_for(world, NodeIndex(touched), NodeIndex(n))) voters |= std::uint8_t(1u << n);
-      if (!voters) voters = std::uint8_t((1u << world.node_count()) - 1);  // a node that knows no configuration
+        if (is_voter_for(world, NodeIndex(touched), NodeIndex(n))) voters |= NodeBits(1u << n);
+      if (!voters) voters = NodeBits((1u << world.node_count()) - 1);  // a node that knows no configuration
       for (std::size_t i = committed_.size(); i < committed && log.holds(i); ++i)
         committed_.push_back(Committed{log[i].term, log[i].command, NodeIndex(touched), voters});
     }
@@ -77,7 +77,7 @@ class CommittedIsDurable {
     std::uint64_t term;
     std::uint64_t command;
     NodeIndex by;          // the first node that reported it committed
-    std::uint8_t voters;   // bit per node: the voters of its configuration then
+    NodeBits voters;       // bit per node: the voters of its configuration then
   };
   std::vector<Committed> committed_;  // ghost: committed_[i] is log index i+1
 };
