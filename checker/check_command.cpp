@@ -132,6 +132,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"visited_bytes_per_state", bytes_per_state},
                         {"link_bytes_per_state", link_bytes_per_state},
                         {"search", config.depth_first ? "depth-first" : "breadth-first"},
+                        {"reduction", config.reduction && !config.depth_first && !config.max_in_flight},
                         {"result", result}};
     if (config.compact) j["visited_set"] = "compact";
     if (config.bitstate_bits) {

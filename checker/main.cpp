@@ -247,6 +247,8 @@ int run(int argc, char** argv) {
     add("--max-snapshots", c.budgets.snapshots, "log compactions");
     add_whole(*check_command, "--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
+    check_command->add_flag("--no-reduction{false}", c.reduction,
+                            "no sleep-set reduction: try every event of every state (the same states, more transitions)");
     check_command->add_flag("--depth-first", c.depth_first,
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     check_command->add_flag("--compact", c.compact,
