@@ -31,8 +31,13 @@
 //                          at depth-1 random steps the channel just served
 //                          drops to the lowest priority. Other kinds of event
 //                          keep their swarm weights.
+//   usurp-after-append     once per run, when a coordinator has just accepted
+//                          a client command: cut every link to and from it
+//                          (as isolate-after-append) and fire another node's
+//                          timer at once, so a rival takes over while the new
+//                          entry is on the old coordinator alone; heal later
 //   mix                    each seed draws one of the above (uniform too)
-// The three aimed-fault profiles also aim client commands like
+// The four aimed-fault profiles also aim client commands like
 // client-to-coordinator, since a command must reach a coordinator to be
 // appended at all. Each aimed run draws how often it aims (30, 60 or 100 % of
 // the chances), so some runs still commit entries before the trouble comes.
@@ -60,10 +65,11 @@ enum class Profile : std::uint8_t {
   MinorityPartition,
   ClientToCoordinator,
   Pct,
+  UsurpAfterAppend,
   Mix,  // drawn per seed among the ones above
 };
-inline constexpr int kProfiles = 7;
-inline constexpr int kConcreteProfiles = 6;  // all but Mix
+inline constexpr int kProfiles = 8;
+inline constexpr int kConcreteProfiles = 7;  // all but Mix
 
 struct ProfileInfo {
   std::string_view name;
@@ -86,6 +92,9 @@ inline std::span<const ProfileInfo> profile_table() {
       {"pct",
        "PCT-style priorities over directed channels, --pct-depth D: deliveries follow priorities that change at "
        "D-1 random steps"},
+      {"usurp-after-append",
+       "once per run, a coordinating node that just accepted a client command is cut off both ways and another "
+       "node's timer fires at once; its links heal tens of steps later"},
       {"mix", "each seed draws one of the profiles above (uniform included)"},
   };
   static_assert(std::size(kTable) == kProfiles);
@@ -171,7 +180,7 @@ class Aimer {
 
   bool aims_faults() const {
     return profile_ == Profile::CrashAfterAppend || profile_ == Profile::IsolateAfterAppend ||
-           profile_ == Profile::MinorityPartition;
+           profile_ == Profile::MinorityPartition || profile_ == Profile::UsurpAfterAppend;
   }
 
   static bool coordinates(const World<P>& world, NodeIndex node) {
@@ -244,6 +253,10 @@ class Aimer {
       plan(crash);
       return;
     }
+    if (profile_ == Profile::UsurpAfterAppend) {
+      if (usurped_ || !world.remaining().link_changes) return;
+      usurped_ = true;
+    }
     if (!world.remaining().link_changes) return;
     std::uint8_t minority = std::uint8_t(1u << target);
     if (profile_ == Profile::MinorityPartition) {
@@ -261,6 +274,25 @@ class Aimer {
       for (int b = 0; b < n; ++b)
         if (!in_minority(a) && in_minority(b)) cut(NodeIndex(a), NodeIndex(b));
     heal_at_ = world.steps() + 20 + choices.below(81);
+    if (profile_ == Profile::UsurpAfterAppend) plan_rival_timer(world, choices, target);
+  }
+
+  // One enabled timer of a node other than `target`, drawn uniformly, is
+  // planned to fire next (after the cuts): for a Raft follower its election
+  // timer, for a Paxos proposer its prepare timer.
+  template <class Choices>
+  void plan_rival_timer(const World<P>& world, Choices& choices, NodeIndex target) {
+    const std::uint32_t timers = world.count_enabled()[int(EventKind::Timer)];
+    std::uint32_t rivals = 0;
+    for (std::uint32_t i = 0; i < timers; ++i) rivals += world.nth_enabled(EventKind::Timer, i).node != target;
+    if (rivals == 0) return;
+    std::uint32_t pick = choices.below(rivals);
+    for (std::uint32_t i = 0; i < timers; ++i) {
+      const Event timer = world.nth_enabled(EventKind::Timer, i);
+      if (timer.node == target || pick-- != 0) continue;
+      plan(timer);
+      return;
+    }
   }
 
   template <class Choices>
@@ -317,6 +349,7 @@ class Aimer {
   }
 
   Profile profile_;
+  bool usurped_ = false;  // usurp-after-append has struck (it strikes once per run)
   std::uint32_t aim_percent_ = 0;
   boost::container::static_vector<Event, kPlanCapacity> plan_;
   std::size_t plan_next_ = 0;

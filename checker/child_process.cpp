@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
+#include <ctime>
 
 #include <atomic>
 #include <cerrno>
@@ -149,9 +149,8 @@ void become_child(SharedLog::Header* header, int keep) {
 
 }  // namespace
 
-ChildEnd end_of(int pid, const SharedLog& log);
-
-ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body) {
+ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body,
+                      const std::function<void()>& while_waiting) {
   log.reset();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("cannot fork a child process: {}", std::strerror(errno)));
@@ -172,15 +171,25 @@ ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body) {
     }
     _exit(0);
   }
-  return end_of(pid, log);
+  return end_of(pid, log, while_waiting);
 }
 
 namespace {
-// How the child `pid`, which wrote into `log`, ended (waits for it).
-ChildEnd wait_for(int pid, const SharedLog::Header* header, const SharedLog& log) {
+// How the child `pid`, which wrote into `log`, ended (waits for it, calling
+// `while_waiting` about every 50 ms if there is one).
+ChildEnd wait_for(int pid, const SharedLog::Header* header, const SharedLog& log,
+                  const std::function<void()>& while_waiting) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error(fmt::format("waiting for a child process: {}", std::strerror(errno)));
+  for (;;) {
+    const pid_t got = waitpid(pid, &status, while_waiting ? WNOHANG : 0);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR)
+      throw std::runtime_error(fmt::format("waiting for a child process: {}", std::strerror(errno)));
+    if (got == 0) {
+      while_waiting();
+      timespec pause{0, 50'000'000};
+      nanosleep(&pause, nullptr);
+    }
   }
   ChildEnd end;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -201,7 +210,9 @@ ChildEnd wait_for(int pid, const SharedLog::Header* header, const SharedLog& log
 }
 }  // namespace
 
-ChildEnd end_of(int pid, const SharedLog& log) { return wait_for(pid, log.header_, log); }
+ChildEnd end_of(int pid, const SharedLog& log, const std::function<void()>& while_waiting) {
+  return wait_for(pid, log.header_, log, while_waiting);
+}
 
 // ---- the worker ------------------------------------------------------------------
 ChildWorker::ChildWorker(Handler handler) : handler_(std::move(handler)) {}

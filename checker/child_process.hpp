@@ -73,9 +73,10 @@ class SharedLog {
   };
 
  private:
-  friend ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body);
+  friend ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body,
+                               const std::function<void()>& while_waiting);
   friend class ChildWorker;
-  friend ChildEnd end_of(int pid, const SharedLog& log);
+  friend ChildEnd end_of(int pid, const SharedLog& log, const std::function<void()>& while_waiting);
   Header* header_;
   char* data_;
   std::size_t capacity_;
@@ -94,8 +95,16 @@ struct ChildEnd {
 };
 
 // Forks; the child runs `body` (which writes into `log`) and exits. Returns
-// once the child has ended. Throws std::runtime_error if it cannot fork.
-ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body);
+// once the child has ended; meanwhile calls `while_waiting` (if given) about
+// every 50 ms. Throws std::runtime_error if it cannot fork.
+ChildEnd run_in_child(SharedLog& log, const std::function<void()>& body,
+                      const std::function<void()>& while_waiting = {});
+
+// Waits for the process `pid` and says how it ended. For a process forked,
+// directly or not, from a run_in_child body on `log` (it inherits that
+// child's fatal-signal notes, which go into `log`): the stateless model
+// checker's search tree of processes (stateless_checker.hpp).
+ChildEnd end_of(int pid, const SharedLog& log, const std::function<void()>& while_waiting = {});
 
 // A child process that serves requests one after the other, so that a
 // crash costs one fork and a run without one costs a round trip, not a

@@ -7,11 +7,13 @@
 #include <span>
 #include <utility>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "checker/explore.hpp"
 #include "checker/model_checker.hpp"
 #include "checker/shrink.hpp"
+#include "checker/stateless_checker.hpp"
 #include "checker/simulation.hpp"
 #include "checker/timed_replay.hpp"
 #include "checker/trace.hpp"
@@ -28,7 +30,10 @@ struct ProtocolInfo {
   std::vector<InvariantInfo> invariants;
   std::vector<BugInfo> variants;  // name and description, like bugs
   std::vector<AdminOperation> admin_operations;  // administrative commands (protocol.hpp), if any
-  bool checkable = true;          // its nodes can be copied and hashed: `skiff check` works
+  bool checkable = true;          // `skiff check` works: its nodes can be copied and hashed, or hashed (stateless)
+  // `skiff check` searches it statelessly (checker/stateless_checker.hpp):
+  // its nodes can be hashed but not copied, and it runs in a child process.
+  bool stateless = false;
   // Whether renaming nodes maps behaviours to behaviours (what skiff check
   // --symmetry assumes); a protocol says otherwise with
   // `static constexpr bool symmetric = false`.
@@ -146,7 +151,8 @@ class ProtocolDriverFor final : public ProtocolDriver {
     info_.max_nodes = P::max_nodes;
     info_.bugs.assign(P::bugs().begin(), P::bugs().end());
     info_.invariants.assign(Invariants::info.begin(), Invariants::info.end());
-    info_.checkable = kCheckable;
+    info_.checkable = kCheckable || kStatelessCheckable;
+    info_.stateless = !kCheckable && kStatelessCheckable;
     if constexpr (requires { P::symmetric; }) info_.symmetric = P::symmetric;
     if constexpr (requires { P::variants(); }) info_.variants.assign(P::variants().begin(), P::variants().end());
     if constexpr (requires { P::admin_operations(); })
@@ -166,16 +172,21 @@ class ProtocolDriverFor final : public ProtocolDriver {
                        P::name);
   }
 
-  static constexpr bool kCheckable = requires(const typename P::Node& node, StateEncoder& encoder) {
+  static constexpr bool kHashable = requires(const typename P::Node& node, StateEncoder& encoder) {
     node.encode(encoder);
     node.epoch();
   };
+  static constexpr bool kCheckable = kHashable && std::is_copy_constructible_v<typename P::Node>;
+  // Nodes that can be hashed but not copied, in a child process: a real library.
+  static constexpr bool kStatelessCheckable = kHashable && !kCheckable && kRunsInChild<P>;
 
   CheckOutcome check(const CheckConfig& config) const override {
     if constexpr (kCheckable) {
       if (config.symmetry && !info_.symmetric)
         throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", P::name));
       return ModelChecker<P, Invariants>(config).run();
+    } else if constexpr (kStatelessCheckable) {
+      return StatelessChecker<P, Invariants>(config).run();
     } else {
       throw InputError(not_checkable_message(P::name));
     }

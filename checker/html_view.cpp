@@ -191,6 +191,14 @@ std::string script_safe_json(const nlohmann::json& data) {
   return out;
 }
 
+void replace_once(std::string& text, std::string_view placeholder, const std::string& value) {
+  const std::size_t at = text.find(placeholder);
+  if (at == std::string::npos) throw std::logic_error("html template lacks its placeholder");
+  text.replace(at, placeholder.size(), value);
+}
+
+}  // namespace
+
 std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -204,14 +212,6 @@ std::string html_escape(std::string_view text) {
   }
   return out;
 }
-
-void replace_once(std::string& text, std::string_view placeholder, const std::string& value) {
-  const std::size_t at = text.find(placeholder);
-  if (at == std::string::npos) throw std::logic_error("html template lacks its placeholder");
-  text.replace(at, placeholder.size(), value);
-}
-
-}  // namespace
 
 std::string render_html(const nlohmann::json& data) {
   const auto bugs = data.at("bugs").get<std::vector<std::string>>();

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "checker/driver.hpp"
 #include "checker/trace.hpp"
@@ -26,6 +27,9 @@ nlohmann::json view_data(const ProtocolDriver& driver, const Trace& trace, const
 
 // The page for `data` (from view_data): the template with the data inlined.
 std::string render_html(const nlohmann::json& data);
+
+// TEXT with &, <, > and " written as HTML character references.
+std::string html_escape(std::string_view text);
 
 // view_data + render_html.
 std::string build_html_page(const ProtocolDriver& driver, const Trace& trace, const std::string& file,

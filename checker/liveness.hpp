@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -39,6 +40,40 @@ std::uint32_t connected_majority(int node_count, const Crashed& crashed, const R
     in_set += votes(NodeIndex(i)) && (best & (1u << i));
   }
   return in_set >= voters / 2 + 1 ? best : 0;
+}
+
+// Whether n votes, for liveness, in a world `w` (the timed world, or the
+// untimed one replaying a timed trace): by the configuration in effect at the
+// current leader (the live leader of the highest epoch), else at the live
+// node of the highest epoch, the lowest numbered on a tie, if the protocol's
+// nodes say whom they count (counts_vote, protocol.hpp); else by the
+// options' boot configuration (Options::votes), else every node votes.
+template <class World>
+auto liveness_voters(const World& w) {
+  using Node = std::decay_t<decltype(w.node(NodeIndex{}))>;
+  if constexpr (requires(const Node& node) { node.counts_vote(NodeIndex{}); }) {
+    int holder = -1;
+    bool leads = false;
+    for (int i = 0; i < w.node_count(); ++i) {
+      const NodeIndex n = NodeIndex(i);
+      if (w.crashed(n)) continue;
+      const bool leader = w.node(n).is_leader();
+      if (holder < 0 || (leader && !leads) ||
+          (leader == leads && w.node(n).epoch() > w.node(NodeIndex(holder)).epoch())) {
+        holder = i;
+        leads = leader;
+      }
+    }
+    const NodeIndex by = NodeIndex(holder < 0 ? 0 : holder);
+    return [&w, by](NodeIndex n) -> bool { return w.node(by).counts_vote(n); };
+  } else {
+    return [&w](NodeIndex n) -> bool {
+      if constexpr (requires { w.options().votes(n); })
+        return bool(w.options().votes(n));
+      else
+        return true;
+    };
+  }
 }
 
 // The violation found at `now`: the network has not changed since

@@ -247,8 +247,11 @@ int run(int argc, char** argv) {
     add("--max-snapshots", c.budgets.snapshots, "log compactions");
     add_whole(*check_command, "--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
-    check_command->add_flag("--no-reduction{false}", c.reduction,
-                            "no sleep-set reduction: try every event of every state (the same states, more transitions)");
+    check_command->add_flag("--reduction", check.reduction_flag,
+                            "sleep-set reduction in the explicit search too (fewer transitions, same states, slower "
+                            "so far; the stateless search of a library reduces by default)");
+    check_command->add_flag("--no-reduction", check.no_reduction_flag,
+                            "no partial-order reduction in either search: try every event of every state");
     check_command->add_flag("--depth-first", c.depth_first,
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     check_command->add_flag("--compact", c.compact,
@@ -256,12 +259,26 @@ int run(int argc, char** argv) {
     add_whole(*check_command, "--bitstate", c.bitstate_bits,
               "bitstate search (partial): a Bloom filter of 2^BITS bits as the visited set", skiff::BitstateSet::kMinBits,
               skiff::BitstateSet::kMaxBits);
+    add_list(*check_command, "--ignore-invariant", c.ignored_invariants,
+             "stateless search: a path violating NAME ends there, unreported (repeatable)");
+    check_command->add_flag("--fork", c.fork_per_state,
+                            "stateless search of a library (libraft): fork a process per state to try each event, "
+                            "rather than replay paths from the first boot");
     add_whole(*check_command, "--bitstate-hashes", c.bitstate_hashes, "bits set per state with --bitstate", 1, 16);
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(whole_number(1, 256));
     check_command
         ->add_option("--memory-limit", c.memory_limit_gib, "stop cleanly past this many GiB (default: no limit)")
         ->transform(positive_number("GiB"));
+    add_whole(*check_command, "--frontier-memory", check.frontier_memory_mb,
+              "breadth-first: keep at most about MB of links and candidates in memory, the rest in files in "
+              "--spill-dir (same results)",
+              1, std::uint64_t(1) << 30);
+    check_command->add_option("--spill-dir", check.spill_dir, "where --frontier-memory spills (default: --out)");
+    add_whole(*check_command, "--swarm", c.swarm,
+              "swarm: N depth-first searches in differently shuffled orders, each with its own bitstate set", 1,
+              1u << 20);
+    add_whole(*check_command, "--seed", c.seed, "--swarm: member m shuffles with a seed drawn from SEED and m");
     check_command->add_option("--out", check.out_dir, "where a counterexample is written")->capture_default_str();
     check_command->add_flag("--json", check.json, "one JSON object on stdout");
   }

@@ -29,7 +29,7 @@
 // it; the states the signal left half-changed are abandoned (leaked, never
 // destroyed). A signal anywhere else still ends the process.
 //
-// Reduction (config.reduction; breadth-first, without max_in_flight): sleep
+// Reduction (config.reduction, where explicit_reduction_applies()): sleep
 // sets, so that of events that commute only one order is tried. Each state of
 // the level has a sleep set (sleeps_), each candidate one (Worker::sleeps);
 // candidates of one fingerprint keep the intersection of theirs. The events
@@ -63,6 +63,7 @@
 #include "checker/child_process.hpp"
 #include "checker/compact_visited_set.hpp"
 #include "checker/crash_landing.hpp"
+#include "checker/frontier_spill.hpp"
 #include "checker/interrupt.hpp"
 #include "checker/model_checker_reduction.hpp"
 #include "checker/simulation.hpp"
@@ -80,21 +81,52 @@ struct CheckConfig {
   std::uint32_t max_in_flight = 0;  // 0: unbounded
   bool symmetry = false;
   bool depth_first = false;       // at most VisitedSet::kMaxTag deep; one thread
+  // The stateless search only: fork a process per state (copy-on-write) to
+  // try each event, rather than rebuild states by replaying their paths.
+  bool fork_per_state = false;
+  // The stateless search only: a path that violates one of these ends
+  // there, unreported (explore's --ignore-invariant).
+  std::vector<std::string> ignored_invariants;
   // Breadth-first only: the visited set. compact: CompactVisitedSet (4-byte
   // slots, 48-bit fingerprints); bitstate_bits > 0: BitstateSet of
   // 2^bitstate_bits bits and bitstate_hashes hashes (a partial search).
   bool compact = false;
   int bitstate_bits = 0;
   int bitstate_hashes = 3;
-  // Sleep-set reduction (breadth-first only; none with max_in_flight, a bound
-  // that does not commute with events): the same states, fewer transitions.
+  // Partial-order reduction, in either search (`--no-reduction` turns it
+  // off). The stateless search: sleep sets. The explicit search: sleep sets,
+  // where explicit_reduction_applies().
   bool reduction = true;
   int threads = 1;
   double memory_limit_gib = 0;    // 0: none
+  // Breadth-first only: the links and candidates kept in memory, in bytes
+  // (0: no bound). Beyond it the links go to files in spill_dir and each
+  // level is expanded in segments (checker/frontier_spill.hpp); the results
+  // are the same.
+  std::size_t frontier_memory_bytes = 0;
+  std::string spill_dir = ".";
+  // Swarm (checker/swarm_search.hpp): swarm > 0 runs that many depth-first
+  // searches, member m shuffling the successors of each state with a
+  // generator seeded from (seed, m), each with its own BitstateSet of
+  // 2^bitstate_bits bits (default kSwarmBitstateBits).
+  std::uint32_t swarm = 0;
+  std::uint64_t seed = 0;
   // Called after each level (depth-first: every 2^16 states generated, with
   // the current depth) from the calling thread.
   std::function<void(std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated)> progress;
 };
+
+// The explicit search reduces only breadth-first, in memory (not with
+// frontier_memory_bytes, whose segments would each need the sleep sets of
+// the states already inserted) and without max_in_flight (a bound that does
+// not commute with events).
+inline bool explicit_reduction_applies(const CheckConfig& config) {
+  return config.reduction && !config.depth_first && config.swarm == 0 && config.max_in_flight == 0 &&
+         config.frontier_memory_bytes == 0;
+}
+
+// --swarm without --bitstate: each member's bitstate set has 2^22 bits (512 KiB).
+inline constexpr int kSwarmBitstateBits = 22;
 
 struct CheckOutcome {
   std::uint64_t distinct_states = 0;
@@ -107,11 +139,24 @@ struct CheckOutcome {
   std::size_t visited_bytes = 0;        // memory of the visited set
   double bitstate_expected_omissions = 0;  // with bitstate_bits: BitstateSet::expected_omissions()
   std::size_t link_bytes = 0;           // memory of the links that rebuild states
+  std::size_t spilled_link_bytes = 0;   // with frontier_memory_bytes: the links written to files
+  std::size_t spilled_levels = 0;       // and the levels they belong to
+  std::uint64_t segments = 0;           // breadth-first: expansion segments, over all levels
+  // --swarm (checker/swarm_search.hpp): distinct_states is the estimate of
+  // states seen across members, rounded.
+  double swarm_estimated_states = 0;
+  std::uint64_t swarm_stored_states = 0;  // states stored, summed over members
+  std::uint32_t swarm_members_run = 0;
+  std::int64_t swarm_member = -1;         // the member that found the violation
+  std::uint64_t swarm_member_seed = 0;    // and the seed it shuffled with
   std::optional<Violation> violation;
   std::vector<Event> counterexample;    // from the initial state
   // The violation is a fatal signal that landed (node-survives): a trace of
   // it must be made in a child process (TraceHeader::isolated).
   bool killed_by_signal = false;
+  // The stateless search (stateless_checker.hpp): states rebuilt by
+  // replaying their paths from the first boot.
+  std::uint64_t replays = 0;
 };
 
 namespace detail {
@@ -130,7 +175,8 @@ class ModelChecker {
       : config_(config),
         options_(make_options<P>(config.bugs, config.variants, config.nodes, "--bug: ", "--variant: ")),
         budgets_(with_unbounded_steps(config.budgets)),
-        root_(config.nodes, options_, budgets_) {}
+        root_(config.nodes, options_, budgets_),
+        levels_(config.depth_first ? 0 : config.frontier_memory_bytes / 2, config.spill_dir) {}
 
   CheckOutcome run() {
     if (auto explanation = invariants::NodeSurvives{}.check(root_.world, World<P>::kNoNode)) {
@@ -139,6 +185,7 @@ class ModelChecker {
       out.violation = Violation{std::string(invariants::NodeSurvives::name), std::move(*explanation)};
       return out;
     }
+    if (config_.swarm) return run_swarm();
     if (config_.depth_first) return run_depth_first();
     if (config_.bitstate_bits) {
       BitstateSet bits(config_.bitstate_bits, config_.bitstate_hashes);
@@ -158,13 +205,13 @@ class ModelChecker {
   template <class Set>
   CheckOutcome run_breadth_first(Set& visited) {
     CheckOutcome out;
-    levels_.push_back({Link{0, 0}});
+    levels_.push_level({Link{0, 0}});
     if (reducing()) sleeps_.push(Sleep{});
     visited.insert(fingerprint(root_));
     out.distinct_states = out.generated_states = 1;
     const int threads = std::max(1, config_.threads);
     std::vector<Worker> workers;
-    for (int t = 0; t < threads; ++t) workers.emplace_back(root_, config_.max_depth);
+    for (int t = 0; t < threads; ++t) workers.emplace_back(root_, config_.max_depth, &levels_);
     // A worker a signal landed in holds half-changed states: never destroyed.
     struct AbandonIfCrashed {
       std::vector<Worker>& workers;
@@ -176,11 +223,21 @@ class ModelChecker {
         }
       }
     } abandon_if_crashed{workers};
+    // With a frontier budget, half of it for the candidates of a segment
+    // (the other half is the links', levels_): a level is expanded in
+    // segments of chunks, each taken while the segment's candidates fit.
+    // Phase 1 of a segment skips the states the segments before it
+    // inserted, which phase 2 would have rejected (they come first in
+    // (parent, successor) order), so the levels are the same as in one
+    // segment, whatever the segments.
+    const std::size_t candidate_budget = config_.frontier_memory_bytes
+                                             ? std::max<std::size_t>(1, config_.frontier_memory_bytes / 2 / sizeof(Candidate))
+                                             : std::numeric_limits<std::size_t>::max();
 
     for (std::uint32_t depth = 0;; ++depth) {
-      const std::vector<Link>& level = levels_.back();
+      const std::size_t level_size = levels_.size(depth);
       out.depth = depth;
-      if (level.empty()) {  // the deepest state is one level up
+      if (level_size == 0) {  // the deepest state is one level up
         out.complete = true;
         out.depth = depth - 1;
         break;
@@ -195,33 +252,56 @@ class ModelChecker {
         break;
       }
 
-      // Phase 1: expand, in fixed chunks over the threads. A chunk's
-      // candidates are in (parent, successor) order; so are the chunks'.
-      std::atomic<std::size_t> next_chunk{0};
       constexpr std::size_t kChunk = 512;
-      const std::size_t chunks = (level.size() + kChunk - 1) / kChunk;
+      const std::size_t chunks = (level_size + kChunk - 1) / kChunk;
       std::vector<std::pair<Worker*, std::pair<std::size_t, std::size_t>>> chunk_candidates(chunks);
-      for (Worker& w : workers) w.begin_level();
-      parallel(workers, [&](Worker& worker) {
-        AlternateSignalStack signal_stack;
-        CrashLanding landing;
-        for (;;) {
-          if (interrupted() || worker.crashed) return;  // the level is left unfinished
-          const std::size_t chunk = next_chunk.fetch_add(1);
-          if (chunk >= chunks) return;
-          const std::size_t first = worker.candidates.size();
-          const std::size_t end = std::min(level.size(), (chunk + 1) * kChunk);
-          for (std::size_t i = chunk * kChunk; i < end && !worker.crashed; ++i)
-            expand_guarded(depth, std::uint32_t(i), worker, landing, visited);
-          chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
-        }
-      });
-
+      std::atomic<std::size_t> next_chunk{0};
       std::optional<Found> found;
-      for (Worker& w : workers) {
-        out.generated_states += w.generated;
-        if (w.found && (!found || w.found->key < found->key)) found = std::move(w.found);
+      for (Worker& w : workers) w.begin_level();
+      levels_.begin_level();
+      std::size_t new_states = 0;
+      for (std::size_t segment_first = 0; segment_first < chunks && !found && !out.interrupted;) {
+        ++out.segments;
+        // Phase 1: expand, in fixed chunks over the threads. A chunk's
+        // candidates are in (parent, successor) order; so are the chunks'.
+        std::atomic<std::size_t> segment_candidates{0};
+        for (Worker& w : workers) {
+          w.candidates.clear();
+          w.sleeps.clear();
+        }
+        parallel(workers, [&](Worker& worker) {
+          AlternateSignalStack signal_stack;
+          CrashLanding landing;
+          for (;;) {
+            if (interrupted() || worker.crashed) return;  // the level is left unfinished
+            if (segment_candidates.load(std::memory_order_relaxed) > candidate_budget) return;
+            const std::size_t chunk = next_chunk.fetch_add(1);
+            if (chunk >= chunks) return;
+            const std::size_t first = worker.candidates.size();
+            const std::size_t end = std::min(level_size, (chunk + 1) * kChunk);
+            for (std::size_t i = chunk * kChunk; i < end && !worker.crashed; ++i)
+              expand_guarded(depth, std::uint32_t(i), worker, landing, visited);
+            chunk_candidates[chunk] = {&worker, {first, worker.candidates.size()}};
+            segment_candidates.fetch_add(worker.candidates.size() - first, std::memory_order_relaxed);
+          }
+        });
+        const std::size_t segment_end = std::min(next_chunk.load(), chunks);
+
+        for (Worker& w : workers) {
+          out.generated_states += w.generated;
+          w.generated = 0;
+          if (w.found && (!found || w.found->key < found->key)) found = w.found;
+        }
+        if (found) break;
+        if (interrupted()) {  // phase 1 may have been cut short: the level is not all expanded
+          out.interrupted = true;
+          break;
+        }
+        new_states += insert_candidates(workers, chunk_candidates, segment_first, segment_end, visited);
+        segment_first = segment_end;
       }
+      levels_.end_level();
+      if (reducing()) sleeps_ = std::move(next_sleeps_);
       if (found) {
         out.violation = std::move(found->violation);
         out.killed_by_signal = found->killed_by_signal;
@@ -229,70 +309,78 @@ class ModelChecker {
         out.depth = depth + 1;
         break;
       }
-      if (interrupted()) {  // phase 1 may have been cut short: the level is not all expanded
-        out.interrupted = true;
-        break;
-      }
-
-      // Phase 2: insert in (parent, successor) order, each thread the shards
-      // it owns; the first of equal fingerprints is new, the others are not.
-      // Candidate k (in that order) is candidate k - start[c] of chunk c; a
-      // thread marks the new ones it inserted in its own bit set, so that
-      // no two threads write to one cache line.
-      std::vector<std::size_t> start(chunks + 1, 0);
-      for (std::size_t c = 0; c < chunks; ++c)
-        start[c + 1] = start[c] + (chunk_candidates[c].second.second - chunk_candidates[c].second.first);
-      parallel(workers, [&](Worker& worker) {
-        const std::size_t owner = std::size_t(&worker - workers.data());
-        worker.new_bits.assign((start[chunks] + 63) / 64, 0);
-        constexpr std::size_t kAhead = 16;  // prefetch distance, in candidates
-        for (std::size_t c = 0; c < chunks; ++c) {
-          const auto& [from, range] = chunk_candidates[c];
-          const Candidate* candidates = from->candidates.data();
-          for (std::size_t i = range.first; i < range.second; ++i) {
-            if (i + kAhead < range.second) {
-              const std::uint64_t ahead = candidates[i + kAhead].fingerprint;
-              if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited.prefetch(ahead);
-            }
-            const std::uint64_t fp = candidates[i].fingerprint;
-            if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited.insert(fp)) continue;
-            const std::size_t k = start[c] + (i - range.first);
-            worker.new_bits[k / 64] |= std::uint64_t(1) << (k % 64);
-          }
-        }
-      });
-      std::size_t new_count = 0;
-      for (const Worker& t : workers)
-        for (std::uint64_t bits : t.new_bits) new_count += std::size_t(std::popcount(bits));
-      std::vector<Link> next;
-      next.reserve(new_count);  // one allocation: a level can be hundreds of megabytes
-      reduction::SleepSets next_sleeps;
-      if (reducing()) {
-        intersect_sleep_sets(chunk_candidates, start);
-        next_sleeps.reserve(new_count);
-      }
-      for (std::size_t c = 0; c < chunks; ++c) {
-        const auto& [from, range] = chunk_candidates[c];
-        for (std::size_t i = range.first; i < range.second; ++i) {
-          const std::size_t k = start[c] + (i - range.first);
-          for (const Worker& t : workers)
-            if (t.new_bits[k / 64] >> (k % 64) & 1) {
-              next.push_back(from->candidates[i].key);
-              if (reducing()) next_sleeps.push(from->sleeps[i]);
-              break;
-            }
-        }
-      }
-      sleeps_ = std::move(next_sleeps);
-      out.distinct_states += next.size();
-      levels_.push_back(std::move(next));
+      if (out.interrupted) break;
+      out.distinct_states += new_states;
       if (config_.progress) config_.progress(depth + 1, out.distinct_states, out.generated_states);
     }
     out.complete = out.complete && !out.interrupted;
     out.visited_bytes = visited.bytes();
-    for (const auto& level : levels_) out.link_bytes += level.capacity() * sizeof(Link);
+    out.link_bytes = levels_.memory_bytes();
+    out.spilled_link_bytes = levels_.disk_bytes();
+    out.spilled_levels = levels_.levels_on_disk();
     return out;
   }
+
+  // Phase 2 of chunks [first, end): inserts their candidates in (parent,
+  // successor) order, each thread the shards it owns; the first of equal
+  // fingerprints is new, the others are not. Candidate k (in that order) is
+  // candidate k - start[c] of chunk c; a thread marks the new ones it
+  // inserted in its own bit set, so that no two threads write to one cache
+  // line. The new ones are appended to the level being built, in that
+  // order; returns how many.
+  // (Workers: std::vector<Worker>; ChunkCandidates: a vector of (worker,
+  // range of its candidates) per chunk; templates as Worker is declared below.)
+  template <class Set, class Workers, class ChunkCandidates>
+  std::size_t insert_candidates(Workers& workers, const ChunkCandidates& chunk_candidates, std::size_t first,
+                                std::size_t end, Set& visited) {
+    const std::size_t chunks = end - first;
+    std::vector<std::size_t> start(chunks + 1, 0);
+    for (std::size_t c = 0; c < chunks; ++c)
+      start[c + 1] = start[c] + (chunk_candidates[first + c].second.second - chunk_candidates[first + c].second.first);
+    parallel(workers, [&](Worker& worker) {
+      const std::size_t owner = std::size_t(&worker - workers.data());
+      worker.new_bits.assign((start[chunks] + 63) / 64, 0);
+      constexpr std::size_t kAhead = 16;  // prefetch distance, in candidates
+      for (std::size_t c = 0; c < chunks; ++c) {
+        const auto& [from, range] = chunk_candidates[first + c];
+        const Candidate* candidates = from->candidates.data();
+        for (std::size_t i = range.first; i < range.second; ++i) {
+          if (i + kAhead < range.second) {
+            const std::uint64_t ahead = candidates[i + kAhead].fingerprint;
+            if (VisitedSet::shard_of(ahead) % workers.size() == owner) visited.prefetch(ahead);
+          }
+          const std::uint64_t fp = candidates[i].fingerprint;
+          if (VisitedSet::shard_of(fp) % workers.size() != owner || !visited.insert(fp)) continue;
+          const std::size_t k = start[c] + (i - range.first);
+          worker.new_bits[k / 64] |= std::uint64_t(1) << (k % 64);
+        }
+      }
+    });
+    std::size_t new_count = 0;
+    for (const Worker& t : workers)
+      for (std::uint64_t bits : t.new_bits) new_count += std::size_t(std::popcount(bits));
+    levels_.reserve_more(new_count);  // one allocation: a level can be hundreds of megabytes
+    if (reducing()) {  // one segment: reducing() excludes frontier_memory_bytes
+      intersect_sleep_sets(chunk_candidates, first, start);
+      next_sleeps_.clear();
+      next_sleeps_.reserve(new_count);
+    }
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const auto& [from, range] = chunk_candidates[first + c];
+      for (std::size_t i = range.first; i < range.second; ++i) {
+        const std::size_t k = start[c] + (i - range.first);
+        for (const Worker& t : workers)
+          if (t.new_bits[k / 64] >> (k % 64) & 1) {
+            levels_.append(from->candidates[i].key);
+            if (reducing()) next_sleeps_.push(from->sleeps[i]);
+            break;
+          }
+      }
+    }
+    return new_count;
+  }
+
+  CheckOutcome run_swarm();  // checker/swarm_search.hpp
 
   CheckOutcome run_depth_first() {
     if (config_.max_depth > VisitedSet::kMaxTag)
@@ -399,7 +487,8 @@ class ModelChecker {
     Link key;
   };
   using Sleep = reduction::Sleep;
-  bool reducing() const { return config_.reduction && !config_.depth_first && config_.max_in_flight == 0; }
+  bool reducing() const { return explicit_reduction_applies(config_); }
+  using Levels = SpilledLevels<Link>;
   struct Found {
     Link key;
     Violation violation;
@@ -408,19 +497,21 @@ class ModelChecker {
   // A thread's working memory: the states along its current path (stack[k]
   // is the state after path[0..k)), and a scratch state for successors.
   struct alignas(128) Worker {  // no cache line shared between threads' workers
-    Worker(const State& root, std::uint32_t max_depth)
-        : stack(max_depth + 1, root), touched(max_depth + 2, kStale), scratch(root) {}
+    Worker(const State& root, std::uint32_t max_depth, const Levels* levels)
+        : stack(max_depth + 1, root), touched(max_depth + 2, kStale), scratch(root), reader(levels) {}
     void begin_level() {
       generated = 0;
       candidates.clear();
       sleeps.clear();
       found.reset();
+      reader.reset();
     }
     std::vector<State> stack;
     std::vector<int> touched;  // touched[k + 1]: see step_into()
     std::vector<std::uint32_t> path;    // the path of the state on top of the stack
     std::vector<std::uint32_t> wanted;  // the path being rebuilt
     State scratch;
+    typename Levels::Reader reader;  // the links, from memory or their files
     std::uint64_t generated = 0;
     std::vector<Candidate, HugePageAllocator<Candidate>> candidates;
     reduction::SleepSets sleeps;  // reduction: sleeps[i] is candidates[i]'s sleep set
@@ -527,10 +618,11 @@ class ModelChecker {
 
   // The successor numbers that lead from the initial state to state `index`
   // of level `depth`.
-  void path_of(std::uint32_t depth, std::uint32_t index, std::vector<std::uint32_t>& path) const {
+  static void path_of(std::uint32_t depth, std::uint32_t index, std::vector<std::uint32_t>& path,
+                      typename Levels::Reader& reader) {
     path.resize(depth);
     for (std::uint32_t k = depth; k > 0; --k) {
-      const Link& link = levels_[k][index];
+      const Link link = reader.get(k, index);
       path[k - 1] = link.successor;
       index = link.parent;
     }
@@ -539,7 +631,7 @@ class ModelChecker {
   // Rebuilds state `index` of level `depth` on the worker's stack, replaying
   // only where its path departs from the worker's previous one.
   const State& rebuild(std::uint32_t depth, std::uint32_t index, Worker& w) const {
-    path_of(depth, index, w.wanted);
+    path_of(depth, index, w.wanted, w.reader);
     std::size_t same = 0;
     while (same < w.path.size() && same < w.wanted.size() && w.path[same] == w.wanted[same]) ++same;
     for (std::size_t k = same; k < depth; ++k) {
@@ -781,7 +873,8 @@ class ModelChecker {
   // successor) order), which becomes the state of the next level if any
   // does, gets the intersection of their sleep sets.
   template <class ChunkCandidates>
-  static void intersect_sleep_sets(ChunkCandidates& chunk_candidates, const std::vector<std::size_t>& start) {
+  static void intersect_sleep_sets(const ChunkCandidates& chunk_candidates, std::size_t first_chunk,
+                                   const std::vector<std::size_t>& start) {
     struct Entry {
       std::uint64_t fingerprint;
       std::uint32_t k;  // in candidate order
@@ -793,7 +886,7 @@ class ModelChecker {
     const std::size_t total = start.back();
     std::vector<Entry> by_fingerprint(total);
     for (std::size_t c = 0; c + 1 < start.size(); ++c) {
-      const auto& [from, range] = chunk_candidates[c];
+      const auto& [from, range] = chunk_candidates[first_chunk + c];
       for (std::size_t i = range.first; i < range.second; ++i) {
         const std::size_t k = start[c] + (i - range.first);
         by_fingerprint[k] = {from->candidates[i].fingerprint, std::uint32_t(k), std::uint32_t(c)};
@@ -801,7 +894,7 @@ class ModelChecker {
     }
     std::sort(by_fingerprint.begin(), by_fingerprint.end());
     auto locate = [&](const Entry& e) {
-      const auto& [worker, range] = chunk_candidates[e.chunk];
+      const auto& [worker, range] = chunk_candidates[first_chunk + e.chunk];
       return std::pair{worker, range.first + (e.k - start[e.chunk])};
     };
     for (std::size_t a = 0; a < total;) {
@@ -853,11 +946,14 @@ class ModelChecker {
 
     w.scratch = from;
     std::optional<Candidate> pending;
-    Sleep pending_sleep;
+    // Two sleep sets, built in place (not copied): the pending candidate's
+    // and the one being made.
+    std::array<Sleep, 2> sleep_buffers;
+    int pending_buffer = 0;
     auto look_up_pending = [&] {
       if (pending && !visited.contains(pending->fingerprint)) {
         w.candidates.push_back(*pending);
-        w.sleeps.push(pending_sleep);
+        w.sleeps.push(sleep_buffers[std::size_t(pending_buffer)]);
       }
       pending.reset();
     };
@@ -879,13 +975,14 @@ class ModelChecker {
         Canonical canonical;
         const std::uint64_t fp = fingerprint(w.scratch, &canonical);
         visited.prefetch(fp);
-        Sleep successor_sleep;
+        Sleep& successor_sleep = sleep_buffers[std::size_t(1 - pending_buffer)];
+        successor_sleep.size = 0;
         if (local && !canonical.ambiguous)
           for (std::uint32_t m : w.tried)
             if (reduction::commute(w.events[m], w.events[n])) successor_sleep.add(signature_under(m, canonical));
         look_up_pending();
         pending = Candidate{fp, key};
-        pending_sleep = successor_sleep;
+        pending_buffer = 1 - pending_buffer;
       }
       if (local) w.tried.push_back(n);
       w.scratch.world.restore(from.world, touched);
@@ -897,7 +994,8 @@ class ModelChecker {
 
   std::vector<Event> events_to(std::uint32_t depth, const Link& last) const {
     std::vector<std::uint32_t> numbers;
-    path_of(depth, last.parent, numbers);
+    typename Levels::Reader reader(&levels_);
+    path_of(depth, last.parent, numbers, reader);
     numbers.push_back(last.successor);
     State state = root_;
     std::vector<Event> events;
@@ -920,8 +1018,11 @@ class ModelChecker {
   Budgets budgets_;
   State root_;
   VisitedSet visited_;
-  std::vector<std::vector<Link>> levels_;  // levels_[d][i]: how state i of level d was reached
-  reduction::SleepSets sleeps_;  // reduction: sleeps_[i], the sleep set of state i of the deepest level
+  Levels levels_;  // levels_ record i of level d: how state i of level d was reached
+  reduction::SleepSets sleeps_;       // reduction: sleeps_[i], the sleep set of state i of the deepest level
+  reduction::SleepSets next_sleeps_;  // reduction: those of the level being made
 };
 
 }  // namespace skiff
+
+#include "checker/swarm_search.hpp"  // ModelChecker::run_swarm()

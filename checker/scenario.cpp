@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -522,10 +523,53 @@ class Reader {
     return int(integer(v, where, 1, scenario_->nodes)) - 1;
   }
 
+  // {"admin": OPERATION, "node": N or "leader" (default) or "all", "target": M
+  // or "leader", "retry_ms": P}. The operation's name, and whether it takes a
+  // target, are the protocol's: the timed world checks them (TimedWorld).
+  void read_admin(const json& v, const std::string& where, TimelineAction& a) const {
+    a.kind = TimelineAction::Kind::Admin;
+    a.operation = string(v["admin"], where + "/admin");
+    if (a.operation.empty()) fail(where + "/admin", "\"admin\" names an operation (see 'skiff list')");
+    a.node = TimelineAction::kLeader;
+    if (v.contains("node")) {
+      const json& n = v["node"];
+      if (n.is_string() && n.get<std::string>() == "all") a.node = TimelineAction::kAll;
+      else if (n.is_string() && n.get<std::string>() == "leader") a.node = TimelineAction::kLeader;
+      else if (n.is_string())
+        fail(where + "/node", fmt::format("\"node\" is a node (1 to {}), \"leader\" or \"all\"", scenario_->nodes));
+      else a.node = int(integer(n, where + "/node", 1, scenario_->nodes)) - 1;
+    }
+    if (v.contains("target")) {
+      const json& t = v["target"];
+      if (t.is_string() && t.get<std::string>() == "leader") a.target = TimelineAction::kLeader;
+      else if (t.is_string())
+        fail(where + "/target", fmt::format("\"target\" is a node (1 to {}) or \"leader\"", scenario_->nodes));
+      else a.target = int(integer(t, where + "/target", 1, scenario_->nodes)) - 1;
+    }
+    if (v.contains("retry_ms")) a.retry = millis(v["retry_ms"], where + "/retry_ms", 0.001);
+  }
+
+  // "client": K or [K, ...]: which clients (1 to count) a "clients" action
+  // starts or stops; each at most once.
+  void read_which_clients(const json& v, const std::string& where, const Scenario& s, TimelineAction& a) const {
+    auto one = [&](const json& k, const std::string& at) {
+      if (!k.is_number_integer() || k.get<std::int64_t>() < 1 || k.get<std::int64_t>() > s.clients.count)
+        fail(at, fmt::format("\"client\" is a client number (1 to {}) or a list of them", s.clients.count));
+      const int client = int(k.get<std::int64_t>()) - 1;
+      if (std::find(a.clients.begin(), a.clients.end(), client) != a.clients.end())
+        fail(at, fmt::format("client {} is named twice", client + 1));
+      a.clients.push_back(client);
+    };
+    if (!v.is_array()) return one(v, where);
+    if (v.empty()) fail(where, "\"client\": [] names no client (leave it out for every client)");
+    for (std::size_t i = 0; i < v.size(); ++i) one(v[i], where + "/" + std::to_string(i));
+  }
+
   TimelineAction read_action(const json& v, const std::string& where, const Scenario& s) const {
     expect_object(v, where, "a timeline entry");
     only_keys(v, where, {"at_ms", "every_ms", "until_ms", "cut", "heal", "partition", "groups", "crash", "restart",
-                         "restart_after_ms", "isolate", "direction", "rejoin", "clients"});
+                         "restart_after_ms", "isolate", "direction", "rejoin", "clients", "admin", "node", "target",
+                         "retry_ms", "client"});
     TimelineAction a;
     a.line = lines_.line(where);
     if (!v.contains("at_ms")) fail(where, "a timeline entry needs \"at_ms\"");
@@ -541,16 +585,20 @@ class Reader {
     if (v.contains("every_ms")) a.every = millis(v["every_ms"], where + "/every_ms", 0.001);
     if (v.contains("until_ms")) a.until = millis(v["until_ms"], where + "/until_ms", 0);
     int actions = 0;
-    for (const char* k : {"cut", "heal", "partition", "crash", "restart", "isolate", "rejoin", "clients"})
+    for (const char* k : {"cut", "heal", "partition", "crash", "restart", "isolate", "rejoin", "clients", "admin"})
       actions += v.contains(k);
     if (actions != 1)
       fail(where, "a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
-                  "\"isolate\", \"rejoin\", \"clients\"");
+                  "\"isolate\", \"rejoin\", \"clients\", \"admin\"");
+    for (const char* k : {"node", "target", "retry_ms"})
+      if (v.contains(k) && !v.contains("admin")) fail(where + "/" + k, fmt::format("\"{}\" goes with \"admin\"", k));
     if (v.contains("direction") && !v.contains("isolate"))
       fail(where + "/direction", "\"direction\" goes with \"isolate\"");
     if (v.contains("groups") && !v.contains("partition")) fail(where + "/groups", "\"groups\" goes with \"partition\": \"random\"");
     if (v.contains("restart_after_ms") && !v.contains("crash"))
       fail(where + "/restart_after_ms", "\"restart_after_ms\" goes with \"crash\"");
+    if (v.contains("client") && !v.contains("clients"))
+      fail(where + "/client", "\"client\" goes with \"clients\": \"start\" or \"stop\"");
     if (v.contains("cut")) {
       a.kind = TimelineAction::Kind::Cut;
       read_links(v["cut"], where + "/cut", a);
@@ -607,6 +655,9 @@ class Reader {
         fail(where + "/clients", fmt::format("\"clients\" is \"start\" or \"stop\", not \"{}\"", word));
       a.clients_on = word == "start";
       if (s.clients.count == 0) fail(where + "/clients", "the scenario has no clients to start or stop");
+      if (v.contains("client")) read_which_clients(v["client"], where + "/client", s, a);
+    } else if (v.contains("admin")) {
+      read_admin(v, where, a);
     } else if (v.contains("rejoin")) {
       a.kind = TimelineAction::Kind::Rejoin;
       if (v["rejoin"].is_string() && v["rejoin"].get<std::string>() == "isolated")

@@ -49,11 +49,13 @@ struct TimelineAction {
     Isolate,    // every link into (and/or out of) a node goes down
     Rejoin,     // every link into and out of a node comes up
     Clients,    // the clients start (clients_on) or stop
+    Admin,      // an operator hands a node an administrative command (`operation`, on `target`)
   };
   static constexpr int kLeader = -1;   // Crash: whichever node leads (nothing if none)
   static constexpr int kRandom = -2;   // Crash: a random live node; Restart: a random crashed node
   static constexpr int kAll = -3;      // Restart: every crashed node
   static constexpr int kIsolated = -4; // Rejoin: every node an Isolate took off
+  static constexpr int kNoTarget = -5; // Admin: an operation that names no node
 
   Kind kind = Kind::HealAll;
   Micros at = 0;
@@ -66,7 +68,16 @@ struct TimelineAction {
   int node = 0;                            // Crash, Restart, Isolate, Rejoin: a node, kLeader, kRandom, kAll or kIsolated
   bool inbound = true, outbound = true;    // Isolate: which directions go down
   bool clients_on = true;                  // Clients: start (true) or stop
+  std::vector<int> clients;                // Clients: which (0-based); empty: every client
   Micros restart_after = 0;                // Crash: restart the node this much later (0: never)
+  // Admin: the protocol's operation by name (P::admin_operations(); the timed
+  // world resolves it), handed to `node` (a node, kLeader, or kAll for an
+  // operation that names no node), about `target` (a node, kLeader, or
+  // kNoTarget); refused (or no leader), it is tried again every `retry`
+  // (0: never) until accepted, up to `until` or the end of the run.
+  std::string operation;
+  int target = kNoTarget;
+  Micros retry = 0;
   int line = 0;                            // where the scenario file says it
 };
 

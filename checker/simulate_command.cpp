@@ -316,7 +316,7 @@ void write_traces(const TimedProtocol& protocol, const std::vector<Summary>& sum
         if (written.count(key)) continue;
         const std::uint32_t all = kMaxBudget;
         TraceHeader header{std::string(protocol.name), scenario.nodes, request.bugs, r.seed,
-                           Budgets{all, all, all, all, all, all}};
+                           Budgets{all, all, all, all, all, all, all, all, all}};
         header.variants = s.variants;
         header.initial_state = scenario.initial_state_json;
         header.timed = TraceHeader::Timed{scenario_tag(scenario), scenario.liveness.enabled,

@@ -1,5 +1,7 @@
 #include "checker/simulate_report.hpp"
 
+#include "checker/html_view.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,20 +16,6 @@ constexpr const char* kSetColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd
                                        "#e377c2"};
 constexpr const char* kRoleColours[] = {"#d8e2ef", "#f2c14e", "#2a9d8f", "#555555"};
 constexpr const char* kRoleNames[] = {"follower", "candidate", "leader", "crashed"};
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string variants_name(const std::vector<std::string>& variants) {
   return variants.empty() ? "none" : fmt::format("{}", fmt::join(variants, "+"));
@@ -86,9 +74,9 @@ std::string axes(const Frame& f, const std::string& x_label, const std::string& 
                        "<text x=\"{3:.1f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
                        f.left, f.y(v), f.width - f.right, f.left - 4, f.y(v) + 4, tick_label(v));
   out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
-                     (f.left + f.width - f.right) / 2, f.height - 4, escape(x_label));
+                     (f.left + f.width - f.right) / 2, f.height - 4, html_escape(x_label));
   out += fmt::format("<text x=\"12\" y=\"{:.1f}\" transform=\"rotate(-90 12 {:.1f})\" text-anchor=\"middle\">{}</text>\n",
-                     (f.top + f.height - f.bottom) / 2, (f.top + f.height - f.bottom) / 2, escape(y_label));
+                     (f.top + f.height - f.bottom) / 2, (f.top + f.height - f.bottom) / 2, html_escape(y_label));
   return out;
 }
 
@@ -96,7 +84,7 @@ std::string legend(const std::vector<const ReportSet*>& sets) {
   std::string out = "<div class=\"legend\">";
   for (std::size_t i = 0; i < sets.size(); ++i)
     out += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", kSetColours[i % std::size(kSetColours)],
-                       escape(variants_name(sets[i]->variants)));
+                       html_escape(variants_name(sets[i]->variants)));
   return out + "</div>\n";
 }
 
@@ -139,7 +127,7 @@ std::string availability_chart(const std::vector<const ReportSet*>& sets) {
                             f.y(bins[std::size_t(b)]));
     }
     out += fmt::format("<polyline class=\"series\" fill=\"none\" stroke=\"{}\" points=\"{}\"><title>{}</title></polyline>\n",
-                       kSetColours[i % std::size(kSetColours)], points, escape(variants_name(sets[i]->variants)));
+                       kSetColours[i % std::size(kSetColours)], points, html_escape(variants_name(sets[i]->variants)));
   }
   return out + "</svg>\n" + legend(sets);
 }
@@ -173,7 +161,7 @@ std::string cdf_chart(const std::vector<const ReportSet*>& sets, const std::stri
     out += fmt::format(
         "<polyline class=\"series\" fill=\"none\" stroke=\"{}\" points=\"{}\"><title>{}: {} values, median {:.1f} "
         "ms</title></polyline>\n",
-        kSetColours[i % std::size(kSetColours)], points, escape(variants_name(sets[i]->variants)), v.size(),
+        kSetColours[i % std::size(kSetColours)], points, html_escape(variants_name(sets[i]->variants)), v.size(),
         v[v.size() / 2]);
   }
   out += "</svg>\n" + legend(sets);
@@ -221,7 +209,7 @@ std::string leader_timeline(const ReportSet& set) {
     const double label_y = 11 + 14.0 * double(e % 6);
     out += fmt::format("<g class=\"netevent\"><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>"
                        "<text x=\"{3:.1f}\" y=\"{1:.1f}\">{4}</text><title>{5:.1f} ms: {4}</title></g>\n",
-                       x, label_y, f.height - f.bottom, x + 2, escape(label), double(at) / 1000);
+                       x, label_y, f.height - f.bottom, x + 2, html_escape(label), double(at) / 1000);
   }
   f.y_max = 1;
   out += fmt::format("<line class=\"axis\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\"/>\n", f.left,
@@ -242,10 +230,10 @@ std::string leader_timeline(const ReportSet& set) {
 
 std::string comparison_table(const std::vector<const ReportSet*>& sets) {
   std::string out = "<table class=\"compare\"><thead><tr><th>median (p5&ndash;p95) over runs</th>";
-  for (const ReportSet* set : sets) out += fmt::format("<th>{}</th>", escape(variants_name(set->variants)));
+  for (const ReportSet* set : sets) out += fmt::format("<th>{}</th>", html_escape(variants_name(set->variants)));
   out += "</tr></thead><tbody>\n";
   for (std::size_t m = 0; m < sets.front()->metrics.size(); ++m) {
-    out += fmt::format("<tr><td>{}</td>", escape(sets.front()->metrics[m].label));
+    out += fmt::format("<tr><td>{}</td>", html_escape(sets.front()->metrics[m].label));
     for (const ReportSet* set : sets) {
       const ReportMetric& v = set->metrics[m];
       if (!v.count)
@@ -333,7 +321,20 @@ std::string describe_action(const TimelineAction& a, const Scenario& s) {
     case TimelineAction::Kind::Isolate:
       return "isolate " + node_word(a.node) + (a.inbound && a.outbound ? "" : a.inbound ? " (in)" : " (out)");
     case TimelineAction::Kind::Rejoin: return "rejoin " + node_word(a.node);
-    case TimelineAction::Kind::Clients: return a.clients_on ? "clients start" : "clients stop";
+    case TimelineAction::Kind::Clients: {
+      std::string out = a.clients_on ? "clients start" : "clients stop";
+      for (std::size_t k = 0; k < a.clients.size(); ++k)
+        out += fmt::format("{}{}", k == 0 ? " " : ",", a.clients[k] + 1);
+      return out;
+    }
+    case TimelineAction::Kind::Admin: {
+      std::string text = "admin " + a.operation;
+      if (a.target == TimelineAction::kLeader) text += " the leader";
+      else if (a.target >= 0) text += fmt::format(" {}", a.target + 1);
+      if (a.node == TimelineAction::kAll) text += " on every node";
+      else if (a.node >= 0) text += fmt::format(" on node {}", a.node + 1);
+      return text;
+    }
   }
   return "?";
 }
@@ -350,17 +351,17 @@ std::string simulate_report_html(const std::vector<ReportSet>& sets, const std::
   for (const auto& group : by_scenario)
     names.push_back(group.front()->scenario->name.empty() ? group.front()->scenario->file
                                                           : group.front()->scenario->name);
-  out += fmt::format("<title>skiff simulate: {}</title>\n", escape(fmt::format("{}", fmt::join(names, ", "))));
+  out += fmt::format("<title>skiff simulate: {}</title>\n", html_escape(fmt::format("{}", fmt::join(names, ", "))));
   out += kStyle;
   out += kScript;
   out += "</head><body>\n";
-  out += fmt::format("<h1>skiff simulate ({})</h1>\n", escape(protocol));
+  out += fmt::format("<h1>skiff simulate ({})</h1>\n", html_escape(protocol));
   for (const auto& group : by_scenario) {
     const Scenario& s = *group.front()->scenario;
     const ReportSet& first = *group.front();
     out += fmt::format("<section class=\"scenario\"><h2>{} <small>({})</small></h2>\n",
-                       escape(s.name.empty() ? s.file : s.name), escape(s.file));
-    if (!s.description.empty()) out += fmt::format("<p>{}</p>\n", escape(s.description));
+                       html_escape(s.name.empty() ? s.file : s.name), html_escape(s.file));
+    if (!s.description.empty()) out += fmt::format("<p>{}</p>\n", html_escape(s.description));
     out += fmt::format("<p>{} nodes, {:.1f} s per run, {} runs per variant set (seeds {} to {}).</p>\n", s.nodes,
                        double(s.duration) / 1e6, first.runs->size(), first.runs->front().seed,
                        first.runs->back().seed);
@@ -381,17 +382,17 @@ std::string simulate_report_html(const std::vector<ReportSet>& sets, const std::
     out += comparison_table(group);
     for (const ReportSet* set : group) {
       const TimedRunStats& run = (*set->runs)[set->shown];
-      out += fmt::format("<h3>Leader timeline: variants {}, run {} (seed {})</h3>\n", escape(variants_name(set->variants)),
+      out += fmt::format("<h3>Leader timeline: variants {}, run {} (seed {})</h3>\n", html_escape(variants_name(set->variants)),
                          set->shown + 1, run.seed);
       out += leader_timeline(*set);
       if (!set->violations.empty()) {
         out += "<ul class=\"violations\">\n";
         for (const ReportViolation& v : set->violations) {
-          out += fmt::format("<li class=\"violation\">{} at seed {}, {:.1f} ms: {}", escape(v.invariant), v.seed,
-                             double(v.at) / 1000, escape(v.explanation));
+          out += fmt::format("<li class=\"violation\">{} at seed {}, {:.1f} ms: {}", html_escape(v.invariant), v.seed,
+                             double(v.at) / 1000, html_escape(v.explanation));
           if (!v.viewer.empty())
             out += fmt::format(" &mdash; <a class=\"viewer\" href=\"{}\">trace viewer</a> <small>({})</small>",
-                               escape(v.viewer), escape(v.trace));
+                               html_escape(v.viewer), html_escape(v.trace));
           out += "</li>\n";
         }
         out += "</ul>\n";

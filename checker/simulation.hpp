@@ -51,6 +51,7 @@ class Simulation {
     return invariants_.check(world_, touched);
   }
   const World<P>& world() const { return world_; }
+  const Invariants& invariants() const { return invariants_; }
 
   // Called with each event just before it is applied: a child process
   // streams its run with it, so that a crash loses nothing before it.

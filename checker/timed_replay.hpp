@@ -99,7 +99,13 @@ class TimedExecutor {
       case EventKind::Restart: facts_.last_change = done.at; touched = e.node; break;
       case EventKind::Client: facts_.issued.insert(e.command); touched = e.node; break;
       case EventKind::Timer: touched = e.node; break;
-      case EventKind::Admin: facts_.last_change = done.at; touched = e.node; break;
+      case EventKind::Admin:  // a change as in the timed world: any but a log compaction
+        if constexpr (requires { P::admin_operations(); })
+          if (e.timer < P::admin_operations().size() &&
+              P::admin_operations()[e.timer].budget != AdminBudget::Snapshots)
+            facts_.last_change = done.at;
+        touched = e.node;
+        break;
       case EventKind::Deliver: touched = e.message.to; break;
       case EventKind::Drop:
       case EventKind::Duplicate: break;
@@ -152,12 +158,7 @@ class TimedExecutor {
     const std::uint32_t group = connected_majority(
         w.node_count(), [&](NodeIndex n) { return w.crashed(n); },
         [&](NodeIndex a, NodeIndex b) { return w.link_up(a, b); },
-        [&](NodeIndex n) {
-          if constexpr (requires { w.options().votes(n); })
-            return bool(w.options().votes(n));
-          else
-            return true;
-        });
+        liveness_voters(w));
     if (!group) return std::nullopt;
     const std::int64_t from = stable_since + timed_.stable_for;
     if (facts_.last_commit >= from) return std::nullopt;

@@ -42,6 +42,7 @@
 
 #include <fmt/format.h>
 
+#include "checker/errors.hpp"
 #include "checker/liveness.hpp"
 #include "checker/node_fault.hpp"
 #include "checker/scenario.hpp"
@@ -131,6 +132,15 @@ class TimedWorld {
       edge.exists = true;
       edge.properties = link.properties;
     }
+    resolve_admin_operations();
+  }
+
+  // Whether the scenario's timeline hands nodes administrative commands (a
+  // trace of its runs then needs administrative budgets).
+  bool administers() const {
+    for (int op : admin_operation_)
+      if (op >= 0) return true;
+    return false;
   }
 
   // ---- the read-only view invariants use ----------------------------------
@@ -219,6 +229,7 @@ class TimedWorld {
     int target = 0;
     std::uint32_t attempt = 0;
     std::uint32_t issues = 0;  // a ClientIssue counts only if it carries this number (attempt)
+    bool on = true;            // it issues commands (start_ms, stop_ms, timeline "clients")
   };
 
   // ---- randomness: one PRNG per run, drawn in event order -------------------
@@ -334,7 +345,6 @@ class TimedWorld {
       dispatch(NodeIndex(i));
       observe(NodeIndex(i));
     }
-    clients_on_ = true;
     const Micros clients_start = scenario_.clients.start >= 0 ? scenario_.clients.start : scenario_.clients.interval / 2;
     for (std::size_t c = 0; c < clients_.size(); ++c) {
       clients_[c].target = int(c) % node_count_;
@@ -482,7 +492,9 @@ class TimedWorld {
       case Kind::ClientIssue:
         if (event.attempt == clients_[std::size_t(event.client)].issues) issue(event.client);
         return kNoNode;
-      case Kind::ClientSwitch: switch_clients(event.attempt != 0); return kNoNode;
+      case Kind::ClientSwitch:
+        for (std::size_t k = 0; k < clients_.size(); ++k) switch_client(k, event.attempt != 0);
+        return kNoNode;
       case Kind::ClientArrive: return client_arrives(event);
       case Kind::ClientReply: {
         Client& c = clients_[std::size_t(event.client)];
@@ -503,6 +515,8 @@ class TimedWorld {
           apply_action(std::size_t(event.client));  // not a network change
           return kNoNode;
         }
+        if (scenario_.timeline[std::size_t(event.client)].kind == TimelineAction::Kind::Admin)
+          return administer(std::size_t(event.client), /*retry=*/event.attempt != 0);
         if (record_roles_) stats_.network_events.emplace_back(now_, event.client);
         const int touched = apply_action(std::size_t(event.client));
         network_changed();
@@ -522,29 +536,28 @@ class TimedWorld {
   }
 
   // ---- clients -------------------------------------------------------------
-  // Stopping abandons each client's outstanding command (it stays counted as
-  // attempted, and a later commit of it is not counted); starting has each
-  // client issue a new command at once.
-  void switch_clients(bool on) {
-    if (on == clients_on_) return;
-    clients_on_ = on;
-    for (std::size_t k = 0; k < clients_.size(); ++k) {
-      Client& c = clients_[k];
-      c.issues += 1;   // void a pending ClientIssue
-      c.attempt += 1;  // void pending arrivals, replies and time-outs
-      if (c.command != 0) {
-        const auto it = std::find(waiting_.begin(), waiting_.end(), c.command);
-        if (it != waiting_.end()) waiting_.erase(it);
-        c.command = 0;
-      }
-      if (on) {
-        Pending issue;
-        issue.kind = Kind::ClientIssue;
-        issue.client = int(k);
-        issue.attempt = c.issues;
-        issue.at = now_ + Micros(k) * 1000;
-        schedule(std::move(issue));
-      }
+  // Stopping a client abandons its outstanding command (it stays counted as
+  // attempted, and a later commit of it is not counted); starting one has it
+  // issue a new command at once (client k after k ms). A client already in
+  // that state is left alone.
+  void switch_client(std::size_t k, bool on) {
+    Client& c = clients_[k];
+    if (on == c.on) return;
+    c.on = on;
+    c.issues += 1;   // void a pending ClientIssue
+    c.attempt += 1;  // void pending arrivals, replies and time-outs
+    if (c.command != 0) {
+      const auto it = std::find(waiting_.begin(), waiting_.end(), c.command);
+      if (it != waiting_.end()) waiting_.erase(it);
+      c.command = 0;
+    }
+    if (on) {
+      Pending issue;
+      issue.kind = Kind::ClientIssue;
+      issue.client = int(k);
+      issue.attempt = c.issues;
+      issue.at = now_ + Micros(k) * 1000;
+      schedule(std::move(issue));
     }
   }
 
@@ -588,8 +601,8 @@ class TimedWorld {
   }
 
   void issue(int client) {
-    if (!clients_on_) return;
     Client& c = clients_[std::size_t(client)];
+    if (!c.on) return;
     c.command = next_command_++;
     c.issued = now_;
     stats_.commands_attempted += 1;
@@ -753,7 +766,13 @@ class TimedWorld {
         }
         break;
       }
-      case TimelineAction::Kind::Clients: switch_clients(a.clients_on); break;
+      case TimelineAction::Kind::Clients:
+        if (a.clients.empty())
+          for (std::size_t k = 0; k < clients_.size(); ++k) switch_client(k, a.clients_on);
+        else
+          for (const int k : a.clients) switch_client(std::size_t(k), a.clients_on);
+        break;
+      case TimelineAction::Kind::Admin: break;  // administer()
       case TimelineAction::Kind::Restart: {
         if (a.node == TimelineAction::kAll) {
           for (int i = 0; i < node_count_; ++i)
@@ -769,17 +788,123 @@ class TimedWorld {
         break;
       }
     }
-    if (a.every > 0) {
-      const Micros next = now_ + a.every;
-      if (next <= (a.until > 0 ? a.until : scenario_.duration)) {
+    repeat(index);
+    return touched;
+  }
+
+  // The next repetition of an action with "every_ms".
+  void repeat(std::size_t index) {
+    const TimelineAction& a = scenario_.timeline[index];
+    if (a.every <= 0) return;
+    const Micros next = now_ + a.every;
+    if (next > (a.until > 0 ? a.until : scenario_.duration)) return;
+    Pending again;
+    again.kind = Kind::Timeline;
+    again.client = int(index);
+    again.at = next;
+    schedule(std::move(again));
+  }
+
+  // ---- administrative commands (protocol.hpp) --------------------------------
+  static constexpr bool kHasAdmin = requires { P::admin_operations(); };
+
+  // Each Admin action's operation, by its name in the protocol's table; the
+  // scenario's errors at the action's line.
+  void resolve_admin_operations() {
+    admin_operation_.assign(scenario_.timeline.size(), -1);
+    for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
+      const TimelineAction& a = scenario_.timeline[i];
+      if (a.kind != TimelineAction::Kind::Admin) continue;
+      auto fail = [&](const std::string& what) {
+        throw InputError(fmt::format("{}:{}: {}", scenario_.file, a.line, what));
+      };
+      if constexpr (kHasAdmin) {
+        const auto operations = P::admin_operations();
+        std::string names;
+        for (std::size_t k = 0; k < operations.size(); ++k) {
+          names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", operations[k].name);
+          if (operations[k].name == a.operation) admin_operation_[i] = int(k);
+        }
+        if (admin_operation_[i] < 0)
+          fail(fmt::format("unknown administrative operation \"{}\" for {} (expected {})", a.operation, P::name,
+                           names));
+        const AdminOperation& op = operations[std::size_t(admin_operation_[i])];
+        if (op.names_node && a.target == TimelineAction::kNoTarget)
+          fail(fmt::format("\"admin\": \"{}\" needs a \"target\" node", a.operation));
+        if (!op.names_node && a.target != TimelineAction::kNoTarget)
+          fail(fmt::format("\"admin\": \"{}\" takes no \"target\"", a.operation));
+        if (op.names_node && a.node == TimelineAction::kAll)
+          fail(fmt::format("\"node\": \"all\" goes with an operation that names no node, not \"{}\"", a.operation));
+      } else {
+        fail(fmt::format("protocol {} has no administrative commands", P::name));
+      }
+    }
+  }
+
+  // An Admin action (or its retry): handed to its node if that node accepts
+  // it now (Node::admin_enabled), else tried again `retry` later. An
+  // accepted command that spends a membership or transfer budget is a change
+  // the cluster must recover from, as a network change is; a snapshot is not.
+  int administer(std::size_t index, bool retry) {
+    if (!retry) repeat(index);
+    if constexpr (kHasAdmin) {
+      const TimelineAction& a = scenario_.timeline[index];
+      const int op = admin_operation_[index];
+      const AdminOperation& operation = P::admin_operations()[std::size_t(op)];
+      bool accepted = false;
+      int touched = kNoNode;
+      if (a.node == TimelineAction::kAll) {
+        for (int i = 0; i < node_count_ && !stats_.violation && !fault_; ++i)
+          if (!crashed(NodeIndex(i)) && nodes_[i].admin_enabled(op, kNoTarget)) {
+            hand_admin(NodeIndex(i), op, kNoTarget);
+            after_event(i);
+            accepted = true;
+          }
+      } else {
+        const int n = a.node == TimelineAction::kLeader ? current_leader() : a.node;
+        const int target = a.target == TimelineAction::kLeader     ? current_leader()
+                           : a.target == TimelineAction::kNoTarget ? int(kNoTarget)
+                                                                   : a.target;
+        if (n >= 0 && target >= 0 && !crashed(NodeIndex(n)) && nodes_[n].admin_enabled(op, NodeIndex(target))) {
+          touched = hand_admin(NodeIndex(n), op, NodeIndex(target));
+          accepted = true;
+        }
+      }
+      if (accepted && operation.budget != AdminBudget::Snapshots) {
+        if (record_roles_) stats_.network_events.emplace_back(now_, int(index));
+        network_changed();
+      }
+      if (!accepted && a.retry > 0 && now_ + a.retry <= (a.until > 0 ? a.until : scenario_.duration)) {
         Pending again;
         again.kind = Kind::Timeline;
         again.client = int(index);
-        again.at = next;
+        again.attempt = 1;  // a retry: no repetition of its own
+        again.at = now_ + a.retry;
         schedule(std::move(again));
       }
+      return touched;
+    } else {
+      (void)index;
+      return kNoNode;
     }
-    return touched;
+  }
+
+  int hand_admin(NodeIndex n, int op, NodeIndex target) {
+    if (record_) {
+      Event e;
+      e.kind = EventKind::Admin;
+      e.node = n;
+      e.timer = TimerId(op);
+      e.peer = target;
+      record_event(e);
+    }
+    delivered_ = nullptr;
+    dispatched_ = false;
+    begin(n);
+    if (survive(fault_, n, [&] { nodes_[n].on_admin(op, target, effects_); },
+                [&] { return admin_handler_where(P::admin_operations()[std::size_t(op)].name); }))
+      dispatch(n);
+    return n;
   }
 
   int pick_node(bool want_crashed) {
@@ -840,7 +965,7 @@ class TimedWorld {
   std::uint32_t connected_majority() const {
     return skiff::connected_majority(
         node_count_, [&](NodeIndex n) { return crashed(n); },
-        [&](NodeIndex a, NodeIndex b) { return reachable(a, b); }, [&](NodeIndex n) { return votes(n); });
+        [&](NodeIndex a, NodeIndex b) { return reachable(a, b); }, liveness_voters(*this));
   }
 
   void check_liveness(std::uint32_t stability) {
@@ -944,21 +1069,30 @@ class TimedWorld {
     else
       return true;
   }
+  // Whether node `by` counts n's vote: a voter of the configuration in
+  // effect at `by` (protocol.hpp, counts_vote), else of the options' boot one.
+  bool counts_vote(int by, NodeIndex n) const {
+    if constexpr (requires(const Node& node) { node.counts_vote(NodeIndex{}); })
+      return nodes_[std::size_t(by)].counts_vote(n);
+    else
+      return votes(n);
+  }
 
   // Available: some live leader, with voters of no later epoch that it reaches
   // and hears from, itself included, making a majority of the voters.
   // The lowest-numbered leader that can, or -1.
+  // The voters are those of the leader's configuration (counts_vote).
   int leader_can_commit() const {
-    int voters = 0;
-    for (int i = 0; i < node_count_; ++i) voters += votes(NodeIndex(i));
     for (int l = 0; l < node_count_; ++l) {
       const NodeIndex leader = NodeIndex(l);
       if (crashed(leader) || !nodes_[l].is_leader()) continue;
+      int voters = 0;
+      for (int i = 0; i < node_count_; ++i) voters += counts_vote(l, NodeIndex(i));
       const auto epoch = nodes_[l].epoch();
       int with = 0;
       for (int i = 0; i < node_count_; ++i) {
         const NodeIndex n = NodeIndex(i);
-        if (!votes(n) || crashed(n) || nodes_[i].epoch() > epoch) continue;
+        if (!counts_vote(l, n) || crashed(n) || nodes_[i].epoch() > epoch) continue;
         if (n == leader || (reachable(leader, n) && reachable(n, leader))) ++with;
       }
       if (with >= voters / 2 + 1) return l;
@@ -1034,8 +1168,8 @@ class TimedWorld {
   Micros last_commit_ = -1;
   Micros stable_since_ = 0;
   std::uint32_t stability_ = 0;  // counts network changes; a liveness check is for one
+  std::vector<int> admin_operation_;  // per timeline action: its administrative operation (Admin), else -1
   std::vector<Client> clients_;
-  bool clients_on_ = true;  // the clients issue commands (start_ms, stop_ms, timeline "clients")
   std::vector<Command> waiting_;
   Effects<Message> effects_;
   Invariants invariants_;

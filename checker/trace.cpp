@@ -135,7 +135,7 @@ class Parser {
       t.header.timed = parse_timed(split_first(line).second);
       t.header.timed_line = line_number_;
       const std::uint32_t all = kMaxBudget;
-      t.header.budgets = Budgets{all, all, all, all, all, all};
+      t.header.budgets = Budgets{all, all, all, all, all, all, all, all, all};
     } else {
       t.header.budgets = parse_budgets(key_value(line, "budgets"));
     }

@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // skiff replays it in a child process (a crash of the library is one of its
   // findings), and forking under libFuzzer is no place for that; its own
   // tests replay it.
-  if (!info.checkable) return 0;
+  if (!info.checkable || info.stateless) return 0;
   try {
     driver->replay(trace, "fuzz.trace", nullptr);
   } catch (const skiff::InputError& error) {

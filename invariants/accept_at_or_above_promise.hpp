@@ -6,7 +6,8 @@
 //
 // Judged from the acceptor's votes: at a step where a slot's vote becomes a
 // new (ballot, value), the ballot is compared with the promise the acceptor
-// held before the step.
+// held before the step. Only the slots the step wrote are compared
+// (invariants/slot_changes.hpp).
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "invariants/promise_never_decreases.hpp"
+#include "invariants/slot_changes.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
 
@@ -34,8 +36,9 @@ class AcceptAtOrAbovePromise {
     const auto& node = world.node(NodeIndex(touched));
     Seen& seen = seen_[std::size_t(touched)];
     const auto votes = node.votes();
+    const SlotRange changed = votes_changed(node, seen.writes);
     std::optional<std::string> violation;
-    for (std::size_t slot = 0; slot < votes.size() && !violation; ++slot) {
+    for (std::size_t slot = changed.from; slot < changed.to && !violation; ++slot) {
       const Ballot ballot{votes[slot].ballot.round, votes[slot].ballot.proposer};
       if (ballot.round == 0) continue;
       if (slot < seen.votes.size() && seen.votes[slot].ballot == ballot && seen.votes[slot].value == votes[slot].value)
@@ -47,7 +50,7 @@ class AcceptAtOrAbovePromise {
     const auto promised = node.promised();
     seen.promised = Ballot{promised.round, promised.proposer};
     seen.votes.resize(votes.size());
-    for (std::size_t slot = 0; slot < votes.size(); ++slot)
+    for (std::size_t slot = changed.from; slot < changed.to; ++slot)
       seen.votes[slot] = SeenVote{Ballot{votes[slot].ballot.round, votes[slot].ballot.proposer}, votes[slot].value};
     return violation;
   }
@@ -71,6 +74,7 @@ class AcceptAtOrAbovePromise {
   struct Seen {
     Ballot promised;
     boost::container::small_vector<SeenVote, 8> votes;
+    SlotsSeen writes;  // the node's writing events seen so far
   };
   std::array<Seen, kMaxNodes> seen_;  // each node's promise and votes when last checked
 };

@@ -22,12 +22,16 @@ class Agreement {
   std::optional<std::string> check(const World& world, int touched) {
     for (std::size_t i = history_.observe(world, touched); i < history_.chosen().size(); ++i) {
       const ChosenHistory::Chosen& now = history_.chosen()[i];
-      for (std::size_t j = 0; j < i; ++j) {
+      std::optional<std::string> violation;
+      history_.for_each_chosen_in(now.slot, [&](std::size_t j) {  // in the order chosen
+        if (j >= i) return false;
         const ChosenHistory::Chosen& earlier = history_.chosen()[j];
-        if (earlier.slot != now.slot || earlier.value == now.value) continue;
-        return fmt::format("slot {}: {} was chosen, then {}", now.slot, ChosenHistory::describe(earlier),
-                           ChosenHistory::describe(now));
-      }
+        if (earlier.value == now.value) return true;
+        violation = fmt::format("slot {}: {} was chosen, then {}", now.slot, ChosenHistory::describe(earlier),
+                                ChosenHistory::describe(now));
+        return false;
+      });
+      if (violation) return violation;
     }
     return std::nullopt;
   }

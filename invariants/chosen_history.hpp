@@ -7,8 +7,12 @@
 // It reads a node's votes through the view `votes()`: a span of
 // paxos::Vote, one per slot (ballot none: no vote). Only the node an event
 // touched can have voted, so observe() compares that node's votes with the
-// ones it last saw.
+// ones it last saw, and only in the slots its event wrote
+// (invariants/slot_changes.hpp); tallies and chosen values are found by slot.
+// So an event costs what it wrote, not the number of slots.
 #pragma once
+
+#include <boost/container/small_vector.hpp>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "invariants/slot_changes.hpp"
 #include "protocols/paxos/paxos_message.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
@@ -42,11 +47,12 @@ class ChosenHistory {
   std::size_t observe(const World& world, int touched) {
     const std::size_t first_new = chosen_.size();
     if (touched < 0) return first_new;
-    const auto votes = world.node(NodeIndex(touched)).votes();
+    const auto& node = world.node(NodeIndex(touched));
+    const auto votes = node.votes();
     std::vector<paxos::Vote>& seen = seen_[std::size_t(touched)];
-    if (std::equal(votes.begin(), votes.end(), seen.begin(), seen.end())) return first_new;  // most events
+    const SlotRange changed = votes_changed(node, seen_writes_[std::size_t(touched)]);
     seen.resize(votes.size());  // votes it no longer holds are forgotten here too, not in tallies_
-    for (paxos::Slot slot = 0; slot < votes.size(); ++slot) {
+    for (paxos::Slot slot = paxos::Slot(changed.from); slot < changed.to; ++slot) {
       if (votes[slot].ballot.none() || seen[slot] == votes[slot]) continue;
       seen[slot] = votes[slot];
       record(slot, seen[slot], NodeIndex(touched), world.node_count() / 2 + 1);
@@ -57,9 +63,18 @@ class ChosenHistory {
   std::span<const Chosen> chosen() const { return chosen_; }
 
   bool was_chosen(paxos::Slot slot, paxos::Value value) const {
-    for (const Chosen& c : chosen_)
-      if (c.slot == slot && c.value == value) return true;
-    return false;
+    bool found = false;
+    for_each_chosen_in(slot, [&](std::size_t i) { return !(found = chosen_[i].value == value); });
+    return found;
+  }
+
+  // Calls visit(i) with the position in chosen() of each value chosen in
+  // `slot`, in the order they were chosen, until visit returns false.
+  template <class Visit>
+  void for_each_chosen_in(paxos::Slot slot, Visit&& visit) const {
+    if (slot >= by_slot_.size()) return;
+    for (std::uint32_t i = by_slot_[slot].first_chosen; i != kNone; i = chosen_next_[i])
+      if (!visit(std::size_t(i))) return;
   }
 
   // The ghost history, for the model checker. The votes last seen per node
@@ -93,27 +108,51 @@ class ChosenHistory {
   }
 
  private:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
   struct Tally {
     paxos::Slot slot;
     paxos::Vote vote;
     std::uint8_t acceptors;
     bool chosen;
+    std::uint32_t next_in_slot = kNone;  // the slot's next tally in tallies_ (not state: an index)
   };
 
   void record(paxos::Slot slot, const paxos::Vote& vote, NodeIndex acceptor, int majority) {
+    if (by_slot_.size() <= slot) by_slot_.resize(slot + 1);
+    InSlot& in_slot = by_slot_[slot];
     Tally* tally = nullptr;
-    for (Tally& t : tallies_)
-      if (t.slot == slot && t.vote == vote) tally = &t;
-    if (!tally) tally = &tallies_.emplace_back(Tally{slot, vote, 0, false});
+    for (std::uint32_t i = in_slot.first_tally; i != kNone && !tally; i = tallies_[i].next_in_slot)
+      if (tallies_[i].vote == vote) tally = &tallies_[i];
+    if (!tally) {
+      tally = &tallies_.emplace_back(Tally{slot, vote, 0, false, in_slot.first_tally});
+      in_slot.first_tally = std::uint32_t(tallies_.size() - 1);
+    }
     tally->acceptors |= std::uint8_t(1u << acceptor);
     if (tally->chosen || std::popcount(tally->acceptors) < majority) return;
     tally->chosen = true;
+    const auto position = std::uint32_t(chosen_.size());
     chosen_.push_back(Chosen{slot, vote.ballot, vote.value, tally->acceptors});
+    chosen_next_.push_back(kNone);
+    if (in_slot.last_chosen == kNone) in_slot.first_chosen = position;
+    else chosen_next_[in_slot.last_chosen] = position;
+    in_slot.last_chosen = position;
   }
+
+  // Per slot: the heads of its lists of tallies and of chosen values (plain
+  // indices, so that growing by_slot_ copies bytes).
+  struct InSlot {
+    std::uint32_t first_tally = kNone;   // in tallies_, linked by next_in_slot
+    std::uint32_t first_chosen = kNone;  // in chosen_, linked by chosen_next_, in the order chosen
+    std::uint32_t last_chosen = kNone;
+  };
 
   std::vector<Tally> tallies_;                          // every (slot, ballot, value) ever voted for
   std::array<std::vector<paxos::Vote>, kMaxNodes> seen_;  // per node, per slot: the vote last seen
+  std::array<SlotsSeen, kMaxNodes> seen_writes_;        // per node: its writing events seen so far
   std::vector<Chosen> chosen_;                          // in the order they were chosen
+  std::vector<std::uint32_t> chosen_next_;              // per chosen_: the next chosen in its slot
+  std::vector<InSlot> by_slot_;                          // an index of tallies_ and chosen_ by slot
 };
 
 }  // namespace skiff::invariants

@@ -27,10 +27,10 @@ class ChosenPrefix {
       const ChosenHistory::Chosen& c = history_.chosen()[i];
       if (slot_chosen_.size() <= c.slot) slot_chosen_.resize(c.slot + 1, false);
       slot_chosen_[c.slot] = true;
-      for (paxos::Slot earlier = 0; earlier < c.slot; ++earlier)
-        if (!slot_chosen_[earlier])
-          return fmt::format("slot {}: {} was chosen while slot {} had nothing chosen", c.slot,
-                             ChosenHistory::describe(c), earlier);
+      while (prefix_ < slot_chosen_.size() && slot_chosen_[prefix_]) ++prefix_;
+      if (prefix_ < c.slot)  // the lowest slot with nothing chosen is below it
+        return fmt::format("slot {}: {} was chosen while slot {} had nothing chosen", c.slot,
+                           ChosenHistory::describe(c), prefix_);
     }
     return std::nullopt;
   }
@@ -44,6 +44,7 @@ class ChosenPrefix {
  private:
   ChosenHistory history_;           // ghost
   std::vector<bool> slot_chosen_;   // ghost: slot_chosen_[s] once anything was chosen in s
+  std::size_t prefix_ = 0;          // slots below it all have something chosen (a function of slot_chosen_)
 };
 
 }  // namespace skiff::invariants

@@ -46,10 +46,18 @@
 //   bool on_admin(int operation, NodeIndex target, Effects&)
 //                                                      true if accepted; an accepted
 //                                                      command spends its budget
+// and, so that the timed world counts majorities among the voters of the
+// configuration in effect rather than the boot one (availability, liveness):
+//   bool counts_vote(NodeIndex n) const                n votes in this node's
+//                                                      configuration
 // and optionally, so that log invariants cost the same whatever the log's
 // length (protocols/log_writes.hpp, invariants/log_changes.hpp):
 //   std::uint64_t log_writes() const                   events that wrote the log
 //   std::size_t log_written_from() const               the lowest index the last one wrote
+// and likewise for per-slot views (Paxos; protocols/slot_writes.hpp,
+// invariants/slot_changes.hpp):
+//   std::uint64_t vote_writes() const, SlotRange votes_written() const
+//   std::uint64_t learned_writes() const, SlotRange learned_written() const
 // and optionally, so that a scenario may start from a state other than the
 // first boot (docs/scenarios.md, "Initial state"):
 //   std::string Options::set_initial_state(const InitialState&, int node_count)

@@ -169,6 +169,51 @@ TEST(Profiles, AimedProfilesStrikeTheLeaderRightAfterItAppends) {
   EXPECT_GT(cuts, 20);
 }
 
+// usurp-after-append strikes at most once per run: right after a leader
+// appends, it cuts the leader's links both ways and then fires the timer of
+// another node.
+TEST(Profiles, UsurpIsolatesTheLeaderOnceAndFiresARivalsTimer) {
+  Simulation<Raft, RaftInvariants> sim(5, raft::Options{}, Budgets{});
+  int strikes = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    sim.reset();
+    SeededChoices choices(seed);
+    const Swarm swarm = draw_swarm(choices);
+    Aimer<Raft> aimer(aim(Profile::UsurpAfterAppend), sim.world(), choices);
+    std::vector<Event> events;
+    std::vector<std::size_t> appends;  // where a leader accepted a command
+    while (auto e = aimer.choose(sim.world(), choices, swarm)) {
+      const std::uint32_t before = sim.world().remaining().commands;
+      const bool leads = !sim.world().crashed(e->node) && sim.world().node(e->node).is_leader();
+      events.push_back(*e);
+      if (sim.step(*e)) break;
+      if (e->kind == EventKind::Client && leads && sim.world().remaining().commands < before)
+        appends.push_back(events.size());
+    }
+    int struck_here = 0;
+    for (std::size_t at : appends) {
+      std::size_t i = at;
+      const NodeIndex leader = events[at - 1].node;
+      int cut_out = 0, cut_in = 0;
+      for (; i < events.size() && events[i].kind == EventKind::Cut; ++i) {
+        cut_out += events[i].node == leader;
+        cut_in += events[i].peer == leader;
+      }
+      // A strike cuts what is still up of the leader's links (some may be down
+      // already); a lone cut after an append may be the swarm's own.
+      if (i - at < 2) continue;
+      ++struck_here;
+      EXPECT_EQ(cut_out + cut_in, int(i - at)) << "seed " << seed << ": a cut not touching the leader";
+      ASSERT_LT(i, events.size()) << "seed " << seed;
+      EXPECT_EQ(events[i].kind, EventKind::Timer) << "seed " << seed;
+      EXPECT_NE(events[i].node, leader) << "seed " << seed;
+    }
+    EXPECT_LE(struck_here, 1) << "seed " << seed;
+    strikes += struck_here;
+  }
+  EXPECT_GT(strikes, 20);
+}
+
 TEST(Profiles, ClientCommandsGoToTheLeader) {
   Simulation<Raft, RaftInvariants> sim(5, raft::Options{}, Budgets{});
   int to_leader = 0, elsewhere_with_leader = 0;

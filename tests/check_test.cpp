@@ -559,5 +559,98 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+
+// Why skiff reduces transitions (sleep sets) and not states (docs/
+// model-checking.md, "Why not persistent sets"). The simple persistent-set
+// rule -- when some node's enabled events each commute, here and now, with
+// every other enabled event, expand only that node's events -- is
+// unsound in this world: a node's event commutes with what is enabled now,
+// but not with deliveries to it that other nodes have yet to send. Below,
+// the rule is given every benefit: commuting is checked on whole states,
+// in both orders, with every other enabled event, and an optional proviso
+// expands a state fully when the chosen node leads nowhere new. The
+// property is a stand-in for an invariant, "no node is ever leader"; its
+// shortest violation is 3 events (a timeout, a vote request delivered,
+// the vote delivered). Without the proviso the rule never finds it (node 0
+// times out to the term bound and the search dies); with it, it finds it
+// only at 4 events.
+namespace naive_persistent {
+
+// Breadth-first to `max_depth` on whole states; the depth of the first state
+// with a leader, or -1.
+int first_leader_depth(std::uint32_t max_depth, bool reduce, bool proviso) {
+  CheckConfig config = tiny(max_depth, 0, 0, 0);
+  Budgets budgets = config.budgets;
+  budgets.steps = UINT32_MAX;
+  const State root{World<Raft>(config.nodes, make_options<Raft>({}, {}, config.nodes, "", ""), budgets), {}};
+  auto within = [&](const State& s) {
+    for (int i = 0; i < config.nodes; ++i)
+      if (s.world.node(NodeIndex(i)).epoch() > config.max_epoch) return false;
+    return true;
+  };
+  auto after = [](const State& s, const Event& e) {
+    State t = s;
+    t.world.apply(e);
+    return t;
+  };
+  auto has_leader = [&](const State& s) {
+    for (int i = 0; i < config.nodes; ++i)
+      if (s.world.node(NodeIndex(i)).is_leader()) return true;
+    return false;
+  };
+  std::set<Key> seen{canonical(root, false)};
+  std::vector<State> level{root};
+  for (std::uint32_t depth = 0; depth < max_depth && !level.empty(); ++depth) {
+    std::vector<State> next;
+    for (const State& s : level) {
+      std::vector<Event> events;
+      const PerKind counts = s.world.count_enabled();
+      for (int kind = 0; kind < kEventKinds; ++kind)
+        for (std::uint32_t n = 0; n < counts[kind]; ++n) events.push_back(s.world.nth_enabled(EventKind(kind), n));
+      // Every successor is checked (generous: a violation one step away is
+      // never missed); only the chosen ones are kept.
+      for (const Event& e : events)
+        if (has_leader(after(s, e))) return int(depth) + 1;
+      std::vector<Event> chosen = events;
+      for (int node = 0; reduce && node < config.nodes; ++node) {
+        std::vector<Event> mine, others;
+        for (const Event& e : events) (reduction::node_of(e) == node ? mine : others).push_back(e);
+        bool independent = !mine.empty();
+        for (const Event& e : mine)
+          for (const Event& f : others) {
+            if (!independent) break;
+            const State ef = after(s, e), fe = after(s, f);
+            independent = !ef.world.why_not_enabled(f) && !fe.world.why_not_enabled(e) &&
+                          canonical(after(ef, f), false) == canonical(after(fe, e), false);
+          }
+        if (!independent) continue;
+        bool leads_somewhere_new = false;
+        for (const Event& e : mine) {
+          const State t = after(s, e);
+          leads_somewhere_new = leads_somewhere_new || (within(t) && !seen.count(canonical(t, false)));
+        }
+        if (!proviso || leads_somewhere_new) {
+          chosen = mine;
+          break;
+        }
+      }
+      for (const Event& e : chosen) {
+        State t = after(s, e);
+        if (within(t) && seen.insert(canonical(t, false)).second) next.push_back(std::move(t));
+      }
+    }
+    level = std::move(next);
+  }
+  return -1;
+}
+
+TEST(NaivePersistentSets, LoseOrLengthenTheShortestViolation) {
+  EXPECT_EQ(first_leader_depth(6, false, false), 3);
+  EXPECT_EQ(first_leader_depth(6, true, false), -1);
+  EXPECT_EQ(first_leader_depth(6, true, true), 4);
+}
+
+}  // namespace naive_persistent
+
 }  // namespace
 }  // namespace skiff

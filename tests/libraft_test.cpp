@@ -210,12 +210,14 @@ TEST(Libraft, LibraryTracerStaysSilent) {
   EXPECT_EQ(printed, "");
 }
 
-TEST(Libraft, CannotBeModelChecked) {
+// Its nodes cannot be copied: `skiff check` searches it statelessly
+// (tests/stateless_check_test.cpp).
+TEST(Libraft, IsModelCheckedStatelessly) {
   const ProtocolDriver* driver = find_protocol("libraft");
   ASSERT_NE(driver, nullptr);
-  EXPECT_FALSE(driver->info().checkable);
-  EXPECT_TRUE(find_protocol("raft")->info().checkable);
-  EXPECT_THROW(driver->check(CheckConfig{}), InputError);
+  EXPECT_TRUE(driver->info().checkable);
+  EXPECT_TRUE(driver->info().stateless);
+  EXPECT_FALSE(find_protocol("raft")->info().stateless);
 }
 
 // Explore finds what docs/findings-libraft.md describes, and each trace it

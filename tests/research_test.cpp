@@ -243,6 +243,46 @@ TEST(Clients, StartAndStop) {
             "s.json:2: \"stop_ms\" is before \"start_ms\"");
 }
 
+TEST(Clients, StartAndStopOneAtATime) {
+  // Two clients: client 1 stops at 2 s and starts again at 4 s; client 2
+  // stops at 3 s. Between 2 and 3 s only client 2 issues, between 3 and 4 s
+  // nobody, after 4 s only client 1.
+  const Scenario s = parse_scenario(R"({"nodes": 3, "duration_ms": 5000,
+      "clients": {"count": 2, "interval_ms": 20, "start_ms": 1000},
+      "timeline": [{"at_ms": 2000, "clients": "stop", "client": 1}, {"at_ms": 3000, "clients": "stop", "client": [2]},
+                   {"at_ms": 4000, "clients": "start", "client": 1}]})",
+                                    "s.json", kRaftTimers);
+  ASSERT_EQ(s.timeline.size(), 3u);
+  EXPECT_EQ(s.timeline[0].clients, std::vector<int>{0});
+  EXPECT_EQ(s.timeline[1].clients, std::vector<int>{1});
+  const TimedRunStats run = simulate(s, {}, 1).front();
+  EXPECT_FALSE(run.violation);
+  const std::size_t both = commits_between(run, 1000, 2000), second = commits_between(run, 2010, 3000),
+                    none = commits_between(run, 3010, 4000), first = commits_between(run, 4000, 5000);
+  EXPECT_GT(both, 20u);
+  EXPECT_GT(second, 10u);
+  EXPECT_LT(second * 10, both * 7) << both << " with both, " << second << " with one";  // about half
+  EXPECT_EQ(none, 0u);
+  EXPECT_GT(first, 10u);
+  EXPECT_LT(first * 10, both * 7) << both << " with both, " << first << " with one";
+  // Starting a client that is on, or stopping one that is off, changes nothing.
+  const Scenario again = parse_scenario(R"({"nodes": 3, "duration_ms": 5000,
+      "clients": {"count": 2, "interval_ms": 20, "start_ms": 1000},
+      "timeline": [{"at_ms": 2000, "clients": "stop", "client": 1}, {"at_ms": 3000, "clients": "stop", "client": [2]},
+                   {"at_ms": 3500, "clients": "stop", "client": [1, 2]},
+                   {"at_ms": 4000, "clients": "start", "client": 1}, {"at_ms": 4500, "clients": "start", "client": 1}]})",
+                                        "s.json", kRaftTimers);
+  EXPECT_EQ(simulate(again, {}, 1).front().commit_times, run.commit_times);
+  EXPECT_EQ(error_of("{\"nodes\": 3, \"clients\": {\"count\": 2},\n\"timeline\": [{\"at_ms\": 1, \"clients\": \"stop\",\n \"client\": 3}]}"),
+            "s.json:3: \"client\" is a client number (1 to 2) or a list of them");
+  EXPECT_EQ(error_of("{\"nodes\": 3, \"clients\": {\"count\": 2},\n\"timeline\": [{\"at_ms\": 1, \"clients\": \"stop\",\n \"client\": [1,\n 1]}]}"),
+            "s.json:4: client 1 is named twice");
+  EXPECT_EQ(error_of("{\"nodes\": 3, \"clients\": {\"count\": 2},\n\"timeline\": [{\"at_ms\": 1, \"clients\": \"stop\",\n \"client\": []}]}"),
+            "s.json:3: \"client\": [] names no client (leave it out for every client)");
+  EXPECT_EQ(error_of("{\"nodes\": 3, \"clients\": {\"count\": 2},\n\"timeline\": [{\"at_ms\": 1, \"crash\": 1,\n \"client\": 1}]}"),
+            "s.json:3: \"client\" goes with \"clients\": \"start\" or \"stop\"");
+}
+
 TEST(Clients, AtAHubTheirCommandsCrossItsLinks) {
   // Node 2 leads from the start; the clients sit behind the hub "edge".
   const std::string text = R"({"nodes": 3, "hubs": ["edge"], "duration_ms": 6000,
@@ -320,6 +360,34 @@ TEST(Validation, Cloudflare2020ChainChurnsWithoutPreVote) {
       EXPECT_EQ(r.leader_changes, 0u) << variants << " seed " << r.seed;
       EXPECT_EQ(r.highest_epoch, 1u) << variants << " seed " << r.seed;
       EXPECT_GT(steady_fraction(r), 0.95) << variants << " seed " << r.seed;
+    }
+  }
+}
+
+TEST(Validation, HowardAbraham2020PreVoteAloneDeadlocksCheckQuorumFixesIt) {
+  // Published: with pre-vote alone, a leader that keeps one follower keeps it
+  // from granting pre-votes, and nobody else can win: no leader that can
+  // commit, for good. Check-quorum makes the leader step down, and the cluster
+  // recovers. skiff: at 2 s, leader 1 keeps only its link to 2, and 3, 4, 5
+  // keep only theirs to 2.
+  const Scenario s = published("howard-abraham-2020-pre-vote-deadlock.json");
+  for (const TimedRunStats& r : simulate(s, {"pre-vote"}, 4)) {
+    EXPECT_FALSE(r.violation);
+    EXPECT_EQ(r.leader_changes, 0u) << "seed " << r.seed;   // node 1 leads to the end...
+    EXPECT_EQ(r.highest_epoch, 1u) << "seed " << r.seed;
+    EXPECT_EQ(r.unrecovered, 1u) << "seed " << r.seed;      // ...and cannot commit after the cut
+    EXPECT_LT(double(r.available) / double(r.duration), 0.08) << "seed " << r.seed;  // 2 s of 30
+  }
+  for (const std::vector<std::string>& set : {std::vector<std::string>{"pre-vote", "check-quorum"},
+                                              std::vector<std::string>{"check-quorum"}, std::vector<std::string>{}}) {
+    for (const TimedRunStats& r : simulate(s, set, 4)) {
+      const std::string name = set.empty() ? "none" : set.back();
+      EXPECT_FALSE(r.violation);
+      EXPECT_EQ(r.unrecovered, 0u) << name << " seed " << r.seed;
+      EXPECT_GE(r.leader_changes, 1u) << name << " seed " << r.seed;
+      ASSERT_EQ(r.recoveries.size(), 2u) << name;  // the start, the cut
+      EXPECT_LT(r.recoveries[1], 3'000'000) << name << " seed " << r.seed;
+      EXPECT_GT(steady_fraction(r), 0.8) << name << " seed " << r.seed;
     }
   }
 }

@@ -107,7 +107,7 @@ TEST(ScenarioFile, ErrorsNameTheLine) {
             "s.json:2: a timeline entry needs \"at_ms\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"cut\": [\"1->2\"], \"crash\": 1}]}"),
             "s.json:2: a timeline entry does exactly one of \"cut\", \"heal\", \"partition\", \"crash\", \"restart\", "
-            "\"isolate\", \"rejoin\", \"clients\"");
+            "\"isolate\", \"rejoin\", \"clients\", \"admin\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": 1, \"isolate\": \"leader\",\n \"direction\": \"up\"}]}"),
             "s.json:3: \"direction\" is \"in\", \"out\" or \"both\", not \"up\"");
   EXPECT_EQ(parse_error("{\"nodes\": 3,\n\"timeline\": [{\"at_ms\": [5,\n 2], \"crash\": \"leader\"}]}"),

@@ -19,6 +19,7 @@
 #include "invariants/commit_current_term_on_majority.hpp"
 #include "invariants/election_safety.hpp"
 #include "invariants/invariant.hpp"
+#include "invariants/log_view.hpp"
 #include "invariants/node_survives.hpp"
 #include "invariants/one_vote_per_term.hpp"
 #include "invariants/term_never_decreases.hpp"
@@ -39,14 +40,16 @@ class LogMatching {
   template <class World>
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
-    const auto a = world.node(NodeIndex(touched)).log();
+    const auto a = invariants::log_view(world.node(NodeIndex(touched)));
     for (int other = 0; other < world.node_count(); ++other) {
       if (other == touched) continue;
-      const auto b = world.node(NodeIndex(other)).log();
-      // The highest index at which both logs hold an entry of the same term.
+      const auto b = invariants::log_view(world.node(NodeIndex(other)));
+      // The highest index at which both logs hold an entry of the same term
+      // (of the entries both still hold).
+      const std::size_t low = std::max(a.first(), b.first());
       std::size_t shared = std::min(a.size(), b.size());
-      while (shared > 0 && a[shared - 1].term != b[shared - 1].term) --shared;
-      for (std::size_t i = 0; i < shared; ++i) {
+      while (shared > low && a[shared - 1].term != b[shared - 1].term) --shared;
+      for (std::size_t i = low; i < shared; ++i) {
         if (a[i] == b[i]) continue;
         return fmt::format(
             "nodes {} and {} both hold an entry of term {} at index {}, but differ at index {} "
@@ -117,11 +120,12 @@ class LeaderCompleteness {
   std::optional<std::string> check(const World& world, int touched) {
     if (touched < 0) return std::nullopt;
     const auto& node = world.node(NodeIndex(touched));
-    const auto log = node.log();
+    const auto log = invariants::log_view(node);
     const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
     bool grew = false;
     for (std::size_t i = 0; i < committed; ++i) {
       if (i < committed_.size()) continue;  // the first commit at an index is what counts
+      if (!log.holds(i)) break;             // compacted: learnt from a node that still holds it
       committed_.push_back(Committed{log[i].term, log[i].command, node.term()});
       grew = true;
     }
@@ -158,10 +162,11 @@ class LeaderCompleteness {
   std::optional<std::string> check_leader(const World& world, NodeIndex leader) const {
     const auto& node = world.node(leader);
     if (!node.is_leader()) return std::nullopt;
-    const auto log = node.log();
+    const auto log = invariants::log_view(node);
     for (std::size_t i = 0; i < committed_.size(); ++i) {
       const Committed& c = committed_[i];
       if (c.committed_in >= node.term()) continue;
+      if (i < log.first()) continue;  // in its snapshot
       if (i < log.size() && log[i].term == c.term && log[i].command == c.command) continue;
       std::string held = i < log.size() ? fmt::format("{}:{}", log[i].term, log[i].command) : "nothing";
       return fmt::format(
@@ -192,9 +197,10 @@ class LeaderAppendOnly {
       seen.leader_term = 0;
       return std::nullopt;
     }
-    const auto log = node.log();
+    const auto log = invariants::log_view(node);
     if (seen.leader_term == node.term()) {
       for (std::size_t i = 0; i < seen.log.size(); ++i) {
+        if (i < log.first()) continue;  // compacted into its snapshot
         if (i < log.size() && log[i].term == seen.log[i].term && log[i].command == seen.log[i].command)
           continue;
         return fmt::format("leader {} of term {} {} its entry {} ({}:{})", node_label(NodeIndex(touched)),
@@ -204,7 +210,7 @@ class LeaderAppendOnly {
     }
     seen.leader_term = node.term();
     seen.log.resize(log.size());
-    for (std::size_t i = 0; i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
+    for (std::size_t i = log.first(); i < log.size(); ++i) seen.log[i] = SeenEntry{log[i].term, log[i].command};
     return std::nullopt;
   }
 
@@ -245,11 +251,12 @@ class TruncateOnlyOnConflict {
     if (touched < 0) return std::nullopt;
     const NodeIndex self = NodeIndex(touched);
     Seen& seen = seen_[self];
-    const auto log = world.node(self).log();
+    const auto log = invariants::log_view(world.node(self));
     const bool crashed = world.crashed(self);
-    // The first index (from 0) where the log no longer holds what it held.
-    std::size_t first = 0;
+    // The first index (from 0) where the log no longer holds what it held;
+    // compacted entries are not removed.
     const std::size_t common = std::min<std::size_t>(seen.log.size(), log.size());
+    std::size_t first = std::min(log.first(), common);
     while (first < common && seen.log[first].term == std::uint64_t(log[first].term) &&
            seen.log[first].command == std::uint64_t(log[first].command))
       ++first;
@@ -257,7 +264,7 @@ class TruncateOnlyOnConflict {
     if (first < seen.log.size() && !crashed && !seen.crashed) violation = judge(world, self, seen, first);
     if (first < seen.log.size() || log.size() > seen.log.size()) {
       seen.log.resize(log.size());
-      for (std::size_t i = first; i < log.size(); ++i)
+      for (std::size_t i = std::max(first, log.first()); i < log.size(); ++i)
         seen.log[i] = SeenEntry{std::uint64_t(log[i].term), std::uint64_t(log[i].command)};
     }
     seen.crashed = crashed;
@@ -286,6 +293,18 @@ class TruncateOnlyOnConflict {
     const std::uint64_t index = first + 1;
     const SeenEntry& lost = seen.log[first];
     const auto* request = world.delivered();
+    if (request && request->is_install_snapshot()) {
+      // Figure 13: a snapshot replaces the entries it covers, and the whole
+      // log when its entry at the snapshot's last index does not match.
+      const std::uint64_t last = request->snapshot_last_index();
+      const bool kept_matched =
+          last <= seen.log.size() && last > 0 && seen.log[last - 1].term == std::uint64_t(request->prev_term());
+      if (index <= last || !kept_matched) return std::nullopt;
+      return fmt::format("node {} removed its entry {} ({}:{}) on installing a snapshot up to {} from node {} that "
+                         "kept its entry {}",
+                         node_label(self), index, lost.term, lost.command, last, node_label(world.delivered_from()),
+                         last);
+    }
     if (request && request->is_append()) {
       const std::uint64_t prev = request->prev_index();
       if (index > prev && index <= prev + request->entries.size() &&

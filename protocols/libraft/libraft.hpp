@@ -1,8 +1,8 @@
 // canonical/raft (Debian's libraft-dev 0.15) as a skiff protocol: real
 // `struct raft` instances in skiff's world (see libraft_node.hpp for how the
-// library's I/O becomes skiff's events). Its nodes cannot be copied or
-// hashed, so `skiff check` declines it; explore, replay and shrink re-run
-// from the first boot.
+// library's I/O becomes skiff's events). Its nodes can be hashed but not
+// copied: explore, replay and shrink re-run from the first boot, and `skiff
+// check` searches it statelessly (checker/stateless_checker.hpp).
 #pragma once
 
 #include <span>

@@ -88,4 +88,54 @@ void Message::print(std::string& out) const {
   }
 }
 
+namespace {
+void encode_bytes(StateEncoder& encoder, const std::vector<std::uint8_t>& bytes) {
+  encoder.put(bytes.size());
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    word = word << 8 | bytes[i];
+    if (i % 8 == 7) encoder.put(word), word = 0;
+  }
+  encoder.put(word);
+}
+void encode_configuration(StateEncoder& encoder, Configuration conf) {
+  encoder.put(std::uint64_t(conf.voters) << 16 | std::uint64_t(conf.standbys) << 8 | conf.spares);
+}
+}  // namespace
+
+// By what the entry means, not its bytes: the library pads a configuration's
+// encoding to 8 bytes without clearing the padding (raft_configuration_encode
+// in 0.15), so two boots of one cluster write different bytes for one entry.
+void encode_stored_entry(StateEncoder& encoder, const StoredEntry& entry) {
+  encoder.put(entry.term << 16 | entry.type);
+  if (entry.type == RAFT_CHANGE)
+    encode_configuration(encoder, decode_configuration(entry.data.data(), entry.data.size()));
+  else if (entry.type == RAFT_COMMAND)
+    encode_bytes(encoder, entry.data);
+}
+
+void encode_view_entry(StateEncoder& encoder, const Entry& entry) {
+  encoder.put(entry.term);
+  encoder.put(entry.command);
+  encoder.put(entry.change);
+  encode_configuration(encoder, entry.config);
+}
+
+void Message::encode(StateEncoder& encoder) const {
+  encoder.put(std::uint64_t(type) << 8 | std::uint64_t(granted) << 2 | std::uint64_t(disrupt_leader) << 1 | pre_vote);
+  encoder.put(term);
+  encoder.put(last_index);
+  encoder.put(last_term);
+  encoder.put(leader_commit);
+  encoder.put(rejected);
+  encoder.put(candidate);
+  encoder.put(entries.size());
+  for (const StoredEntry& e : entries) encode_stored_entry(encoder, e);
+  encode_configuration(encoder, conf);
+  encoder.put(conf_index);
+  encode_bytes(encoder, data);
+  encoder.put(prefix.size());
+  for (const Entry& e : prefix) encode_view_entry(encoder, e);
+}
+
 }  // namespace skiff::libraft

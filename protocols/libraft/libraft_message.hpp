@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocols/protocol.hpp"
+#include "protocols/state_encoder.hpp"
 
 namespace skiff::libraft {
 
@@ -61,6 +62,10 @@ struct Entry {
 Command command_of(std::uint16_t type, const std::uint8_t* data, std::size_t size);
 std::vector<std::uint8_t> command_payload(Command command);
 
+// An entry's words for a state digest (Message::encode, Node::encode).
+void encode_stored_entry(StateEncoder& encoder, const StoredEntry& entry);
+void encode_view_entry(StateEncoder& encoder, const Entry& entry);
+
 // "2:5" (term 2, command 5), "1:conf", "3:barrier"
 void print_entry(std::string& out, const StoredEntry& entry);
 
@@ -105,6 +110,10 @@ struct Message {
   std::uint64_t acknowledged_index() const { return last_index; }  // a success result's
 
   std::string_view type_name() const;
+  // Every field, for the stateless model checker's state digests
+  // (checker/stateless_checker.hpp); nodes by their ids, as put() values:
+  // libraft is not checked under symmetry.
+  void encode(StateEncoder& encoder) const;
   // "AppendEntries t2 prev=1/1 entries=[2:5] commit=1"
   void print(std::string& out) const;
 };

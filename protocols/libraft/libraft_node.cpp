@@ -493,6 +493,89 @@ class Node::Impl {
     if (!broken_.empty()) fmt::format_to(it, " BROKEN: {}", broken_);
   }
 
+  void encode(StateEncoder& e) const {
+    e.put(std::uint64_t(running_) << 2 | std::uint64_t(disk_broken_) << 1 | std::uint64_t(closing_));
+    if (running_) {
+      const raft& r = instance_->r;
+      e.put(r.state);
+      e.put(r.current_term);
+      e.put(r.voted_for);
+      e.put(r.commit_index);
+      e.put(r.last_applied);
+      e.put(r.last_stored);
+      e.put(r.election_timer_start);
+      e.put(r.configuration_index);
+      e.put(r.configuration_uncommitted_index);
+      const Configuration conf = configuration_of(r.configuration);
+      e.put(std::uint64_t(conf.voters) << 16 | std::uint64_t(conf.standbys) << 8 | conf.spares);
+      e.put(r.transfer ? r.transfer->id : 0);
+      e.put(r.log.offset);
+      e.put(r.log.snapshot.last_index);
+      e.put(r.log.snapshot.last_term);
+      const std::size_t n = log_count(r.log);
+      e.put(n);
+      for (std::size_t k = 0; k < n; ++k) {
+        const raft_entry& entry = r.log.entries[(r.log.front + k) % r.log.size];
+        StoredEntry stored = copy_entry(entry);
+        encode_stored_entry(e, stored);
+      }
+      switch (r.state) {
+        case RAFT_FOLLOWER:
+          e.put(r.follower_state.randomized_election_timeout);
+          e.put(r.follower_state.current_leader.id);
+          break;
+        case RAFT_CANDIDATE:
+          e.put(r.candidate_state.randomized_election_timeout);
+          e.put(std::uint64_t(r.candidate_state.disrupt_leader) << 1 | r.candidate_state.in_pre_vote);
+          for (unsigned i = 0; i < r.configuration.n; ++i) e.put(r.candidate_state.votes[i]);
+          break;
+        case RAFT_LEADER:
+          for (unsigned i = 0; i < r.configuration.n; ++i) {
+            const raft_progress& p = r.leader_state.progress[i];
+            e.put(p.state);
+            e.put(p.next_index);
+            e.put(p.match_index);
+            e.put(p.snapshot_index);
+            e.put(p.last_send);
+            e.put(p.snapshot_last_send);
+            e.put(p.recent_recv);
+          }
+          e.put(r.leader_state.change != nullptr);
+          e.put(r.leader_state.promotee_id);
+          e.put(r.leader_state.round_number);
+          e.put(r.leader_state.round_index);
+          e.put(r.leader_state.round_start);
+          break;
+      }
+    }
+    e.put(disk_.term);
+    e.put(disk_.vote);
+    e.put(disk_.log_start);
+    e.put(disk_.log.size());
+    for (const StoredEntry& entry : disk_.log) encode_stored_entry(e, entry);
+    e.put(disk_.snapshot ? disk_.snapshot->index : 0);
+    e.put(pending_.size());
+    for (const Write& w : pending_) {
+      e.put(std::uint64_t(w.truncate) << 3 | std::uint64_t(w.snapshot) << 2 | std::uint64_t(w.landed) << 1);
+      e.put(w.truncate_from);
+      e.put(w.snapshot ? w.stored.index : 0);
+      e.put(w.entries.size());
+      for (const StoredEntry& entry : w.entries) encode_stored_entry(e, entry);
+    }
+    e.put(disk_errors_left_);
+    e.put(clock_ms_);
+    e.put(rng_);
+    e.put(incarnation_);
+    e.put(applied_.size());
+    for (Command c : applied_) e.put(c);
+    e.put(log_view_.size());
+    for (const Entry& entry : log_view_) encode_view_entry(e, entry);
+    e.put(admin_reports_.size());
+    for (const std::string& report : admin_reports_) e.put(std::hash<std::string>{}(report));
+    e.put(std::hash<std::string>{}(broken_));
+    e.put(std::hash<std::string>{}(restore_error_));
+  }
+
   std::vector<Entry> log_view_, disk_view_;
   std::vector<std::string> admin_reports_;
   std::vector<Command> applied_;
@@ -1197,6 +1280,7 @@ bool Node::on_client_command(Command command, Fx& fx) { return impl_->on_client_
 bool Node::admin_enabled(int operation, NodeIndex target) const { return impl_->admin_enabled(operation, target); }
 bool Node::on_admin(int operation, NodeIndex target, Fx& fx) { return impl_->on_admin(operation, target, fx); }
 void Node::print(std::string& out) const { impl_->print(out); }
+void Node::encode(StateEncoder& encoder) const { impl_->encode(encoder); }
 
 Role Node::role() const { return impl_->role(); }
 std::uint64_t Node::term() const { return impl_->term(); }

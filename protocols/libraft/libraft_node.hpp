@@ -153,6 +153,15 @@ class Node {
   void crash();
   void restart(Fx& fx);
   void print(std::string& out) const;
+  // For `skiff check` (checker/stateless_checker.hpp), which never copies a
+  // node but takes two states whose digests agree for the same state: the
+  // library's own state (struct raft: role, term, vote, log, commit and
+  // applied indices, timers, the leader's progress per follower, the
+  // candidate's votes, the configuration), the adapter's (disk, pending
+  // writes, clock, PRNG, disk-fault budget, what the FSM applied, reports),
+  // in that order. epoch(): the term, for --max-term.
+  void encode(StateEncoder& encoder) const;
+  std::uint64_t epoch() const { return term(); }
 
   // ---- read-only view, for invariants and tests ----------------------------
   // While crashed: a follower whose log is its disk's, with nothing committed.

@@ -21,21 +21,31 @@ Node::Node(NodeIndex self, int node_count, const Options& options)
 // A Multi-Paxos node is always ready to take over as leader; a single-decree
 // node proposes only once a client hands it a value.
 void Node::start(Fx& fx) {
+  begin_event();
   if (options_.multi()) fx.arm(kPrepareTimer);
 }
 
 void Node::crash() {
+  begin_event();
   if (options_.has(Bug::ForgetPromiseOnRestart)) durable_.promised = Ballot{};  // seeded: not persisted
-  if (options_.has(Bug::ForgetAcceptedOnRestart)) durable_.accepted.clear();    // seeded: not persisted
+  if (options_.has(Bug::ForgetAcceptedOnRestart) && !durable_.accepted.empty()) {  // seeded: not persisted
+    vote_writes_.wrote(0, durable_.accepted.size());
+    durable_.accepted.clear();
+  }
   if (options_.has(Bug::ForgetUnlearnedVotesOnRestart))  // seeded: persisted only once learned
     for (Slot slot = 0; slot < durable_.accepted.size(); ++slot)
-      if (learned_value(slot) == kNoValue) durable_.accepted[slot] = Vote{};
+      if (learned_value(slot) == kNoValue) {
+        vote_writes_.wrote(slot);
+        durable_.accepted[slot] = Vote{};
+      }
+  if (!volatile_.learned.empty()) learned_writes_.wrote(0, volatile_.learned.size());
   volatile_ = Volatile{};
 }
 
-void Node::restart(Fx& fx) { start(fx); }
+void Node::restart(Fx& fx) { start(fx); }  // start() begins the event
 
 bool Node::on_client_command(Command command, Fx& fx) {
+  begin_event();
   if (!options_.multi()) {
     // The command is the value this node proposes; a node proposes one value,
     // and none once it knows the decision.
@@ -51,6 +61,7 @@ bool Node::on_client_command(Command command, Fx& fx) {
 }
 
 void Node::on_timer(TimerId timer, Fx& fx) {
+  begin_event();
   if (timer != kPrepareTimer) return;
   if (!options_.multi()) {
     if (volatile_.own_value != kNoValue && learned_value(0) == kNoValue) start_phase1(fx);
@@ -60,6 +71,7 @@ void Node::on_timer(TimerId timer, Fx& fx) {
 }
 
 void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
+  begin_event();
   volatile_.round_seen = std::max({volatile_.round_seen, message.ballot.round, message.promised.round});
   switch (message.type) {
     case MessageType::Prepare:
@@ -126,7 +138,11 @@ void Node::accept(NodeIndex from, const Message& request, Fx& fx) {
   accepted.type = MessageType::Accepted;
   accepted.ballot = request.ballot;
   for (const SlotVote& entry : request.entries) {
-    if (durable_.accepted.size() <= entry.slot) durable_.accepted.resize(entry.slot + 1);
+    if (durable_.accepted.size() <= entry.slot) {
+      vote_writes_.wrote(durable_.accepted.size(), entry.slot + 1);
+      durable_.accepted.resize(entry.slot + 1);
+    }
+    vote_writes_.wrote(entry.slot);
     durable_.accepted[entry.slot] = Vote{request.ballot, entry.value};
     accepted.entries.push_back(SlotVote{entry.slot, Ballot{}, entry.value});
   }
@@ -264,7 +280,11 @@ void Node::learn(NodeIndex acceptor, const Message& accepted, Fx& fx) {
     if (tally == v.tallies.end()) tally = v.tallies.insert(v.tallies.end(), Tally{entry.slot, accepted.ballot, entry.value, 0});
     tally->acceptors |= std::uint8_t(1u << acceptor);
     if (std::popcount(tally->acceptors) < majority()) continue;
-    if (v.learned.size() <= entry.slot) v.learned.resize(entry.slot + 1, kNoValue);
+    if (v.learned.size() <= entry.slot) {
+      learned_writes_.wrote(v.learned.size(), entry.slot + 1);
+      v.learned.resize(entry.slot + 1, kNoValue);
+    }
+    learned_writes_.wrote(entry.slot);
     v.learned[entry.slot] = entry.value;
     const Slot slot = entry.slot;  // `tally` is invalid once tallies shrink
     v.tallies.erase(std::remove_if(v.tallies.begin(), v.tallies.end(), [&](const Tally& t) { return t.slot == slot; }),

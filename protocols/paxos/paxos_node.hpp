@@ -28,6 +28,7 @@
 #include "protocols/paxos/paxos_message.hpp"
 #include "protocols/paxos/paxos_options.hpp"
 #include "protocols/protocol.hpp"
+#include "protocols/slot_writes.hpp"
 
 namespace skiff::paxos {
 
@@ -78,6 +79,12 @@ class Node {
   }
   // Every slot's learned value at once (kNoValue: not learned), for scanning.
   std::span<const Value> learned_values() const { return {volatile_.learned.data(), volatile_.learned.size()}; }
+  // Which slots of votes() and learned_values() each event wrote
+  // (protocols/slot_writes.hpp), for invariants that judge only those.
+  std::uint64_t vote_writes() const { return vote_writes_.writes(); }
+  SlotRange votes_written() const { return vote_writes_.range(); }
+  std::uint64_t learned_writes() const { return learned_writes_.writes(); }
+  SlotRange learned_written() const { return learned_writes_.range(); }
   // Proposer.
   Phase phase() const { return volatile_.phase; }
   Ballot ballot() const { return volatile_.ballot; }
@@ -144,11 +151,19 @@ class Node {
   // Learner.
   void learn(NodeIndex acceptor, const Message& accepted, Fx& fx);
 
+  void begin_event() {
+    vote_writes_.begin_event();
+    learned_writes_.begin_event();
+  }
+
   NodeIndex self_;
   std::uint8_t node_count_;
   Options options_;
   Durable durable_;
   Volatile volatile_;
+  // Observation only (not state): which slots each event wrote.
+  SlotWrites vote_writes_;
+  SlotWrites learned_writes_;
 };
 
 }  // namespace skiff::paxos

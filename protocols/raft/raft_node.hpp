@@ -155,7 +155,10 @@ class Node {
   }
   // The configuration in effect: the latest in the log, or the boot one.
   Configuration configuration() const { return config_; }
-  LogIndex configuration_index() const { return config_index_; }  // its entry; 0: the boot configuration
+  LogIndex configuration_index() const { return config_index_; }
+  // Whether this node counts n's vote (n a voter of its configuration): the
+  // timed world's measure of who must be reachable (protocol.hpp).
+  bool counts_vote(NodeIndex n) const { return config_.votes(n); }  // its entry; 0: the boot configuration
   Configuration boot_configuration() const { return boot_config_; }
   // The node a leader is transferring leadership to, if it is.
   std::optional<NodeIndex> transferring_to() const {
