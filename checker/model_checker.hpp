@@ -93,9 +93,11 @@ struct CheckConfig {
   bool compact = false;
   int bitstate_bits = 0;
   int bitstate_hashes = 3;
-  // Partial-order reduction, in either search (`--no-reduction` turns it
-  // off). The stateless search: sleep sets. The explicit search: sleep sets,
-  // where explicit_reduction_applies().
+  // Partial-order reduction where the search has one: the stateless
+  // search's sleep sets; the explicit search's, where
+  // explicit_reduction_applies(). skiff check sets it (check_command.hpp):
+  // off with --no-reduction, and off for the explicit search unless
+  // --reduction, since its sleep sets cost more time than they save.
   bool reduction = true;
   int threads = 1;
   double memory_limit_gib = 0;    // 0: none
