@@ -287,8 +287,11 @@ TEST(ModelChecker, ReductionKeepsARuleThatReadsAnotherNode) {
   config.max_depth = 9;
   config.max_epoch = 2;
   config.budgets = Budgets{0, 0, 1, 1, 0, 1};
-  const CheckOutcome full = check(config, 2, false, false);
-  const CheckOutcome reduced = check(config, 2, false, true);
+  // One thread: the transitions generated in the level of the violation
+  // depend on when two threads' workers stop, and that decided the
+  // comparison of generated counts below once in a few runs.
+  const CheckOutcome full = check(config, 1, false, false);
+  const CheckOutcome reduced = check(config, 1, false, true);
   ASSERT_TRUE(full.violation);
   ASSERT_TRUE(reduced.violation);
   EXPECT_EQ(full.counterexample.size(), 7u);
