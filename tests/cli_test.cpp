@@ -875,14 +875,32 @@ TEST(Cli, CheckFindsALibraftFindingThatReplays) {
   EXPECT_EQ(replayed.status, kExitViolation) << replayed;
 }
 
+// One --no-reduction for both searches; the explicit search reduces only
+// with --reduction (sleep sets: the same states, fewer transitions).
+TEST(Cli, CheckReducesTheExplicitSearchOnlyWhenAsked) {
+  auto run = [](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"check", "raft", "--max-depth", "6", "--threads", "1", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Result r = skiff(args);
+    EXPECT_EQ(r.status, 0) << r;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json plain = run({}), reduced = run({"--reduction"}), unreduced = run({"--no-reduction"});
+  EXPECT_EQ(plain["reduction"], false);
+  EXPECT_EQ(unreduced["reduction"], false);
+  EXPECT_EQ(reduced["reduction"], true);
+  EXPECT_EQ(reduced["distinct_states"], plain["distinct_states"]);
+  EXPECT_EQ(unreduced["generated_states"], plain["generated_states"]);
+  EXPECT_LT(reduced["generated_states"].get<std::uint64_t>(), plain["generated_states"].get<std::uint64_t>());
+}
+
 TEST(Cli, CheckRefusesWhatTheStatelessSearchCannotDo) {
   const std::pair<std::vector<std::string>, std::string> cases[] = {
       {{"check", "libraft", "--symmetry"},
        "skiff: --symmetry: not for libraft, whose states are processes (a stateless search)\n"},
       {{"check", "libraft", "--ignore-invariant", "no-such"},
        "skiff: --ignore-invariant: libraft has no invariant 'no-such' (see 'skiff list')\n"},
-      {{"check", "raft", "--no-reduction"},
-       "skiff: --no-reduction: only for the stateless search of a library (libraft), not raft\n"},
+      {{"check", "raft", "--reduction", "--no-reduction"}, "skiff: --reduction: not with --no-reduction\n"},
       {{"check", "raft", "--fork"}, "skiff: --fork: only for the stateless search of a library (libraft), not raft\n"},
   };
   for (const auto& [args, error] : cases) {
