@@ -29,7 +29,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (!info.checkable) throw InputError(not_checkable_message(info.name));
   if (request.reduction_flag && request.no_reduction_flag) throw InputError("--reduction: not with --no-reduction");
   CheckConfig config = request.config;
-  config.reduction = request.no_reduction_flag ? false : request.reduction_flag ? true : info.stateless;
+  config.reduction = request.reduction_flag;  // off unless asked (check_command.hpp)
   if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, config.nodes));

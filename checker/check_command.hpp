@@ -16,9 +16,10 @@ struct CheckRequest {
   std::string out_dir = kDefaultOutDir;
   std::uint64_t frontier_memory_mb = 0;  // 0: no bound (config.frontier_memory_bytes)
   std::string spill_dir;                 // empty: out_dir
-  // Partial-order reduction: --reduction turns it on, --no-reduction off;
-  // neither: on for the stateless search, off for the explicit one
-  // (docs/model-checking.md, "Reduction"). Overrides config.reduction.
+  // Partial-order reduction (sleep sets): --reduction turns it on in either
+  // search; off by default and with --no-reduction, as the stateless
+  // search's independence is not yet proven sound for rules that read other
+  // nodes (docs/model-checking.md, "Reduction"). Overrides config.reduction.
   bool reduction_flag = false;
   bool no_reduction_flag = false;
   bool json = false;

@@ -248,10 +248,10 @@ int run(int argc, char** argv) {
     add_whole(*check_command, "--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
     check_command->add_flag("--reduction", check.reduction_flag,
-                            "sleep-set reduction in the explicit search too (fewer transitions, same states, slower "
-                            "so far; the stateless search of a library reduces by default)");
+                            "sleep-set reduction (explicit search: fewer transitions, same states, slower so far; "
+                            "stateless search of a library: fewer paths, see docs/model-checking.md's open risk)");
     check_command->add_flag("--no-reduction", check.no_reduction_flag,
-                            "no partial-order reduction in either search: try every event of every state");
+                            "no partial-order reduction (the default): try every event of every state");
     check_command->add_flag("--depth-first", c.depth_first,
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     check_command->add_flag("--compact", c.compact,
