@@ -94,6 +94,10 @@ struct Options {
   bool writes_land_early = false;  // variant `writes-land-early`: the `disk-land` timer
   bool snapshots = false;          // variant `snapshots`: small snapshot threshold and trailing
   std::uint8_t spares = 0;         // variant `spare=N,...`: bit per node outside the bootstrap configuration
+  // Not a variant: rebuild log() and durable_log() from index 1 after every
+  // event, as the adapter did before it tracked what events change
+  // (bench/log_length_bench.cpp's "before"); what nodes do is the same.
+  bool whole_views = false;
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
   // A name of variant_table(); "" if enabled, else what is wrong.
@@ -174,6 +178,21 @@ class Node {
   std::uint64_t commit_index() const;
   std::span<const Command> applied() const;    // applied()[i] is log index i+1 (0: not a command)
   std::span<const Entry> durable_log() const;  // what its disk holds
+  // Which part of log() and of durable_log() the last events changed
+  // (protocols/log_writes.hpp): events that changed it so far, and the
+  // lowest 0-based index the last of them changed; entries below it are
+  // what they were before that event.
+  std::uint64_t log_writes() const;
+  std::size_t log_written_from() const;
+  std::uint64_t durable_log_writes() const;
+  std::size_t durable_log_written_from() const;
+  // How many times the FSM restored a snapshot: applied() may then differ
+  // anywhere, not only past its old length.
+  std::uint64_t applied_restores() const;
+  // For tests: "" if log(), durable_log() and the configuration read from
+  // the disk are what they would be if rebuilt from scratch, else where
+  // they differ.
+  std::string stale_views() const;
   std::uint64_t durable_term() const;
   std::uint32_t incarnation() const;           // 0 at first boot, +1 per restart
   // The configuration in effect: r->configuration while running (the
