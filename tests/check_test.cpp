@@ -15,6 +15,7 @@
 #include "checker/model_checker.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace skiff {
 
@@ -263,6 +264,10 @@ TEST(ModelChecker, ReductionKeepsEveryStateDeeper) {
   std::vector<CheckConfig> configs = {tiny(9, 2, 1, 0), with_variants(tiny(9, 1, 1, 1), {"pre-vote"})};
   configs.push_back(tiny(10, 1, 0, 0));
   configs.back().max_epoch = 3;
+  // Under the sanitizers (5 to 25 times slower) one level less: they look for
+  // memory errors, which the shallower searches exercise as well.
+  if (test_support::kSanitized)
+    for (CheckConfig& config : configs) --config.max_depth;
   for (CheckConfig config : configs)
     for (bool symmetry : {false, true}) {
       if (!symmetry && config.max_depth > 9) continue;  // a second or two each (loaded machine: more)
@@ -314,7 +319,7 @@ TEST(ModelChecker, ReductionFindsEverySeededBugAtTheSameLength) {
         CheckConfig config;
         config.nodes = 3;
         config.bugs = {std::string(bug.name)};
-        config.max_depth = 8;
+        config.max_depth = test_support::kSanitized ? 7 : 8;  // one level less under the sanitizers
         config.max_epoch = 2;
         config.budgets = Budgets{0, 0, 1, 1, 0, 1};
         config.threads = 2;
