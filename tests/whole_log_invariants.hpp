@@ -397,6 +397,66 @@ class CommittedIsDurable {
 };
 
 
+// ---- committed_stays_committed, as it was
+// Every committed entry of the touched node, at every event.
+class CommittedStaysCommitted {
+ public:
+  static constexpr std::string_view name = "committed-stays-committed";
+  static constexpr std::string_view description =
+      "a running node's commit index never goes back, and no node ever commits another entry at an index "
+      "where one was committed";
+
+  template <class World>
+  std::optional<std::string> check(const World& world, int touched) {
+    if (touched < 0) return std::nullopt;
+    const auto& node = world.node(NodeIndex(touched));
+    Seen& seen = seen_[std::size_t(touched)];
+    const std::uint64_t commit = node.commit_index();
+    if (world.crashed(NodeIndex(touched))) {
+      seen = Seen{};
+      return std::nullopt;
+    }
+    if (seen.incarnation == node.incarnation() && commit < seen.commit)
+      return fmt::format("node {} lowered its commit index from {} to {} without restarting",
+                         node_label(NodeIndex(touched)), seen.commit, commit);
+    seen = Seen{node.incarnation(), commit};
+    const auto log = log_view(node);
+    const std::size_t committed = std::min<std::size_t>(commit, log.size());
+    for (std::size_t i = log.first(); i < committed; ++i) {
+      if (i > first_.size()) break;  // reported committed by nobody yet, and compacted here
+      if (i == first_.size()) first_.push_back(First{log[i].term, log[i].command, NodeIndex(touched)});
+      const First& f = first_[i];
+      if (log[i].term == f.term && log[i].command == f.command) continue;
+      return fmt::format("node {} reports entry {} ({}:{}) committed, but node {} reported {}:{} committed there",
+                         node_label(NodeIndex(touched)), i + 1, log[i].term, log[i].command, node_label(f.by),
+                         f.term, f.command);
+    }
+    return std::nullopt;
+  }
+
+  void encode(StateEncoder& encoder) const {
+    encoder.put(first_.size());
+    for (const First& f : first_) {
+      encoder.put(f.term);
+      encoder.put(f.command);
+    }
+  }
+
+ private:
+  struct Seen {
+    std::uint32_t incarnation = UINT32_MAX;
+    std::uint64_t commit = 0;
+  };
+  struct First {
+    std::uint64_t term;
+    std::uint64_t command;
+    NodeIndex by;
+  };
+  std::array<Seen, kMaxNodes> seen_{};  // ghost, per node
+  std::vector<First> first_;            // ghost: the first entry reported committed at each index
+};
+
+
 using namespace skiff::invariants;  // the invariants that did not change
 
 // RaftInvariants (invariants/raft_invariants.hpp) with the whole-log versions.
@@ -413,7 +473,7 @@ using LibraftInvariants =
     InvariantSet<LibrarySurvives, NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog,
                  CommitCurrentTermOnMajority, whole_log::TruncateOnlyOnConflict, AckCoversOnlySent, ElectionSafety,
                  whole_log::LeaderAppendOnly, whole_log::LogMatching, whole_log::LeaderCompleteness,
-                 whole_log::StateMachineSafety, AckedIsDurable, whole_log::CommittedIsDurable, CommittedStaysCommitted,
+                 whole_log::StateMachineSafety, AckedIsDurable, whole_log::CommittedIsDurable, whole_log::CommittedStaysCommitted,
                  OneUncommittedConfigChange<libraft::Configuration>, ElectionQuorumsOverlap<libraft::Configuration>,
                  RestoreIsAppliedPrefix>;
 #endif

@@ -1162,10 +1162,10 @@ class Node::Impl {
   // what it changed, not the log's length. Entries the library no longer
   // holds in memory (before log.offset, compacted into a snapshot) keep the
   // view they had: the log is read from index 1 whatever was compacted.
-  // With Options::whole_views, everything is rebuilt (the adapter as it was,
-  // for the benchmark's "before").
+  // With whole_views_, everything is rebuilt (the adapter as it was, for
+  // the benchmark's "before").
   void refresh() {
-    if (options_.whole_views) log_stale_from_ = disk_stale_from_ = 0;
+    if (whole_views_) log_stale_from_ = disk_stale_from_ = 0;
     const std::size_t disk_from = refresh_disk_view();
     if (running_) {
       const raft_log& log = instance_->r.log;
@@ -1295,6 +1295,9 @@ class Node::Impl {
   std::size_t log_stale_from_ = 0, disk_stale_from_ = 0;
   LogWrites log_writes_, disk_writes_;
   std::uint64_t disk_configuration_index_ = 0;  // of the last configuration entry of disk_view_ (0: none)
+
+ public:
+  bool whole_views_ = false;  // Node::set_whole_views
 };
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
@@ -1422,6 +1425,7 @@ std::uint64_t Node::durable_log_writes() const { return impl_->disk_writes(); }
 std::size_t Node::durable_log_written_from() const { return impl_->disk_written_from(); }
 std::uint64_t Node::applied_restores() const { return impl_->applied_restores_; }
 std::string Node::stale_views() const { return impl_->stale_views(); }
+void Node::set_whole_views(bool on) { impl_->whole_views_ = on; }
 std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
 std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
 std::size_t Node::pending_writes() const { return impl_->pending_count(); }

@@ -94,10 +94,6 @@ struct Options {
   bool writes_land_early = false;  // variant `writes-land-early`: the `disk-land` timer
   bool snapshots = false;          // variant `snapshots`: small snapshot threshold and trailing
   std::uint8_t spares = 0;         // variant `spare=N,...`: bit per node outside the bootstrap configuration
-  // Not a variant: rebuild log() and durable_log() from index 1 after every
-  // event, as the adapter did before it tracked what events change
-  // (bench/log_length_bench.cpp's "before"); what nodes do is the same.
-  bool whole_views = false;
   bool enable_bug(std::string_view) { return false; }  // the library is what it is
   std::vector<std::string> enabled_bugs() const { return {}; }
   // A name of variant_table(); "" if enabled, else what is wrong.
@@ -193,6 +189,10 @@ class Node {
   // the disk are what they would be if rebuilt from scratch, else where
   // they differ.
   std::string stale_views() const;
+  // For the benchmark's "before" (bench/log_length_bench.cpp): rebuild log()
+  // and durable_log() from index 1 after every event, as the adapter did
+  // before it tracked what events change; what the node does is the same.
+  void set_whole_views(bool on);
   std::uint64_t durable_term() const;
   std::uint32_t incarnation() const;           // 0 at first boot, +1 per restart
   // The configuration in effect: r->configuration while running (the
