@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
   bool json = false;
   std::string protocol = "raft";
   std::uint64_t whole_log_up_to = std::numeric_limits<std::uint64_t>::max();
-  app.add_option("--protocol", protocol, "raft or multi-paxos")
+  app.add_option("--protocol", protocol, "raft, multi-paxos or libraft (where libraft-dev was installed)")
       ->capture_default_str()
       ->check(CLI::IsMember({"raft", "multi-paxos", "libraft"}));
   app.add_option("--whole-log-up-to", whole_log_up_to,
