@@ -1,8 +1,10 @@
 // Fault budgets: how much of each kind of trouble one run may spend.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "protocols/protocol.hpp"
 
@@ -37,6 +39,36 @@ inline bool any_admin(const Budgets& b) { return b.config_changes || b.transfers
 
 // The largest budget a trace holds (and so the largest a run may have).
 inline constexpr std::uint32_t kMaxBudget = 1u << 30;
+
+// Each budget's command-line flag (without "--") and its value in a Budgets:
+// the one list that explore's and replay's flags, the commands skiff prints
+// to reproduce a run and the checks of their ranges are written from.
+struct BudgetFlag {
+  std::string_view flag;  // "steps", "max-drops", ...
+  std::uint32_t value;
+};
+inline std::array<BudgetFlag, 9> budget_flags(const Budgets& b) {
+  return {{{"steps", b.steps},
+           {"max-drops", b.drops},
+           {"max-duplicates", b.duplicates},
+           {"max-crashes", b.crashes},
+           {"max-link-changes", b.link_changes},
+           {"max-commands", b.commands},
+           {"max-config-changes", b.config_changes},
+           {"max-transfers", b.transfers},
+           {"max-snapshots", b.snapshots}}};
+}
+// " --max-drops 5 --max-crashes 0": the flags of the budgets that differ from
+// Budgets{}'s, in budget_flags' order ("" if none do).
+inline std::string non_default_budget_flags(const Budgets& b) {
+  std::string flags;
+  const auto defaults = budget_flags(Budgets{});
+  const auto values = budget_flags(b);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (values[i].value != defaults[i].value)
+      flags += " --" + std::string(values[i].flag) + " " + std::to_string(values[i].value);
+  return flags;
+}
 
 // "steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6", then
 // " config-changes=N transfers=N snapshots=N", each only if not 0

@@ -119,20 +119,7 @@ std::string reproduce_command(const std::string& protocol, const ExploreConfig& 
   std::string command = fmt::format("{} explore {} --nodes {}", program_name(), protocol, config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
   for (const std::string& variant : config.variants) command += " --variant " + variant;
-  const Budgets defaults;
-  const Budgets& b = config.budgets;
-  auto flag = [&](std::string_view name, std::uint32_t value, std::uint32_t fallback) {
-    if (value != fallback) command += fmt::format(" --{} {}", name, value);
-  };
-  flag("steps", b.steps, defaults.steps);
-  flag("max-drops", b.drops, defaults.drops);
-  flag("max-duplicates", b.duplicates, defaults.duplicates);
-  flag("max-crashes", b.crashes, defaults.crashes);
-  flag("max-link-changes", b.link_changes, defaults.link_changes);
-  flag("max-commands", b.commands, defaults.commands);
-  flag("max-config-changes", b.config_changes, defaults.config_changes);
-  flag("max-transfers", b.transfers, defaults.transfers);
-  flag("max-snapshots", b.snapshots, defaults.snapshots);
+  command += non_default_budget_flags(config.budgets);
   if (config.aim.profile != AimConfig{}.profile) command += fmt::format(" --profile {}", profile_name(config.aim.profile));
   const bool may_pct = config.aim.profile == Profile::Pct || config.aim.profile == Profile::Mix;
   if (may_pct && config.aim.pct_depth != kDefaultPctDepth) command += fmt::format(" --pct-depth {}", config.aim.pct_depth);
@@ -165,13 +152,7 @@ int run_explore(const ExploreRequest& request, std::ostream& out, std::ostream& 
       throw InputError(fmt::format("--ignore-invariant: {} has no invariant '{}' (see 'skiff list')", info.name, name));
   }
   if (config.budgets.steps == 0) throw InputError("--steps: must be at least 1");
-  const Budgets& b = config.budgets;  // no larger than a trace can hold
-  const std::pair<std::string_view, std::uint32_t> budgets[] = {
-      {"steps", b.steps},         {"max-drops", b.drops},
-      {"max-duplicates", b.duplicates}, {"max-crashes", b.crashes},
-      {"max-link-changes", b.link_changes}, {"max-commands", b.commands},
-      {"max-config-changes", b.config_changes}, {"max-transfers", b.transfers}, {"max-snapshots", b.snapshots}};
-  for (const auto& [flag, value] : budgets)
+  for (const auto& [flag, value] : budget_flags(config.budgets))  // no larger than a trace can hold
     if (value > kMaxBudget) throw InputError(fmt::format("--{}: at most {}, not {}", flag, kMaxBudget, value));
   if (config.jobs < 1 || config.jobs > kMaxJobs)
     throw InputError(fmt::format("--jobs: 1 to {}, not {}", kMaxJobs, config.jobs));

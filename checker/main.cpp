@@ -206,9 +206,8 @@ int run(int argc, char** argv) {
   add_whole(*replay, "--pct-depth", fuzz_input.pct_depth, "with --fuzz-input: SKIFF_PCT_DEPTH", 1,
             skiff::kMaxPctDepth)
       ->needs(fuzz_flag);
-  for (const char* flag : {"--steps", "--max-drops", "--max-duplicates", "--max-crashes", "--max-link-changes",
-                           "--max-commands"})
-    replay->get_option(flag)->needs(fuzz_flag);
+  for (const skiff::BudgetFlag& budget : skiff::budget_flags(skiff::Budgets{}))
+    replay->get_option("--" + std::string(budget.flag))->needs(fuzz_flag);
   replay->add_option("-o,--output", fuzz_input.out_path, "with --fuzz-input: write the trace here (default: stdout)")
       ->needs(fuzz_flag);
   replay->callback([&] {

@@ -151,20 +151,7 @@ std::string replay_command(const TargetConfig& config, std::string_view input,
                         std::string(P::name) + " --nodes " + std::to_string(config.nodes);
   for (const std::string& bug : config.bugs) command += " --bug " + bug;
   for (const std::string& variant : config.variants) command += " --variant " + variant;
-  const Budgets defaults;
-  const Budgets& b = config.budgets;
-  auto flag = [&](const char* name, std::uint32_t value, std::uint32_t fallback) {
-    if (value != fallback) command += std::string(" --") + name + " " + std::to_string(value);
-  };
-  flag("steps", b.steps, defaults.steps);
-  flag("max-drops", b.drops, defaults.drops);
-  flag("max-duplicates", b.duplicates, defaults.duplicates);
-  flag("max-crashes", b.crashes, defaults.crashes);
-  flag("max-link-changes", b.link_changes, defaults.link_changes);
-  flag("max-commands", b.commands, defaults.commands);
-  flag("max-config-changes", b.config_changes, defaults.config_changes);
-  flag("max-transfers", b.transfers, defaults.transfers);
-  flag("max-snapshots", b.snapshots, defaults.snapshots);
+  command += non_default_budget_flags(config.budgets);
   if (config.aim.profile != AimConfig{}.profile) command += " --profile " + std::string(profile_name(config.aim.profile));
   if (config.aim.pct_depth != AimConfig{}.pct_depth) command += " --pct-depth " + std::to_string(config.aim.pct_depth);
   return command;

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "checker/budgets.hpp"
 #include "checker/errors.hpp"
 #include "checker/trace.hpp"
 #include "tests/sanitizers.hpp"
@@ -246,6 +247,15 @@ TEST(CliUsage, ReplayAndShrinkNeedATrace) {
   expect_bad_usage({"replay"}, "trace");
   expect_bad_usage({"shrink"}, "trace");
   expect_bad_usage({"replay", "a.trace", "b.trace"});
+}
+
+// A replay of a trace takes its budgets from the trace: every budget flag,
+// administrative ones included, is refused without --fuzz-input rather than
+// ignored.
+TEST(CliUsage, ReplayOfATraceRefusesEveryBudgetFlag) {
+  for (const BudgetFlag& budget : budget_flags(Budgets{}))
+    expect_bad_usage({"replay", "a.trace", "--" + std::string(budget.flag), "1"},
+                     "--" + std::string(budget.flag) + " requires --fuzz-input");
 }
 
 TEST(CliUsage, HelpAndVersionExitZero) {
