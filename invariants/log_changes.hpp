@@ -30,24 +30,30 @@ inline constexpr bool kTracksLogWrites = requires(const Node& node) {
   node.log_written_from();
 };
 
-// The lowest 0-based index of `node`'s log that may differ from the log the
-// invariant saw when it last called this for the node (`seen`); entries below
-// it are unchanged. Updates `seen` to now. Returns 0 when it cannot know.
+// The lowest 0-based index of a log of `size` entries that may differ from
+// the log seen last (`seen`), given the count of the node's log-writing
+// events and the lowest index the last one wrote; entries below it are
+// unchanged. Updates `seen` to now. Returns 0 when events went by unseen.
+inline std::size_t log_changed_from(std::uint64_t writes, std::size_t written_from, std::size_t size,
+                                    LogSeen& seen) {
+  std::size_t from = 0;
+  if (writes == seen.writes && size == seen.size)
+    from = size;  // nothing written
+  else if (writes == seen.writes + 1)
+    from = std::min({written_from, size, seen.size});
+  // else: events went by unseen; compare it all
+  seen = LogSeen{writes, size};
+  return from;
+}
+
+// The same for `node`'s log, as the node says (log_writes() and
+// log_written_from()); 0 for a node that does not say.
 template <class Node>
 std::size_t log_changed_from(const Node& node, LogSeen& seen) {
   const std::size_t size = log_view(node).size();
-  std::size_t from = 0;
-  if constexpr (kTracksLogWrites<Node>) {
-    const std::uint64_t writes = node.log_writes();
-    if (writes == seen.writes && size == seen.size)
-      from = size;  // nothing written
-    else if (writes == seen.writes + 1)
-      from = std::min({node.log_written_from(), size, seen.size});
-    // else: events went by unseen; compare it all
-    seen.writes = writes;
-  }
+  if constexpr (kTracksLogWrites<Node>) return log_changed_from(node.log_writes(), node.log_written_from(), size, seen);
   seen.size = size;
-  return from;
+  return 0;
 }
 
 // The same for what the node's disk holds (stored_log(), rule_support.hpp):
@@ -57,20 +63,13 @@ std::size_t log_changed_from(const Node& node, LogSeen& seen) {
 template <class Node>
 std::size_t stored_log_changed_from(const Node& node, std::size_t size, LogSeen& seen) {
   if constexpr (requires { node.durable_log(); }) {
-    std::size_t from = 0;
     if constexpr (requires {
                     node.durable_log_writes();
                     node.durable_log_written_from();
-                  }) {
-      const std::uint64_t writes = node.durable_log_writes();
-      if (writes == seen.writes && size == seen.size)
-        from = size;
-      else if (writes == seen.writes + 1)
-        from = std::min({node.durable_log_written_from(), size, seen.size});
-      seen.writes = writes;
-    }
+                  })
+      return log_changed_from(node.durable_log_writes(), node.durable_log_written_from(), size, seen);
     seen.size = size;
-    return from;
+    return 0;
   } else {
     return log_changed_from(node, seen);
   }
