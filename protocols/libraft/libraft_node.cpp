@@ -1114,13 +1114,14 @@ class Node::Impl {
     else fx.cancel(kTick);
     if (running_ && !pending_.empty()) fx.arm(kDiskWrite);
     else fx.cancel(kDiskWrite);
-    if (running_ && has_unlanded_write() && disk_errors_left_ > 0) fx.arm(kDiskFail);
+    const bool unlanded = running_ && has_unlanded_write();  // a write the disk may still fail or land early
+    if (unlanded && disk_errors_left_ > 0) fx.arm(kDiskFail);
     else fx.cancel(kDiskFail);
     if (options_.timeout_now && running_ && role() != Role::Leader) fx.arm(kTimeoutNow);
     else fx.cancel(kTimeoutNow);
     if (options_.disk_heals && running_ && disk_broken_) fx.arm(kDiskHeal);
     else fx.cancel(kDiskHeal);
-    if (options_.writes_land_early && running_ && has_unlanded_write()) fx.arm(kDiskLand);
+    if (options_.writes_land_early && unlanded) fx.arm(kDiskLand);
     else fx.cancel(kDiskLand);
     refresh();
   }
