@@ -35,6 +35,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <random>
 #include <string>
@@ -174,13 +175,15 @@ class TimedWorld {
     reset(seed);
     while (!queue_.empty() && !stats_.violation) {
       std::pop_heap(queue_.begin(), queue_.end(), Later{});
-      Pending event = std::move(queue_.back());
+      const QueueKey next = queue_.back();
       queue_.pop_back();
-      if (event.at > scenario_.duration) break;
+      if (next.at > scenario_.duration) break;
+      Pending& event = pending_[next.slot];  // stays put while handled (a deque)
       advance_to(event.at);
       ++stats_.events;
       const int touched = handle(event);
-      after_event(touched);
+      after_event(touched);    // may read the delivered message (delivered())
+      free_slots_.push_back(next.slot);
       if (stats_.violation) break;
     }
     if (!stats_.violation) advance_to(scenario_.duration);
@@ -211,8 +214,15 @@ class TimedWorld {
     int hint = -1;                 // ClientReply: the node the refusing node believes leads
     Message message;               // Deliver
   };
+  // The queue orders keys, not events: a key names its event's slot in
+  // pending_, so the heap moves 24 bytes where an event holds a message.
+  struct QueueKey {
+    Micros at = 0;
+    std::uint64_t sequence = 0;  // ties in time: the order they were scheduled
+    std::uint32_t slot = 0;
+  };
   struct Later {
-    bool operator()(const Pending& a, const Pending& b) const {
+    bool operator()(const QueueKey& a, const QueueKey& b) const {
       return a.at != b.at ? a.at > b.at : a.sequence > b.sequence;
     }
   };
@@ -269,8 +279,14 @@ class TimedWorld {
   bool partitioned(NodeIndex a, NodeIndex b) const { return group_of_[a] != group_of_[b]; }
 
   // The path a message from one node to another takes now: -2 none, -1
-  // direct, otherwise the hub's endpoint number.
-  int route(NodeIndex from, NodeIndex to) const {
+  // direct, otherwise the hub's endpoint number. Kept in routes_ for every
+  // pair of nodes, found again whenever the network changes (update_routes).
+  int route(NodeIndex from, NodeIndex to) const { return routes_[from][to]; }
+  void update_routes() {
+    for (int a = 0; a < node_count_; ++a)
+      for (int b = 0; b < node_count_; ++b) routes_[a][b] = std::int16_t(find_route(NodeIndex(a), NodeIndex(b)));
+  }
+  int find_route(NodeIndex from, NodeIndex to) const {
     if (partitioned(from, to)) return -2;
     if (hop_up(from, to)) return -1;
     int best = -2;
@@ -288,8 +304,21 @@ class TimedWorld {
   // ---- the queue -----------------------------------------------------------
   void schedule(Pending event) {
     event.sequence = next_sequence_++;
-    queue_.push_back(std::move(event));
+    const QueueKey key{event.at, event.sequence, take_slot()};
+    pending_[key.slot] = std::move(event);
+    queue_.push_back(key);
     std::push_heap(queue_.begin(), queue_.end(), Later{});
+  }
+
+  // A free slot of pending_: one an event handled earlier left, or a new one.
+  std::uint32_t take_slot() {
+    if (free_slots_.empty()) {
+      pending_.emplace_back();
+      return std::uint32_t(pending_.size() - 1);
+    }
+    const std::uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
   }
 
   void reset(std::uint64_t seed) {
@@ -301,10 +330,13 @@ class TimedWorld {
     next_sequence_ = 0;
     next_command_ = 1;
     queue_.clear();
+    pending_.clear();
+    free_slots_.clear();
     crashed_ = 0;
     for (Edge& e : edges_) e.down = false;
     for (const LinkSpec& link : scenario_.links) edge(link.from, link.to).down = !link.up;
     group_of_.fill(0);
+    update_routes();
     invariants_.reset();
     nodes_.clear();
     for (int i = 0; i < node_count_; ++i) nodes_.emplace_back(NodeIndex(i), node_count_, options_);
@@ -788,6 +820,7 @@ class TimedWorld {
         break;
       }
     }
+    update_routes();  // links or groups may have changed
     repeat(index);
     return touched;
   }
@@ -1142,10 +1175,13 @@ class TimedWorld {
   Micros now_ = 0;
   std::uint64_t next_sequence_ = 0;
   Command next_command_ = 1;
-  std::vector<Pending> queue_;
+  std::vector<QueueKey> queue_;         // a heap (Later): the next event first
+  std::deque<Pending> pending_;         // the events queue_ names, by slot
+  std::vector<std::uint32_t> free_slots_;  // slots of pending_ whose events were handled
   std::array<std::array<TimerTiming, kMaxTimers>, kMaxNodes> timers_{};
   std::vector<Edge> edges_;
   std::array<std::uint8_t, kMaxNodes> group_of_{};
+  std::array<std::array<std::int16_t, kMaxNodes>, kMaxNodes> routes_{};  // route() of each pair of nodes
   NodeBits crashed_ = 0;
   std::vector<Node> nodes_;
   std::array<std::uint8_t, kMaxNodes> armed_{};
