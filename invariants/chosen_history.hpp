@@ -79,16 +79,24 @@ class ChosenHistory {
 
   // The ghost history, for the model checker. The votes last seen per node
   // are left out: they are always the nodes' current votes, which the world
-  // encodes.
+  // encodes. The tallies are a set: each is hashed on its own and their
+  // digests summed, as the world does for messages in flight, so two
+  // histories that recorded the same votes in another order are one state.
+  // Only the wording of a later violation can tell them apart (which of two
+  // values chosen in a slot was chosen first), never whether there is one.
   void encode(StateEncoder& e) const {
-    e.put(tallies_.size());
+    std::uint64_t sum = 0;
     for (const Tally& t : tallies_) {
-      e.put(t.slot);
-      paxos::encode_ballot(e, t.vote.ballot);
-      e.put(t.vote.value);
-      e.put_node_set(t.acceptors);
-      e.put(t.chosen);
+      StateEncoder tally = e.sibling();
+      tally.put(t.slot);
+      paxos::encode_ballot(tally, t.vote.ballot);
+      tally.put(t.vote.value);
+      tally.put_node_set(t.acceptors);
+      tally.put(t.chosen);
+      sum += tally.digest();
     }
+    e.put(tallies_.size());
+    e.put(sum);
   }
 
   // "value 7 at b2.1 by nodes 1,3"
