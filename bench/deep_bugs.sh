@@ -11,7 +11,7 @@
 # Environment (defaults in brackets):
 #   SKIFF_BENCH_CASES     PROTOCOL:BUG pairs [the six deep bugs]; "none" skips that table
 #   SKIFF_BENCH_PROFILES  profiles [uniform crash-after-append isolate-after-append
-#                         minority-partition client-to-coordinator pct usurp-after-append mix]
+#                         minority-partition client-to-coordinator pct usurp-after-append duel mix]
 #   SKIFF_BENCH_NODES     cluster sizes [3 5]
 #   SKIFF_BENCH_RANGES    seed ranges per cell [5]: range R starts at seed R*1000000+1;
 #                         a cell is the median over them
@@ -30,7 +30,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 skiff="${SKIFF_BINARY:-$root/build/release/skiff}"
 cases=(${SKIFF_BENCH_CASES:-raft:commit-to-last-log-index raft:commit-whole-log-on-restart raft:keep-suffix-on-conflict raft:ack-before-persist multi-paxos:compare-rounds-only multi-paxos:forget-unlearned-votes-on-restart})
-profiles=(${SKIFF_BENCH_PROFILES:-uniform crash-after-append isolate-after-append minority-partition client-to-coordinator pct usurp-after-append mix})
+profiles=(${SKIFF_BENCH_PROFILES:-uniform crash-after-append isolate-after-append minority-partition client-to-coordinator pct usurp-after-append duel mix})
 nodes_list=(${SKIFF_BENCH_NODES:-3 5})
 ranges="${SKIFF_BENCH_RANGES:-5}"
 max_runs="${SKIFF_BENCH_MAX_RUNS:-200000}"

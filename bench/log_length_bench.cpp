@@ -3,7 +3,7 @@
 // ones they replaced (tests/whole_log_invariants.hpp for Raft,
 // tests/whole_slot_invariants.hpp for Multi-Paxos).
 //
-//   skiff_log_length_bench [--protocol raft|multi-paxos] [--length L]... [--nodes N] [--commands C]
+//   skiff_log_length_bench [--protocol raft|multi-paxos|libraft] [--length L]... [--nodes N] [--commands C]
 //                          [--repeat K] [--json]
 //
 // For each length L (default 10, 100, 1000, 10000): a cluster of N nodes
@@ -17,6 +17,7 @@
 // applied and checked after every event; events per second of that, median
 // of K (default 5) measurements. (Multi-Paxos: without the rule
 // phase2-value-from-promises, which cannot start watching halfway; below.)
+// libraft: the same with the disk writes completed in order too; below.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -32,6 +33,11 @@
 #include "protocols/raft/raft.hpp"
 #include "tests/whole_log_invariants.hpp"
 #include "tests/whole_slot_invariants.hpp"
+#if SKIFF_HAVE_LIBRAFT
+#include "invariants/libraft_invariants.hpp"
+#include "protocols/libraft/libraft.hpp"
+#endif
+#include <memory>
 
 namespace {
 
@@ -156,6 +162,109 @@ Rates measure(int nodes, std::uint64_t length, std::uint64_t commands, int repea
                median_rate<P, typename Measured<P>::Incremental>(start, commands, repeat)};
 }
 
+#if SKIFF_HAVE_LIBRAFT
+// libraft (canonical/raft 0.15 through skiff's adapter): its nodes cannot be
+// copied, so each measurement builds its cluster anew (with the adapter's
+// incremental views), then measures. "Before" is the adapter rebuilding its
+// views of the library's log and disk from index 1 after every event (as it
+// did, Node::set_whole_views) with the whole-log invariants; "after", the
+// incremental views and invariants. Disks never fail (libraft-stable-disk).
+using Libraft = skiff::libraft::StableDiskProtocol;
+
+// Delivers every message in flight, oldest first, and completes every
+// pending disk write, until nothing is left; `after` after each event.
+template <class After>
+std::uint64_t settle_libraft(World<Libraft>& world, After&& after) {
+  std::uint64_t events = 0;
+  while (true) {
+    if (world.count_enabled()[int(EventKind::Deliver)] > 0) {
+      after(world.apply(world.nth_enabled(EventKind::Deliver, 0)));
+    } else {
+      int writer = -1;
+      for (int n = 0; n < world.node_count() && writer < 0; ++n)
+        if (world.node(skiff::NodeIndex(n)).pending_writes() > 0) writer = n;
+      if (writer < 0) return events;
+      Event write;
+      write.kind = EventKind::Timer;
+      write.node = skiff::NodeIndex(writer);
+      write.timer = skiff::libraft::Node::kDiskWrite;
+      after(world.apply(write));
+    }
+    ++events;
+  }
+}
+
+template <class After>
+std::uint64_t command_libraft(World<Libraft>& world, After&& after) {
+  Event e;
+  e.kind = EventKind::Client;
+  e.node = 0;
+  e.command = world.next_command();
+  after(world.apply(e));
+  return 1 + settle_libraft(world, after);
+}
+
+std::unique_ptr<World<Libraft>> libraft_cluster(int nodes, std::uint64_t length) {
+  skiff::Budgets budgets;
+  budgets.steps = skiff::kMaxBudget;
+  budgets.commands = skiff::kMaxBudget;
+  auto world = std::make_unique<World<Libraft>>(nodes, Libraft::Options{}, budgets);
+  for (int tick = 0; tick < 20 && !world->node(0).is_leader(); ++tick) {
+    Event e;
+    e.kind = EventKind::Timer;
+    e.node = 0;
+    e.timer = skiff::libraft::Node::kTick;
+    world->apply(e);
+    settle_libraft(*world, [](int) {});
+  }
+  if (!world->node(0).is_leader()) throw std::runtime_error("libraft: node 1 did not win the election");
+  while (world->node(0).log().size() < length) command_libraft(*world, [](int) {});
+  return world;
+}
+
+template <class Invariants>
+double libraft_events_per_second(int nodes, std::uint64_t length, std::uint64_t commands, bool whole_views) {
+  const auto built = libraft_cluster(nodes, length);
+  World<Libraft>& world = *built;
+  // The world hands out its nodes const; the benchmark's switch changes how
+  // the adapter keeps its views, not what a node does.
+  for (int n = 0; n < nodes; ++n)
+    const_cast<skiff::libraft::Node&>(world.node(skiff::NodeIndex(n))).set_whole_views(whole_views);
+  Invariants invariants;
+  for (int n = 0; n < nodes; ++n) invariants.check(world, n);
+  std::optional<skiff::Violation> violation;
+  for (int n = 0; n < nodes && !violation; ++n) violation = invariants.check(world, n);
+  auto check = [&](int touched) {
+    if (!violation) violation = invariants.check(world, touched);
+  };
+  for (int c = 0; c < 20; ++c) command_libraft(world, check);
+  std::uint64_t events = 0;
+  const auto begin = Clock::now();
+  for (std::uint64_t c = 0; c < commands; ++c) events += command_libraft(world, check);
+  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  if (violation)
+    throw std::runtime_error("a violation in libraft's plain run: " + violation->invariant + ": " + violation->explanation);
+  return double(events) / seconds;
+}
+
+Rates measure_libraft(int nodes, std::uint64_t length, std::uint64_t commands, int repeat, bool whole_log) {
+  auto median = [&](auto one) {
+    std::vector<double> rates;
+    for (int k = 0; k < repeat; ++k) rates.push_back(one());
+    std::sort(rates.begin(), rates.end());
+    return rates[rates.size() / 2];
+  };
+  const double before =
+      whole_log ? median([&] {
+        return libraft_events_per_second<skiff::whole_log::LibraftInvariants>(nodes, length, commands, true);
+      })
+                : 0;
+  const double after = median(
+      [&] { return libraft_events_per_second<skiff::invariants::LibraftInvariants>(nodes, length, commands, false); });
+  return Rates{before, after};
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,7 +277,7 @@ int main(int argc, char** argv) {
   std::uint64_t whole_log_up_to = std::numeric_limits<std::uint64_t>::max();
   app.add_option("--protocol", protocol, "raft or multi-paxos")
       ->capture_default_str()
-      ->check(CLI::IsMember({"raft", "multi-paxos"}));
+      ->check(CLI::IsMember({"raft", "multi-paxos", "libraft"}));
   app.add_option("--whole-log-up-to", whole_log_up_to,
                  "measure the whole-log invariants only at lengths up to this (they cost O(length) or more per "
                  "event)");
@@ -189,8 +298,15 @@ int main(int argc, char** argv) {
                  "|---:|---:|---:|---:|---:|\n");
     for (std::uint64_t length : lengths) {
       const bool whole = length <= whole_log_up_to;
-      const auto [before, after] = protocol == "raft" ? measure<Raft>(nodes, length, commands, repeat, whole)
-                                                      : measure<MultiPaxos>(nodes, length, commands, repeat, whole);
+      Rates rates{0, 0};
+      if (protocol == "raft") rates = measure<Raft>(nodes, length, commands, repeat, whole);
+      else if (protocol == "multi-paxos") rates = measure<MultiPaxos>(nodes, length, commands, repeat, whole);
+#if SKIFF_HAVE_LIBRAFT
+      else rates = measure_libraft(nodes, length, commands, repeat, whole);
+#else
+      else throw std::runtime_error("this build has no libraft (libraft-dev was not installed)");
+#endif
+      const auto [before, after] = rates;
       if (json)
         results.push_back({{"protocol", protocol}, {"log_length", length}, {"nodes", nodes}, {"whole_log_events_per_s", before},
                            {"incremental_events_per_s", after}});

@@ -36,8 +36,16 @@
 //                          (as isolate-after-append) and fire another node's
 //                          timer at once, so a rival takes over while the new
 //                          entry is on the old coordinator alone; heal later
+//   duel                   once per run, when a node that does not coordinate
+//                          fires a timer (a Raft candidate, a Paxos proposer
+//                          starting phase 1): fire another such node's timer
+//                          at once, so two race in one term or round, then
+//                          split the cluster in two halves joined by one
+//                          bridge node (Jepsen's "bridge" nemesis), the two
+//                          racers on opposite halves: each half with the
+//                          bridge is a majority, so both may win; heal later
 //   mix                    each seed draws one of the above (uniform too)
-// The four aimed-fault profiles also aim client commands like
+// The five aimed-fault profiles also aim client commands like
 // client-to-coordinator, since a command must reach a coordinator to be
 // appended at all. Each aimed run draws how often it aims (30, 60 or 100 % of
 // the chances), so some runs still commit entries before the trouble comes.
@@ -66,10 +74,11 @@ enum class Profile : std::uint8_t {
   ClientToCoordinator,
   Pct,
   UsurpAfterAppend,
+  Duel,
   Mix,  // drawn per seed among the ones above
 };
-inline constexpr int kProfiles = 8;
-inline constexpr int kConcreteProfiles = 7;  // all but Mix
+inline constexpr int kProfiles = 9;
+inline constexpr int kConcreteProfiles = 8;  // all but Mix
 
 struct ProfileInfo {
   std::string_view name;
@@ -95,6 +104,9 @@ inline std::span<const ProfileInfo> profile_table() {
       {"usurp-after-append",
        "once per run, a coordinating node that just accepted a client command is cut off both ways and another "
        "node's timer fires at once; its links heal tens of steps later"},
+      {"duel",
+       "once per run, two nodes start elections back to back and the cluster splits into two halves joined by "
+       "one bridge node, the two on opposite halves; healed tens of steps later"},
       {"mix", "each seed draws one of the profiles above (uniform included)"},
   };
   static_assert(std::size(kTable) == kProfiles);
@@ -165,6 +177,10 @@ class Aimer {
       make_plan(world, choices, last_.node);
       if (auto planned = next_planned(world)) return remember(world, *planned);
     }
+    if (profile_ == Profile::Duel && !struck_ && just_stood(world) && choices.below(100) < aim_percent_) {
+      plan_duel(world, choices, last_.node);
+      if (auto planned = next_planned(world)) return remember(world, *planned);
+    }
     const PerKind counts = world.count_enabled();
     const int kind = choose_kind(counts, choices, swarm);
     if (kind < 0) return std::nullopt;
@@ -201,6 +217,14 @@ class Aimer {
   bool just_appended(const World<P>& world) const {
     return last_.kind == EventKind::Client && world.steps() > 0 &&
            world.remaining().commands < last_commands_left_ && coordinates(world, last_.node);
+  }
+
+  // The last event was a timer of a node that does not coordinate: in Raft a
+  // follower or candidate standing for election, in Paxos a proposer starting
+  // phase 1. A protocol without coordinates() never stands.
+  bool just_stood(const World<P>& world) const {
+    return HasCoordinator<typename P::Node> && last_.kind == EventKind::Timer && world.steps() > 0 &&
+           !world.crashed(last_.node) && !coordinates(world, last_.node);
   }
 
   // The planned events still enabled, in order; then the heals once due.
@@ -254,15 +278,15 @@ class Aimer {
       return;
     }
     if (profile_ == Profile::UsurpAfterAppend) {
-      if (usurped_ || !world.remaining().link_changes) return;
-      usurped_ = true;
+      if (struck_ || !world.remaining().link_changes) return;
+      struck_ = true;
     }
     if (!world.remaining().link_changes) return;
-    std::uint8_t minority = std::uint8_t(1u << target);
+    NodeBits minority = NodeBits(1u << target);
     if (profile_ == Profile::MinorityPartition) {
       // 1 to (n-1)/2 nodes, the target among them.
       const int size = 1 + int(choices.below(std::uint32_t((n - 1) / 2)));
-      while (std::popcount(unsigned(minority)) < size) minority |= std::uint8_t(1u << choices.below(std::uint32_t(n)));
+      while (std::popcount(unsigned(minority)) < size) minority |= NodeBits(1u << choices.below(std::uint32_t(n)));
     }
     auto in_minority = [&](int i) { return (minority >> i) & 1u; };
     // Minority -> majority first (the old coordinator cannot replicate), then
@@ -279,20 +303,65 @@ class Aimer {
 
   // One enabled timer of a node other than `target`, drawn uniformly, is
   // planned to fire next (after the cuts): for a Raft follower its election
-  // timer, for a Paxos proposer its prepare timer.
+  // timer, for a Paxos proposer its prepare timer. With `idle_only`, only a
+  // timer of a node that does not coordinate (not a leader's heartbeat).
+  // Returns the rival, or nothing if there is none.
   template <class Choices>
-  void plan_rival_timer(const World<P>& world, Choices& choices, NodeIndex target) {
+  std::optional<NodeIndex> plan_rival_timer(const World<P>& world, Choices& choices, NodeIndex target,
+                                            bool idle_only = false) {
     const std::uint32_t timers = world.count_enabled()[int(EventKind::Timer)];
+    auto rival = [&](const Event& timer) {
+      return timer.node != target && !(idle_only && coordinates(world, timer.node));
+    };
     std::uint32_t rivals = 0;
-    for (std::uint32_t i = 0; i < timers; ++i) rivals += world.nth_enabled(EventKind::Timer, i).node != target;
-    if (rivals == 0) return;
+    for (std::uint32_t i = 0; i < timers; ++i) rivals += rival(world.nth_enabled(EventKind::Timer, i));
+    if (rivals == 0) return std::nullopt;
     std::uint32_t pick = choices.below(rivals);
     for (std::uint32_t i = 0; i < timers; ++i) {
       const Event timer = world.nth_enabled(EventKind::Timer, i);
-      if (timer.node == target || pick-- != 0) continue;
+      if (!rival(timer) || pick-- != 0) continue;
       plan(timer);
-      return;
+      return timer.node;
     }
+    return std::nullopt;
+  }
+
+  // duel: `first` has just stood for election. Another node that does not
+  // coordinate stands at once (its timer fires next), so the two race in one
+  // term or round; then the cluster splits into two halves joined by bridge
+  // nodes, `first` and the rival on opposite halves. Each half with the
+  // bridge is a majority (a half of n - majority nodes, 2 * majority - n
+  // bridge nodes: one for an odd n), so either racer may win, and the bridge
+  // hears both. Every link between the halves is cut both ways, the racers'
+  // own link first, as far as the link budget goes; all heal 20 to 100 steps
+  // later.
+  template <class Choices>
+  void plan_duel(const World<P>& world, Choices& choices, NodeIndex first) {
+    if (!world.remaining().link_changes) return;
+    const auto second = plan_rival_timer(world, choices, first, /*idle_only=*/true);
+    if (!second) return;
+    struck_ = true;
+    const int n = world.node_count();
+    std::array<NodeIndex, kMaxNodes> others{};
+    int count = 0;
+    for (int i = 0; i < n; ++i)
+      if (i != first && i != *second) others[std::size_t(count++)] = NodeIndex(i);
+    for (int i = count - 1; i > 0; --i)  // Fisher-Yates
+      std::swap(others[std::size_t(i)], others[choices.below(std::uint32_t(i + 1))]);
+    const int half = n - (n / 2 + 1);  // each half's size; the rest (others[2 * (half - 1)...]) bridge
+    std::array<NodeIndex, kMaxNodes> one{}, two{};
+    one[0] = first;
+    two[0] = *second;
+    for (int i = 1; i < half; ++i) {
+      one[std::size_t(i)] = others[std::size_t(2 * (i - 1))];
+      two[std::size_t(i)] = others[std::size_t(2 * (i - 1) + 1)];
+    }
+    for (int a = 0; a < half; ++a)
+      for (int b = 0; b < half; ++b) {
+        cut(one[std::size_t(a)], two[std::size_t(b)]);
+        cut(two[std::size_t(b)], one[std::size_t(a)]);
+      }
+    heal_at_ = world.steps() + 20 + choices.below(81);
   }
 
   template <class Choices>
@@ -349,7 +418,7 @@ class Aimer {
   }
 
   Profile profile_;
-  bool usurped_ = false;  // usurp-after-append has struck (it strikes once per run)
+  bool struck_ = false;  // usurp-after-append or duel has struck (each strikes once per run)
   std::uint32_t aim_percent_ = 0;
   boost::container::static_vector<Event, kPlanCapacity> plan_;
   std::size_t plan_next_ = 0;

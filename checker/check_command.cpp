@@ -27,10 +27,16 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
   if (!driver) throw InputError(fmt::format("unknown protocol '{}' (see 'skiff list')", request.protocol));
   const ProtocolInfo& info = driver->info();
   if (!info.checkable) throw InputError(not_checkable_message(info.name));
-  const CheckConfig& config = request.config;
+  if (request.reduction_flag && request.no_reduction_flag) throw InputError("--reduction: not with --no-reduction");
+  CheckConfig config = request.config;
+  config.reduction = request.reduction_flag;  // off unless asked (check_command.hpp)
   if (config.nodes < info.min_nodes || config.nodes > info.max_nodes)
     throw InputError(fmt::format("--nodes: {} runs with {} to {} nodes, not {}", info.name, info.min_nodes,
                                  info.max_nodes, config.nodes));
+  if (config.nodes > kMaxCheckedNodes)
+    throw InputError(fmt::format("--nodes: the model checker takes at most {} nodes, not {} (explore and simulate "
+                                 "take up to {})",
+                                 kMaxCheckedNodes, config.nodes, info.max_nodes));
   if (config.threads < 1 || config.threads > 256) throw InputError("--threads: must be 1 to 256");
   if (config.max_depth > 60000) throw InputError("--max-depth: at most 60000");
   if (config.depth_first && config.max_depth > VisitedSet::kMaxTag)
@@ -48,12 +54,9 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                      "bitstate search)");
   if (config.swarm && config.max_depth > VisitedSet::kMaxTag)
     throw InputError(fmt::format("--max-depth: at most {} with --swarm", VisitedSet::kMaxTag));
-  if (!info.stateless && (config.no_reduction || config.fork_per_state || !config.ignored_invariants.empty()))
+  if (!info.stateless && (config.fork_per_state || !config.ignored_invariants.empty()))
     throw InputError(fmt::format("{}: only for the stateless search of a library (libraft), not {}",
-                                 config.no_reduction     ? "--no-reduction"
-                                 : config.fork_per_state ? "--fork"
-                                                         : "--ignore-invariant",
-                                 info.name));
+                                 config.fork_per_state ? "--fork" : "--ignore-invariant", info.name));
   for (const std::string& name : config.ignored_invariants)
     if (std::none_of(info.invariants.begin(), info.invariants.end(),
                      [&](const InvariantInfo& invariant) { return invariant.name == name; }))
@@ -96,7 +99,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                                             config.fork_per_state ? "a process forked per state"
                                                                   : "states rebuilt by replaying their paths",
                                             config.depth_first ? "depth-first" : "iterative deepening",
-                                            config.no_reduction ? "no reduction" : "sleep sets")
+                                            config.reduction ? "sleep sets" : "no reduction")
                : config.swarm         ? fmt::format("swarm of {} depth-first searches, seed {}, 2^{} bits each, {} thread(s)",
                                                   config.swarm, config.seed,
                                                   config.bitstate_bits ? config.bitstate_bits : kSwarmBitstateBits,
@@ -119,6 +122,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                                    error ? ": " + error.message() : ""));
   }
   if (config.swarm && !config.bitstate_bits) run_config.bitstate_bits = kSwarmBitstateBits;
+  const bool reduced = info.stateless ? run_config.reduction : explicit_reduction_applies(run_config);
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   ProgressLine progress_line(err, request.progress);
@@ -196,6 +200,7 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
                         {"search", info.stateless ? (config.depth_first ? "stateless-depth-first" : "stateless")
                                    : config.swarm     ? "swarm"
                                    : config.depth_first ? "depth-first" : "breadth-first"},
+                        {"reduction", reduced},
                         {"result", result}};
     if (config.compact) j["visited_set"] = "compact";
     if (config.bitstate_bits && !config.swarm) {

@@ -16,6 +16,12 @@ struct CheckRequest {
   std::string out_dir = kDefaultOutDir;
   std::uint64_t frontier_memory_mb = 0;  // 0: no bound (config.frontier_memory_bytes)
   std::string spill_dir;                 // empty: out_dir
+  // Partial-order reduction (sleep sets): --reduction turns it on in either
+  // search; off by default and with --no-reduction, as the stateless
+  // search's independence is not yet proven sound for rules that read other
+  // nodes (docs/model-checking.md, "Reduction"). Overrides config.reduction.
+  bool reduction_flag = false;
+  bool no_reduction_flag = false;
   bool json = false;
   ProgressMode progress = ProgressMode::Off;  // on stderr
 };

@@ -184,9 +184,6 @@ class ProtocolDriverFor final : public ProtocolDriver {
     if constexpr (kCheckable) {
       if (config.symmetry && !info_.symmetric)
         throw InputError(fmt::format("--symmetry: the nodes of {} are not interchangeable", P::name));
-      if (config.no_reduction)
-        throw InputError(fmt::format("--no-reduction: only the stateless search of a library reduces ({} is "
-                                     "searched with copies of its states)", P::name));
       return ModelChecker<P, Invariants>(config).run();
     } else if constexpr (kStatelessCheckable) {
       return StatelessChecker<P, Invariants>(config).run();

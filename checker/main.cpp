@@ -229,7 +229,7 @@ int run(int argc, char** argv) {
     c.max_epoch = 2;
     c.budgets = skiff::Budgets{0, 0, 0, 0, 0, 1};
     check_command->add_option("protocol", check.protocol, "protocol name (see 'skiff list')")->required();
-    add_whole(*check_command, "--nodes", c.nodes, "nodes in the cluster", 1, skiff::kMaxNodes);
+    add_whole(*check_command, "--nodes", c.nodes, "nodes in the cluster", 1, skiff::kMaxCheckedNodes);
     add_list(*check_command, "--bug", c.bugs, "seed this bug (repeatable)")->delimiter(',');
     add_list(*check_command, "--variant", c.variants, "turn on this protocol variant (repeatable)");
     add_whole(*check_command, "--max-depth", c.max_depth, "events from the initial state", 0, 60000);
@@ -247,6 +247,11 @@ int run(int argc, char** argv) {
     add("--max-snapshots", c.budgets.snapshots, "log compactions");
     add_whole(*check_command, "--max-in-flight", c.max_in_flight, "messages in flight; 0: none");
     check_command->add_flag("--symmetry", c.symmetry, "identify states equal up to renaming nodes");
+    check_command->add_flag("--reduction", check.reduction_flag,
+                            "sleep-set reduction (explicit search: fewer transitions, same states, slower so far; "
+                            "stateless search of a library: fewer paths, see docs/model-checking.md's open risk)");
+    check_command->add_flag("--no-reduction", check.no_reduction_flag,
+                            "no partial-order reduction (the default): try every event of every state");
     check_command->add_flag("--depth-first", c.depth_first,
                             "depth-first, one thread, no shortest counterexample: less memory (max depth 63)");
     check_command->add_flag("--compact", c.compact,
@@ -259,8 +264,6 @@ int run(int argc, char** argv) {
     check_command->add_flag("--fork", c.fork_per_state,
                             "stateless search of a library (libraft): fork a process per state to try each event, "
                             "rather than replay paths from the first boot");
-    check_command->add_flag("--no-reduction", c.no_reduction,
-                            "stateless search of a library (libraft): no sleep sets, every interleaving");
     add_whole(*check_command, "--bitstate-hashes", c.bitstate_hashes, "bits set per state with --bitstate", 1, 16);
     c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     check_command->add_option("--threads", c.threads, "threads (default: all cores)")->transform(whole_number(1, 256));

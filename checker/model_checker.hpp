@@ -29,6 +29,12 @@
 // it; the states the signal left half-changed are abandoned (leaked, never
 // destroyed). A signal anywhere else still ends the process.
 //
+// Reduction (config.reduction, where explicit_reduction_applies()): sleep
+// sets, so that of events that commute only one order is tried. Each state of
+// the level has a sleep set (sleeps_), each candidate one (Worker::sleeps);
+// candidates of one fingerprint keep the intersection of theirs. The events
+// skipped are not generated. Why it is sound: model_checker_reduction.hpp.
+//
 // Depth-first (config.depth_first), for when memory is short: one thread,
 // no links, only the visited set (which keeps for each state the smallest
 // depth it was reached at, and re-explores a state reached again at a
@@ -59,6 +65,7 @@
 #include "checker/crash_landing.hpp"
 #include "checker/frontier_spill.hpp"
 #include "checker/interrupt.hpp"
+#include "checker/model_checker_reduction.hpp"
 #include "checker/simulation.hpp"
 #include "checker/visited_set.hpp"
 
@@ -74,9 +81,6 @@ struct CheckConfig {
   std::uint32_t max_in_flight = 0;  // 0: unbounded
   bool symmetry = false;
   bool depth_first = false;       // at most VisitedSet::kMaxTag deep; one thread
-  // The stateless search only (stateless_checker.hpp, for protocols whose
-  // nodes cannot be copied): no sleep sets.
-  bool no_reduction = false;
   // The stateless search only: fork a process per state (copy-on-write) to
   // try each event, rather than rebuild states by replaying their paths.
   bool fork_per_state = false;
@@ -89,6 +93,12 @@ struct CheckConfig {
   bool compact = false;
   int bitstate_bits = 0;
   int bitstate_hashes = 3;
+  // Partial-order reduction where the search has one: the stateless
+  // search's sleep sets; the explicit search's, where
+  // explicit_reduction_applies(). skiff check sets it (check_command.hpp):
+  // off with --no-reduction, and off for the explicit search unless
+  // --reduction, since its sleep sets cost more time than they save.
+  bool reduction = true;
   int threads = 1;
   double memory_limit_gib = 0;    // 0: none
   // Breadth-first only: the links and candidates kept in memory, in bytes
@@ -107,6 +117,15 @@ struct CheckConfig {
   // the current depth) from the calling thread.
   std::function<void(std::uint32_t depth, std::uint64_t distinct, std::uint64_t generated)> progress;
 };
+
+// The explicit search reduces only breadth-first, in memory (not with
+// frontier_memory_bytes, whose segments would each need the sleep sets of
+// the states already inserted) and without max_in_flight (a bound that does
+// not commute with events).
+inline bool explicit_reduction_applies(const CheckConfig& config) {
+  return config.reduction && !config.depth_first && config.swarm == 0 && config.max_in_flight == 0 &&
+         config.frontier_memory_bytes == 0;
+}
 
 // --swarm without --bitstate: each member's bitstate set has 2^22 bits (512 KiB).
 inline constexpr int kSwarmBitstateBits = 22;
@@ -189,6 +208,7 @@ class ModelChecker {
   CheckOutcome run_breadth_first(Set& visited) {
     CheckOutcome out;
     levels_.push_level({Link{0, 0}});
+    if (reducing()) sleeps_.push(Sleep{});
     visited.insert(fingerprint(root_));
     out.distinct_states = out.generated_states = 1;
     const int threads = std::max(1, config_.threads);
@@ -236,7 +256,7 @@ class ModelChecker {
 
       constexpr std::size_t kChunk = 512;
       const std::size_t chunks = (level_size + kChunk - 1) / kChunk;
-      std::vector<std::pair<const Worker*, std::pair<std::size_t, std::size_t>>> chunk_candidates(chunks);
+      std::vector<std::pair<Worker*, std::pair<std::size_t, std::size_t>>> chunk_candidates(chunks);
       std::atomic<std::size_t> next_chunk{0};
       std::optional<Found> found;
       for (Worker& w : workers) w.begin_level();
@@ -247,7 +267,10 @@ class ModelChecker {
         // Phase 1: expand, in fixed chunks over the threads. A chunk's
         // candidates are in (parent, successor) order; so are the chunks'.
         std::atomic<std::size_t> segment_candidates{0};
-        for (Worker& w : workers) w.candidates.clear();
+        for (Worker& w : workers) {
+          w.candidates.clear();
+          w.sleeps.clear();
+        }
         parallel(workers, [&](Worker& worker) {
           AlternateSignalStack signal_stack;
           CrashLanding landing;
@@ -280,6 +303,7 @@ class ModelChecker {
         segment_first = segment_end;
       }
       levels_.end_level();
+      if (reducing()) sleeps_ = std::move(next_sleeps_);
       if (found) {
         out.violation = std::move(found->violation);
         out.killed_by_signal = found->killed_by_signal;
@@ -338,6 +362,11 @@ class ModelChecker {
     for (const Worker& t : workers)
       for (std::uint64_t bits : t.new_bits) new_count += std::size_t(std::popcount(bits));
     levels_.reserve_more(new_count);  // one allocation: a level can be hundreds of megabytes
+    if (reducing()) {  // one segment: reducing() excludes frontier_memory_bytes
+      intersect_sleep_sets(chunk_candidates, first, start);
+      next_sleeps_.clear();
+      next_sleeps_.reserve(new_count);
+    }
     for (std::size_t c = 0; c < chunks; ++c) {
       const auto& [from, range] = chunk_candidates[first + c];
       for (std::size_t i = range.first; i < range.second; ++i) {
@@ -345,6 +374,7 @@ class ModelChecker {
         for (const Worker& t : workers)
           if (t.new_bits[k / 64] >> (k % 64) & 1) {
             levels_.append(from->candidates[i].key);
+            if (reducing()) next_sleeps_.push(from->sleeps[i]);
             break;
           }
       }
@@ -458,6 +488,8 @@ class ModelChecker {
     std::uint64_t fingerprint;
     Link key;
   };
+  using Sleep = reduction::Sleep;
+  bool reducing() const { return explicit_reduction_applies(config_); }
   using Levels = SpilledLevels<Link>;
   struct Found {
     Link key;
@@ -472,6 +504,7 @@ class ModelChecker {
     void begin_level() {
       generated = 0;
       candidates.clear();
+      sleeps.clear();
       found.reset();
       reader.reset();
     }
@@ -483,6 +516,15 @@ class ModelChecker {
     typename Levels::Reader reader;  // the links, from memory or their files
     std::uint64_t generated = 0;
     std::vector<Candidate, HugePageAllocator<Candidate>> candidates;
+    reduction::SleepSets sleeps;  // reduction: sleeps[i] is candidates[i]'s sleep set
+    // Reduction, while a state is expanded: its events, their signatures
+    // (0: not local-able), which are asleep, the tried local ones, and the
+    // signatures under the last successor renaming asked for.
+    std::vector<Event> events;
+    std::vector<std::uint64_t> signatures;
+    std::vector<std::uint8_t> asleep;
+    std::vector<std::uint32_t> tried;
+    std::vector<std::uint64_t> renamed_signatures;
     std::optional<Found> found;
     std::vector<std::uint64_t> new_bits;  // phase 2: which candidates it found new
     // The successor being applied (or fingerprinted), -1 between them; read
@@ -610,8 +652,25 @@ class ModelChecker {
     return true;
   }
 
-  std::uint64_t fingerprint(const State& state) const {
-    if (config_.symmetry) return symmetric_fingerprint(state);
+  // A state's canonical renaming: the one its fingerprint is the digest
+  // under (the identity without symmetry); ambiguous if two renamings give
+  // that digest (the state is symmetric under some renaming of its nodes).
+  struct Canonical {
+    Canonical() {
+      for (std::uint8_t i = 0; i < 8; ++i) rename[i] = inverse[i] = i;
+    }
+    StateEncoder::Renaming rename, inverse;
+    bool ambiguous = false;
+    std::uint64_t key() const {
+      std::uint64_t k = 0;
+      for (std::uint8_t r : rename) k = k << 8 | r;
+      return k;
+    }
+  };
+
+  // With `canonical` (under symmetry), also the renaming it is the digest under.
+  std::uint64_t fingerprint(const State& state, Canonical* canonical = nullptr) const {
+    if (config_.symmetry) return symmetric_fingerprint(state, canonical);
     StateEncoder encoder;
     state.world.encode(encoder);
     state.invariants.encode(encoder, state.world);
@@ -630,7 +689,7 @@ class ModelChecker {
   // enumerator that tries all). Usually the signatures differ and one
   // permutation is tried instead of n!; nodes and messages cache their
   // digests under the last renamings (World::node_digest).
-  std::uint64_t symmetric_fingerprint(const State& state) const {
+  std::uint64_t symmetric_fingerprint(const State& state, Canonical* canonical = nullptr) const {
     const World<P>& world = state.world;
     const int n = world.node_count();
     std::array<std::uint64_t, 8> signature{};
@@ -664,7 +723,17 @@ class ModelChecker {
       StateEncoder encoder(rename, inverse, /*symmetric=*/true);
       world.encode(encoder);
       state.invariants.encode(encoder, world);
-      best = std::min(best, encoder.digest());
+      const std::uint64_t digest = encoder.digest();
+      if (digest < best) {
+        best = digest;
+        if (canonical) {
+          canonical->rename = rename;
+          canonical->inverse = inverse;
+          canonical->ambiguous = false;
+        }
+      } else if (digest == best && canonical) {
+        canonical->ambiguous = true;
+      }
       int r = 0;
       while (r < run_count && !std::next_permutation(order.begin() + runs[std::size_t(r)].first,
                                                      order.begin() + runs[std::size_t(r)].second))
@@ -722,6 +791,7 @@ class ModelChecker {
     const PerKind counts = from.world.count_enabled();
     std::uint32_t total = 0;
     for (std::uint32_t c : counts) total += c;
+    if (reducing()) return expand_reduced(from, counts, total, index, w, visited);
     // Each successor is made in the scratch state, which is then restored
     // to `from` by copying back only what the event changed. A successor's
     // fingerprint is looked up in the visited set one successor later, its
@@ -748,6 +818,175 @@ class ModelChecker {
         look_up_pending();
         pending = Candidate{fp, key};
       }
+      w.scratch.world.restore(from.world, touched);
+      w.scratch.invariants.restore(from.invariants, touched);
+      w.applying = -1;
+    }
+    look_up_pending();
+  }
+
+  // ---- reduction (sleep sets; model_checker_reduction.hpp) -----------------
+
+  // An event named by what it does, not by message ids (which differ between
+  // states of one fingerprint), under a renaming; 0 for an event that is
+  // never local (reduction::node_of).
+  static std::uint64_t event_signature(const World<P>& world, const Event& e, const Canonical& c) {
+    if (reduction::node_of(e) < 0) return 0;
+    StateEncoder encoder(c.rename, c.inverse);
+    encoder.put(std::uint64_t(e.kind) + 1);
+    if (e.kind == EventKind::Deliver) {
+      const auto& m = world.in_flight()[std::size_t(world.find(e.message))];
+      if (encoder.identity() && m.digest) {  // World::encode's cached digest, the same value
+        encoder.put(m.digest);
+      } else {
+        StateEncoder one = encoder.sibling();
+        one.put_node(m.id.from);
+        one.put_node(m.id.to);
+        m.message.encode(one);
+        encoder.put(one.digest());
+      }
+    } else {
+      encoder.put_node(e.node);
+      encoder.put(e.timer);
+    }
+    return encoder.digest() | 1;
+  }
+
+  // The digest of the ghost history of the invariants that are not rules.
+  static std::uint64_t property_history(const State& state) {
+    StateEncoder encoder;
+    state.invariants.encode_property_history(encoder, state.world);
+    return encoder.digest();
+  }
+
+  // apply_event(), with the rules reading through a ReadTrackingView: *reads
+  // gets the nodes they read.
+  static std::optional<Violation> apply_event_tracked(State& state, const Event& event, int* touched_out,
+                                                      std::uint32_t* reads) {
+    const int touched = state.world.apply(event);
+    *touched_out = touched;
+    ReadTrackingView<World<P>> view(state.world);
+    std::optional<Violation> violation = state.invariants.check(state.world, view, touched);
+    *reads = view.reads();
+    return violation;
+  }
+
+  // Candidates of one fingerprint: the first of them (in (parent,
+  // successor) order), which becomes the state of the next level if any
+  // does, gets the intersection of their sleep sets.
+  template <class ChunkCandidates>
+  static void intersect_sleep_sets(const ChunkCandidates& chunk_candidates, std::size_t first_chunk,
+                                   const std::vector<std::size_t>& start) {
+    struct Entry {
+      std::uint64_t fingerprint;
+      std::uint32_t k;  // in candidate order
+      std::uint32_t chunk;
+      bool operator<(const Entry& other) const {
+        return fingerprint != other.fingerprint ? fingerprint < other.fingerprint : k < other.k;
+      }
+    };
+    const std::size_t total = start.back();
+    std::vector<Entry> by_fingerprint(total);
+    for (std::size_t c = 0; c + 1 < start.size(); ++c) {
+      const auto& [from, range] = chunk_candidates[first_chunk + c];
+      for (std::size_t i = range.first; i < range.second; ++i) {
+        const std::size_t k = start[c] + (i - range.first);
+        by_fingerprint[k] = {from->candidates[i].fingerprint, std::uint32_t(k), std::uint32_t(c)};
+      }
+    }
+    std::sort(by_fingerprint.begin(), by_fingerprint.end());
+    auto locate = [&](const Entry& e) {
+      const auto& [worker, range] = chunk_candidates[first_chunk + e.chunk];
+      return std::pair{worker, range.first + (e.k - start[e.chunk])};
+    };
+    for (std::size_t a = 0; a < total;) {
+      std::size_t b = a + 1;
+      while (b < total && by_fingerprint[b].fingerprint == by_fingerprint[a].fingerprint) ++b;
+      const auto [first, i] = locate(by_fingerprint[a]);
+      for (std::size_t j = a + 1; j < b; ++j) {
+        const auto [other, o] = locate(by_fingerprint[j]);
+        first->sleeps.intersect(i, other->sleeps[o]);
+      }
+      a = b;
+    }
+  }
+
+  // expand_one() with sleep sets: the events asleep in `from` are skipped;
+  // each successor's sleep set holds the events asleep here or tried before
+  // its own, local and commuting with it (model_checker_reduction.hpp).
+  template <class Set>
+  void expand_reduced(const State& from, const PerKind& counts, std::uint32_t total, std::uint32_t index, Worker& w,
+                      const Set& visited) const {
+    Canonical from_canonical;
+    if (config_.symmetry) fingerprint(from, &from_canonical);
+    const std::span<const std::uint64_t> sleep = sleeps_[index];  // empty if from_canonical is ambiguous
+    const std::uint64_t history = property_history(from);
+    w.events.resize(total);
+    w.signatures.resize(total);
+    w.asleep.assign(total, 0);
+    w.tried.clear();
+    for (std::uint32_t n = 0; n < total; ++n) {
+      w.events[n] = successor_event(from.world, counts, n);
+      w.signatures[n] = event_signature(from.world, w.events[n], from_canonical);
+      if (w.signatures[n] && std::find(sleep.begin(), sleep.end(), w.signatures[n]) != sleep.end()) {
+        w.asleep[n] = 1;
+        w.tried.push_back(n);  // asleep events are local: only those enter sleep sets
+      }
+    }
+    // The tried events' signatures under a successor's renaming, computed
+    // when first needed for that renaming.
+    std::uint64_t renamed_key = from_canonical.key();
+    auto signature_under = [&](std::uint32_t m, const Canonical& c) {
+      if (c.key() == from_canonical.key()) return w.signatures[m];
+      if (c.key() != renamed_key) {
+        w.renamed_signatures.assign(total, 0);
+        renamed_key = c.key();
+      }
+      if (!w.renamed_signatures[m]) w.renamed_signatures[m] = event_signature(from.world, w.events[m], c);
+      return w.renamed_signatures[m];
+    };
+
+    w.scratch = from;
+    std::optional<Candidate> pending;
+    // Two sleep sets, built in place (not copied): the pending candidate's
+    // and the one being made.
+    std::array<Sleep, 2> sleep_buffers;
+    int pending_buffer = 0;
+    auto look_up_pending = [&] {
+      if (pending && !visited.contains(pending->fingerprint)) {
+        w.candidates.push_back(*pending);
+        w.sleeps.push(sleep_buffers[std::size_t(pending_buffer)]);
+      }
+      pending.reset();
+    };
+    for (std::uint32_t n = 0; n < total; ++n) {
+      if (w.asleep[n]) continue;
+      const Link key{index, n};
+      ++w.generated;
+      int touched = World<P>::kNoNode;
+      std::uint32_t reads = 0;
+      w.applying = n;
+      if (auto violation = apply_event_tracked(w.scratch, w.events[n], &touched, &reads)) {
+        w.applying = -1;
+        if (!w.found || key < w.found->key) w.found = Found{key, std::move(*violation)};
+        return;  // this level ends the search: its candidates do not matter
+      }
+      const bool local = w.signatures[n] && touched >= 0 && (reads & ~(1u << touched)) == 0 &&
+                         property_history(w.scratch) == history;
+      if (within_bounds(w.scratch.world)) {
+        Canonical canonical;
+        const std::uint64_t fp = fingerprint(w.scratch, &canonical);
+        visited.prefetch(fp);
+        Sleep& successor_sleep = sleep_buffers[std::size_t(1 - pending_buffer)];
+        successor_sleep.size = 0;
+        if (local && !canonical.ambiguous)
+          for (std::uint32_t m : w.tried)
+            if (reduction::commute(w.events[m], w.events[n])) successor_sleep.add(signature_under(m, canonical));
+        look_up_pending();
+        pending = Candidate{fp, key};
+        pending_buffer = 1 - pending_buffer;
+      }
+      if (local) w.tried.push_back(n);
       w.scratch.world.restore(from.world, touched);
       w.scratch.invariants.restore(from.invariants, touched);
       w.applying = -1;
@@ -782,6 +1021,8 @@ class ModelChecker {
   State root_;
   VisitedSet visited_;
   Levels levels_;  // levels_ record i of level d: how state i of level d was reached
+  reduction::SleepSets sleeps_;       // reduction: sleeps_[i], the sleep set of state i of the deepest level
+  reduction::SleepSets next_sleeps_;  // reduction: those of the level being made
 };
 
 }  // namespace skiff

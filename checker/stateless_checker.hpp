@@ -32,7 +32,7 @@
 // explored (config.depth_first: one search with bound max_depth; its
 // counterexample is the first found, not necessarily a shortest one).
 //
-// Reduction (config.no_reduction turns it off): sleep sets (Godefroid). Two
+// Reduction (off when config.reduction is false): sleep sets (Godefroid). Two
 // events are independent when each handles a different node (a delivery is
 // its receiver's, a timer, crash, restart, client or admin event its node's),
 // neither is a network fault (drop, duplicate, cut, heal are taken as
@@ -296,7 +296,7 @@ class StatelessChecker : StatelessCheckerLimits {
       for (const Event& e : enabled)
         if (awake(e)) out.push_back(e);
     } else {
-      if (config_.no_reduction) return {};
+      if (!config_.reduction) return {};
       for (const Event& e : enabled)
         if (awake(e) && (slot->asleep & event_bit(world, e))) out.push_back(e);
       slot->asleep &= asleep_mask;
@@ -338,7 +338,7 @@ class StatelessChecker : StatelessCheckerLimits {
         if (stopping()) return;
         const Event& event = events[k];
         std::vector<Event> child_asleep;
-        if (!config_.no_reduction) {
+        if (config_.reduction) {
           for (const Event& e : asleep)
             if (independent_events(e, event)) child_asleep.push_back(e);
           for (const Event& e : tried)
@@ -398,7 +398,7 @@ class StatelessChecker : StatelessCheckerLimits {
       }
       const Event event = frame.events[frame.next++];
       std::vector<Event> child_asleep;
-      if (!config_.no_reduction) {
+      if (config_.reduction) {
         for (const Event& e : frame.asleep)
           if (independent_events(e, event)) child_asleep.push_back(e);
         for (const Event& e : frame.tried)

@@ -761,8 +761,8 @@ class TimedWorld {
             if (edge(other, m).exists && (!isolate || a.inbound)) edge(other, m).down = isolate;
             if (edge(m, other).exists && (!isolate || a.outbound)) edge(m, other).down = isolate;
           }
-          if (isolate) isolated_ |= std::uint8_t(1u << m);
-          else isolated_ &= std::uint8_t(~(1u << m));
+          if (isolate) isolated_ |= NodeBits(1u << m);
+          else isolated_ &= NodeBits(~(1u << m));
         }
         break;
       }
@@ -927,7 +927,7 @@ class TimedWorld {
       candidate_[n] = false;
     }
     record_node(EventKind::Crash, n);
-    crashed_ |= std::uint8_t(1u << n);
+    crashed_ |= NodeBits(1u << n);
     armed_[n] = 0;
     for (auto& g : generation_[n]) g += 1;
     if (!survive(fault_, n, [&] { nodes_[n].crash(); }, [] { return kCrashWhere; })) return n;
@@ -938,7 +938,7 @@ class TimedWorld {
   int restart(NodeIndex n) {
     if (!crashed(n)) return kNoNode;
     record_node(EventKind::Restart, n);
-    crashed_ &= std::uint8_t(~(1u << n));
+    crashed_ &= NodeBits(~(1u << n));
     begin(n);
     if (survive(fault_, n, [&] { nodes_[n].restart(effects_); }, [] { return kRestartWhere; })) dispatch(n);
     return n;
@@ -1146,7 +1146,7 @@ class TimedWorld {
   std::array<std::array<TimerTiming, kMaxTimers>, kMaxNodes> timers_{};
   std::vector<Edge> edges_;
   std::array<std::uint8_t, kMaxNodes> group_of_{};
-  std::uint8_t crashed_ = 0;
+  NodeBits crashed_ = 0;
   std::vector<Node> nodes_;
   std::array<std::uint8_t, kMaxNodes> armed_{};
   std::array<std::array<std::uint32_t, kMaxTimers>, kMaxNodes> generation_{};
@@ -1161,7 +1161,7 @@ class TimedWorld {
   Micros steady_since_ = 0;        // since when it could
   Micros steady_after_ = 0;        // how long before that counts as steady
   bool leaderless_ = true;
-  std::uint8_t isolated_ = 0;       // nodes the timeline isolated and has not rejoined (bit per node)
+  NodeBits isolated_ = 0;          // nodes the timeline isolated and has not rejoined (bit per node)
   std::vector<Micros> recovering_;  // network changes not yet recovered from
   Micros failed_at_ = -1;
   std::uint64_t failed_epoch_ = 0;

@@ -288,8 +288,11 @@ class World {
   // identity renaming, those digests are cached: a successor state rehashes
   // only the node its event changed and the messages it sent); the messages
   // are a multiset, their digests summed.
+  // Only for worlds of at most kMaxCheckedNodes nodes (the check command
+  // refuses larger ones).
   void encode(StateEncoder& e) const {
-    static_assert(kMaxNodes * 9 <= 64 && kMaxTimers <= 8);
+    static_assert(kMaxCheckedNodes * 9 <= 64 && kMaxCheckedNodes <= 8 && kMaxTimers <= 8);
+    assert(node_count_ <= kMaxCheckedNodes);
     std::uint64_t timers = 0;  // 9 bits per node: crashed, then the armed timers
     for (int k = 0; k < node_count_; ++k) {
       const NodeIndex i = e.original(NodeIndex(k));
@@ -417,12 +420,12 @@ class World {
         return e.node;
       case EventKind::Crash:
         --remaining_.crashes;
-        crashed_ |= std::uint8_t(1u << e.node);
+        crashed_ |= NodeBits(1u << e.node);
         armed_[e.node] = 0;
         survive(fault_, e.node, [&] { nodes_[e.node].crash(); }, [] { return kCrashWhere; });
         return e.node;
       case EventKind::Restart:
-        crashed_ &= std::uint8_t(~(1u << e.node));
+        crashed_ &= NodeBits(~(1u << e.node));
         fx().begin(&armed_[e.node]);
         if (survive(fault_, e.node, [&] { nodes_[e.node].restart(fx()); }, [] { return kRestartWhere; }))
           dispatch(e.node);
@@ -576,7 +579,7 @@ class World {
   Budgets remaining_;
   std::uint32_t steps_ = 0;
   Command next_command_ = 1;
-  std::uint8_t crashed_ = 0;
+  NodeBits crashed_ = 0;
   std::array<std::uint8_t, kMaxNodes> armed_{};
   // Each node's digest under the identity renaming; 0 until needed, and
   // reset when an event changes the node.

@@ -56,7 +56,7 @@ class CommittedConfiguration {
 // `b` can be disjoint: then two leaders of one term could be elected, one by
 // each. Single-server changes keep any two consecutive configurations free of
 // this (Raft thesis, section 4.2).
-inline bool majorities_can_be_disjoint(std::uint8_t a, std::uint8_t b) {
+inline bool majorities_can_be_disjoint(NodeBits a, NodeBits b) {
   const int only_a = std::popcount(unsigned(a & ~b)), only_b = std::popcount(unsigned(b & ~a));
   const int both = std::popcount(unsigned(a & b));
   const int majority_a = std::popcount(unsigned(a)) / 2 + 1, majority_b = std::popcount(unsigned(b)) / 2 + 1;

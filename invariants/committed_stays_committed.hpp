@@ -2,8 +2,13 @@
 // it runs (one incarnation) its commit index never goes back, and on every
 // node, whatever its incarnation, the entries below the commit index are the
 // ones first reported committed at those indices.
+//
+// Incremental: an entry's verdict changes only if the node's log changes
+// there (log_changes.hpp), so each check compares the entries committed since
+// the last one and those its event wrote, not the whole committed prefix.
 #pragma once
 
+#include "invariants/log_changes.hpp"
 #include "invariants/log_view.hpp"
 
 #include <fmt/format.h>
@@ -32,6 +37,7 @@ class CommittedStaysCommitted {
     const auto& node = world.node(NodeIndex(touched));
     Seen& seen = seen_[std::size_t(touched)];
     const std::uint64_t commit = node.commit_index();
+    const std::size_t changed = log_changed_from(node, seen.log);  // kept up to date at every check
     if (world.crashed(NodeIndex(touched))) {
       seen = Seen{};
       return std::nullopt;
@@ -39,10 +45,13 @@ class CommittedStaysCommitted {
     if (seen.incarnation == node.incarnation() && commit < seen.commit)
       return fmt::format("node {} lowered its commit index from {} to {} without restarting",
                          node_label(NodeIndex(touched)), seen.commit, commit);
-    seen = Seen{node.incarnation(), commit};
+    const std::size_t checked = seen.incarnation == node.incarnation() ? std::min(seen.checked, changed) : 0;
+    seen.incarnation = node.incarnation();
+    seen.commit = commit;
     const auto log = log_view(node);
     const std::size_t committed = std::min<std::size_t>(commit, log.size());
-    for (std::size_t i = log.first(); i < committed; ++i) {
+    seen.checked = 0;  // until this check finds nothing
+    for (std::size_t i = std::max(log.first(), checked); i < committed; ++i) {
       if (i > first_.size()) break;  // reported committed by nobody yet, and compacted here
       if (i == first_.size()) first_.push_back(First{log[i].term, log[i].command, NodeIndex(touched)});
       const First& f = first_[i];
@@ -51,6 +60,7 @@ class CommittedStaysCommitted {
                          node_label(NodeIndex(touched)), i + 1, log[i].term, log[i].command, node_label(f.by),
                          f.term, f.command);
     }
+    seen.checked = committed;
     return std::nullopt;
   }
 
@@ -66,6 +76,8 @@ class CommittedStaysCommitted {
   struct Seen {
     std::uint32_t incarnation = UINT32_MAX;
     std::uint64_t commit = 0;
+    std::size_t checked = 0;  // entries below it were compared and found the first committed there
+    LogSeen log;              // its log when last checked (log_changes.hpp)
   };
   struct First {
     std::uint64_t term;

@@ -40,9 +40,9 @@ class ElectionQuorumsOverlap {
     const NodeIndex self = NodeIndex(touched);
     const auto& node = world.node(self);
     committed_.observe(node);
-    const std::uint8_t bit = std::uint8_t(1u << self);
+    const NodeBits bit = NodeBits(1u << self);
     const bool was_leader = leaders_ & bit;
-    leaders_ = std::uint8_t(node.is_leader() ? leaders_ | bit : leaders_ & ~bit);
+    leaders_ = NodeBits(node.is_leader() ? leaders_ | bit : leaders_ & ~bit);
     if (was_leader || !node.is_leader()) return std::nullopt;
     const auto mine = node.configuration(), committed = committed_.configuration();
     if (mine.voters == committed.voters || !majorities_can_be_disjoint(mine.voters, committed.voters))
@@ -64,7 +64,7 @@ class ElectionQuorumsOverlap {
 
  private:
   CommittedConfiguration<Configuration> committed_;
-  std::uint8_t leaders_ = 0;  // bit per node: leader when last checked
+  NodeBits leaders_ = 0;  // bit per node: leader when last checked
 };
 
 }  // namespace skiff::invariants

@@ -58,6 +58,37 @@ class InvariantSet {
     restore_each(from, touched, std::index_sequence_for<Invariants...>{});
   }
 
+  // For the model checker's partial-order reduction (checker/reduction.hpp):
+  // a rule (an invariant whose description starts "rule:", which judges a
+  // step) reads the world through `rule_view`, the others through `world`;
+  // otherwise the same as check(world, touched).
+  template <class World, class RuleView>
+  std::optional<Violation> check(const World& world, const RuleView& rule_view, int touched) {
+    std::optional<Violation> violation;
+    std::apply(
+        [&](auto&... invariant) {
+          (check_one_viewed(invariant, world, rule_view, touched, violation), ...);
+        },
+        invariants_);
+    return violation;
+  }
+
+  // For the same: the ghost history of the invariants that are not rules
+  // (what they share between nodes; a rule keeps only per-node summaries).
+  template <class Encoder, class World>
+  void encode_property_history(Encoder& encoder, const World& world) const {
+    std::apply(
+        [&](const auto&... invariant) {
+          (encode_property_one(invariant, encoder, world), ...);
+        },
+        invariants_);
+  }
+
+  template <class Invariant>
+  static constexpr bool is_rule() {
+    return Invariant::description.starts_with("rule:");
+  }
+
   template <class World>
   std::optional<Violation> check(const World& world, int touched) {
     std::optional<Violation> violation;
@@ -96,6 +127,19 @@ class InvariantSet {
     if (violation) return;
     if (auto explanation = invariant.check(world, touched))
       violation = Violation{std::string(Invariant::name), std::move(*explanation)};
+  }
+
+  template <class Invariant, class World, class RuleView>
+  static void check_one_viewed(Invariant& invariant, const World& world, const RuleView& rule_view, int touched,
+                               std::optional<Violation>& violation) {
+    if constexpr (is_rule<Invariant>())
+      check_one(invariant, rule_view, touched, violation);
+    else
+      check_one(invariant, world, touched, violation);
+  }
+  template <class Invariant, class Encoder, class World>
+  static void encode_property_one(const Invariant& invariant, Encoder& encoder, const World& world) {
+    if constexpr (!is_rule<Invariant>()) encode_one(invariant, encoder, world);
   }
 
   std::tuple<Invariants...> invariants_;

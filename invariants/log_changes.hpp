@@ -10,6 +10,7 @@
 
 #include "invariants/log_view.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -47,6 +48,32 @@ std::size_t log_changed_from(const Node& node, LogSeen& seen) {
   }
   seen.size = size;
   return from;
+}
+
+// The same for what the node's disk holds (stored_log(), rule_support.hpp):
+// a node whose disk is not its log (libraft) says what changed of it with
+// durable_log_writes() and durable_log_written_from(); for any other the
+// disk is the log. `size` is the stored log's length now.
+template <class Node>
+std::size_t stored_log_changed_from(const Node& node, std::size_t size, LogSeen& seen) {
+  if constexpr (requires { node.durable_log(); }) {
+    std::size_t from = 0;
+    if constexpr (requires {
+                    node.durable_log_writes();
+                    node.durable_log_written_from();
+                  }) {
+      const std::uint64_t writes = node.durable_log_writes();
+      if (writes == seen.writes && size == seen.size)
+        from = size;
+      else if (writes == seen.writes + 1)
+        from = std::min({node.durable_log_written_from(), size, seen.size});
+      seen.writes = writes;
+    }
+    seen.size = size;
+    return from;
+  } else {
+    return log_changed_from(node, seen);
+  }
 }
 
 }  // namespace skiff::invariants

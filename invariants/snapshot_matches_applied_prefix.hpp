@@ -95,7 +95,7 @@ class SnapshotMatchesAppliedPrefix {
  private:
   struct Committed {
     std::uint64_t command;
-    std::uint8_t voters, learners;  // the configuration in effect after this entry
+    NodeBits voters, learners;  // the configuration in effect after this entry
   };
 
   template <class Node>

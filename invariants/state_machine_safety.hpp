@@ -4,7 +4,8 @@
 // are cleared when it crashes (what its view must promise: protocols whose
 // nodes report their log writes, protocols/log_writes.hpp, promise it), so
 // each event compares only the commands applied since the node was last
-// checked; a node whose list shrank is compared from its start again.
+// checked; a node whose list shrank, or whose FSM restored a snapshot
+// (applied_restores(), libraft), is compared from its start again.
 #pragma once
 
 #include <fmt/format.h>
@@ -36,6 +37,12 @@ class StateMachineSafety {
     std::size_t& checked = checked_[std::size_t(touched)];
     std::size_t start = 0;
     if constexpr (kTracksLogWrites<Node>) start = applied.size() < checked ? 0 : checked;
+    if constexpr (requires { world.node(NodeIndex(0)).applied_restores(); }) {
+      // A restored snapshot may have rewritten what was applied anywhere.
+      std::uint64_t& restores = restores_[std::size_t(touched)];
+      if (world.node(NodeIndex(touched)).applied_restores() != restores) start = 0;
+      restores = world.node(NodeIndex(touched)).applied_restores();
+    }
     checked = applied.size();
     for (std::size_t i = start; i < applied.size(); ++i) {
       if (i == first_applied_.size()) first_applied_.push_back(First{applied[i], NodeIndex(touched)});
@@ -60,6 +67,7 @@ class StateMachineSafety {
     if (touched < 0) return;
     first_applied_.resize(from.first_applied_.size());
     checked_[std::size_t(touched)] = from.checked_[std::size_t(touched)];
+    restores_[std::size_t(touched)] = from.restores_[std::size_t(touched)];
   }
 
  private:
@@ -69,6 +77,7 @@ class StateMachineSafety {
   };
   std::vector<First> first_applied_;  // ghost: the first command applied at each index
   std::array<std::size_t, kMaxNodes> checked_{};  // per node: how many applied commands were compared
+  std::array<std::uint64_t, kMaxNodes> restores_{};  // per node: its applied_restores() then, if it has them
 };
 
 }  // namespace skiff::invariants

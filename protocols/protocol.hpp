@@ -83,7 +83,19 @@ using NodeIndex = std::uint8_t;  // 0-based inside skiff; printed 1-based
 using TimerId = std::uint8_t;
 using Command = std::uint32_t;   // a client command: a value unique within a run
 
-inline constexpr int kMaxNodes = 7;
+// The largest cluster any protocol may run (each protocol states its own
+// `max_nodes`, at most this): ten, so that Raft can replace every server of a
+// five-voter cluster with five new machines (corpus/scenarios/
+// rolling-replacement-5.json). A set of nodes is a NodeBits, one bit a node.
+inline constexpr int kMaxNodes = 10;
+using NodeBits = std::uint16_t;
+static_assert(kMaxNodes <= 16);
+// The largest cluster the model checker (`skiff check`) takes: its state
+// encoding packs every node's crashed bit and armed timers (9 bits a node)
+// and the links between nodes (one bit a pair) into single 64-bit words, and
+// renames nodes through 8-entry tables (protocols/state_encoder.hpp). Seven
+// nodes is already far beyond what exhaustive search reaches.
+inline constexpr int kMaxCheckedNodes = 7;
 inline constexpr int kMaxTimers = 8;
 
 // How a node is named in every line a person reads.

@@ -4,6 +4,8 @@
 // protocols show nothing under any profile.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <bit>
 #include <string>
 #include <vector>
 
@@ -89,7 +91,7 @@ TEST(Profiles, ExploreIsTheSameOnOneAndTwoThreads) {
   for (Profile profile : {Profile::Mix, Profile::Pct, Profile::MinorityPartition}) {
     ExploreConfig config;
     config.bugs = {"commit-previous-term"};
-    config.runs = 3000;
+    config.runs = test_support::scaled_for_sanitizers(3000);
     config.keep_going = true;
     config.aim = aim(profile);
     const ExploreOutcome one = explore_seeds<Raft, RaftInvariants>(config);
@@ -212,6 +214,90 @@ TEST(Profiles, UsurpIsolatesTheLeaderOnceAndFiresARivalsTimer) {
     strikes += struck_here;
   }
   EXPECT_GT(strikes, 20);
+}
+
+// duel strikes at most once per run: right after a node that does not lead
+// fires its timer, another such node's timer fires, then cuts split the
+// cluster into two halves joined by one bridge node (5 nodes: 2 + 1 + 2),
+// the two racers on opposite halves; the links heal later.
+TEST(Profiles, DuelRacesTwoProposersAcrossABridge) {
+  using MultiPaxos = paxos::MultiPaxos;
+  Simulation<MultiPaxos, invariants::PaxosInvariants> sim(5, MultiPaxos::Options{}, Budgets{});
+  int strikes = 0, healed = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    sim.reset();
+    SeededChoices choices(seed);
+    const Swarm swarm = draw_swarm(choices);
+    Aimer<MultiPaxos> aimer(aim(Profile::Duel), sim.world(), choices);
+    std::vector<Event> events;
+    std::vector<bool> idle_timer;  // events[i] was a timer of a node that did not lead
+    int struck_here = 0;
+    std::size_t cuts_end = 0;
+    while (auto e = aimer.choose(sim.world(), choices, swarm)) {
+      idle_timer.push_back(e->kind == EventKind::Timer && !sim.world().node(e->node).is_leader());
+      events.push_back(*e);
+      if (sim.step(*e)) break;
+      const std::size_t i = events.size() - 1;
+      // A strike: eight cuts in a row right after two idle timers of two nodes.
+      if (i < 9 || !idle_timer[i - 9] || !idle_timer[i - 8] || events[i - 9].node == events[i - 8].node) continue;
+      bool eight_cuts = true;
+      for (std::size_t k = i - 7; k <= i; ++k) eight_cuts &= events[k].kind == EventKind::Cut;
+      if (!eight_cuts) continue;
+      ++struck_here;
+      cuts_end = events.size();
+      // The eight cuts: every link between {first, a} and {second, b}, both
+      // ways, the racers' own link first; the fifth node (the bridge) keeps
+      // all its links.
+      const NodeIndex first = events[i - 9].node, second = events[i - 8].node;
+      EXPECT_EQ(events[i - 7].node, first) << "seed " << seed;
+      EXPECT_EQ(events[i - 7].peer, second) << "seed " << seed;
+      std::array<std::array<bool, 5>, 5> cut{};
+      unsigned touched = 0;
+      for (std::size_t k = i - 7; k <= i; ++k) {
+        cut[events[k].node][events[k].peer] = true;
+        touched |= 1u << events[k].node | 1u << events[k].peer;
+      }
+      EXPECT_EQ(std::popcount(touched), 4) << "seed " << seed << ": not one bridge node";
+      int first_side = 0, second_side = 0;
+      for (int a = 0; a < 5; ++a) {
+        if (!(touched >> a & 1u)) continue;
+        int cut_to = 0;
+        for (int b = 0; b < 5; ++b) {
+          EXPECT_EQ(cut[a][b], cut[b][a]) << "seed " << seed << ": a one-way cut";
+          cut_to += cut[a][b];
+        }
+        EXPECT_EQ(cut_to, 2) << "seed " << seed << ": node " << a << " keeps no majority";
+        first_side += !cut[a][first] && a != first;
+        second_side += !cut[a][second] && a != second;
+      }
+      EXPECT_TRUE(cut[first][second] && cut[second][first]) << "seed " << seed;
+      EXPECT_EQ(first_side, 1) << "seed " << seed;
+      EXPECT_EQ(second_side, 1) << "seed " << seed;
+    }
+    EXPECT_LE(struck_here, 1) << "seed " << seed;
+    strikes += struck_here;
+    if (struck_here && cuts_end) {
+      int heals = 0;
+      for (std::size_t k = cuts_end; k < events.size(); ++k) heals += events[k].kind == EventKind::Heal;
+      healed += heals >= 8;
+    }
+  }
+  EXPECT_GT(strikes, 20);
+  EXPECT_GT(healed, 10);
+}
+
+// duel finds the seeded Multi-Paxos bug that needs two leaders of one round
+// (compare-rounds-only) at 5 nodes, where uniform needs a median of 1,547
+// runs (BENCHMARKS.md).
+TEST(Profiles, DuelFindsCompareRoundsOnlyAtFiveNodes) {
+  ExploreConfig config;
+  config.nodes = 5;
+  config.bugs = {"compare-rounds-only"};
+  config.runs = 3000;
+  config.aim = aim(Profile::Duel);
+  const ExploreOutcome outcome = explore_seeds<paxos::MultiPaxos, invariants::PaxosInvariants>(config);
+  ASSERT_FALSE(outcome.found.empty());
+  EXPECT_LE(outcome.runs, 1000u);
 }
 
 TEST(Profiles, ClientCommandsGoToTheLeader) {

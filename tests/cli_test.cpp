@@ -135,8 +135,11 @@ TEST(CliUsage, UnknownBug) {
 
 TEST(CliUsage, NodesOutOfRange) {
   expect_bad_usage({"explore", "raft", "--nodes", "2"}, "--nodes");
-  expect_bad_usage({"explore", "raft", "--nodes", "8"}, "--nodes");
+  expect_bad_usage({"explore", "raft", "--nodes", "11"}, "--nodes");
   expect_bad_usage({"explore", "raft", "--nodes", "0"}, "--nodes");
+  // Raft runs up to ten nodes, the other protocols up to seven, the model checker up to seven.
+  expect_bad_usage({"explore", "paxos", "--nodes", "8"}, "paxos runs with 3 to 7 nodes, not 8");
+  expect_bad_usage({"check", "raft", "--nodes", "8"}, "--nodes");
   expect_bad_usage({"explore", "raft", "--nodes", "-1"}, "--nodes");
   expect_bad_usage({"explore", "raft", "--nodes", "three"}, "--nodes");
 }
@@ -191,7 +194,7 @@ TEST(CliUsage, EveryNumericFlagHasOneMessage) {
   const std::vector<Flag> flags{
       {explore, "--runs", "from 1 to 18446744073709551615"},
       {explore, "--seed", "from 0 to 18446744073709551615"},
-      {explore, "--nodes", "from 1 to 7"},
+      {explore, "--nodes", "from 1 to 10"},
       {explore, "--jobs", "from 1 to 1024"},
       {explore, "--steps", "from 1 to 1073741824"},
       {explore, "--max-drops", "from 0 to 1073741824"},
@@ -199,7 +202,7 @@ TEST(CliUsage, EveryNumericFlagHasOneMessage) {
       {explore, "--max-crashes", "from 0 to 1073741824"},
       {explore, "--max-link-changes", "from 0 to 1073741824"},
       {explore, "--max-commands", "from 0 to 1073741824"},
-      {check, "--nodes", "from 1 to 7"},
+      {check, "--nodes", "from 1 to 7"},  // the model checker's limit, kMaxCheckedNodes
       {check, "--max-depth", "from 0 to 60000"},
       {check, "--max-term", "from 0 to 4294967295"},
       {check, "--max-commands", "from 0 to 1073741824"},
@@ -207,7 +210,7 @@ TEST(CliUsage, EveryNumericFlagHasOneMessage) {
       {check, "--threads", "from 1 to 256"},
       {simulate, "--runs", "from 1 to 18446744073709551615"},
       {simulate, "--seed", "from 0 to 18446744073709551615"},
-      {fuzz, "--nodes", "from 1 to 7"},
+      {fuzz, "--nodes", "from 1 to 10"},
       {fuzz, "--steps", "from 1 to 1073741824"},
       {fuzz, "--max-crashes", "from 0 to 1073741824"},
   };
@@ -279,6 +282,20 @@ TEST(CliExplore, JsonIsOneObject) {
   EXPECT_TRUE(result["events_per_s"].is_number());
   ASSERT_TRUE(result["violations"].is_array());
   EXPECT_TRUE(result["violations"].empty());
+}
+
+// Ten nodes (Raft's most): correct Raft runs clean; a seeded bug is found,
+// its shrunk trace names nodes by two digits where it must and replays.
+TEST(CliExplore, TenNodeRaft) {
+  Result correct = skiff({"explore", "raft", "--nodes", "10", "--runs", "100", "--out", (scratch() / "ten").string()});
+  EXPECT_EQ(correct.status, kExitOk) << correct;
+  Result r = skiff({"explore", "raft", "--nodes", "10", "--bug", "commit-previous-term", "--runs", "20000", "--json",
+                    "--out", (scratch() / "ten-bug").string()});
+  ASSERT_EQ(r.status, kExitViolation) << r;
+  const std::string trace = nlohmann::json::parse(r.out)["violations"].at(0)["trace"].get<std::string>();
+  EXPECT_EQ(lines_of(read_file(trace)).at(2), "nodes 10");
+  Result replayed = skiff({"replay", trace});
+  EXPECT_EQ(replayed.status, kExitViolation) << replayed;
 }
 
 // --bug repeats, or takes a comma list; the reproduce command it prints works.
@@ -575,7 +592,7 @@ TEST_F(CliTrace, GarbledHeaderAndEnd) {
       {1, "skiff-tracer 1", "not a skiff trace"},
       {2, "protocol", "empty protocol name"},
       {2, "protocl raft", "expected 'protocol ...', found 'protocl'"},
-      {3, "nodes 8", "node count 8 is out of range (1 to 7)"},
+      {3, "nodes 11", "node count 11 is out of range (1 to 10)"},
       {3, "nodes three", "bad node count 'three'"},
       {4, "bugs ,commit-previous-term", "empty bug name"},
       {5, "seed -1", "bad seed '-1'"},
@@ -612,16 +629,16 @@ TEST_F(CliTrace, HeaderThatDoesNotFitTheProtocol) {
   lines[1] = "protocol zab";
   expect_fails_at(text_of(lines), kExitBadInput, 2, "unknown protocol 'zab'");
 
-  // Two nodes parse (the format allows 1 to 7) but Raft needs three.
+  // Two nodes parse (the format allows 1 to 10) but Raft needs three.
   const std::string two_nodes =
       "skiff-trace 1\nprotocol raft\nnodes 2\nbugs -\nseed 1\n"
       "budgets steps=300 drops=30 duplicates=30 crashes=4 link-changes=10 commands=6\n"
       "events\ntimer 1 election\nviolation election-safety: made up\nend\n";
-  expect_fails_at(two_nodes, kExitBadInput, 3, "raft runs with 3 to 7 nodes, not 2");
+  expect_fails_at(two_nodes, kExitBadInput, 3, "raft runs with 3 to 10 nodes, not 2");
   const fs::path path = scratch() / "two-nodes.trace";
   write_file(path, two_nodes);
   expect_error(skiff({"shrink", path.string()}), kExitBadInput, "skiff: " + path.string() + ":3: ",
-               "raft runs with 3 to 7 nodes, not 2");
+               "raft runs with 3 to 10 nodes, not 2");
 }
 
 TEST_F(CliTrace, EmptyMissingAndBinaryFiles) {
@@ -858,14 +875,32 @@ TEST(Cli, CheckFindsALibraftFindingThatReplays) {
   EXPECT_EQ(replayed.status, kExitViolation) << replayed;
 }
 
+// One --no-reduction for both searches; the explicit search reduces only
+// with --reduction (sleep sets: the same states, fewer transitions).
+TEST(Cli, CheckReducesTheExplicitSearchOnlyWhenAsked) {
+  auto run = [](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"check", "raft", "--max-depth", "6", "--threads", "1", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Result r = skiff(args);
+    EXPECT_EQ(r.status, 0) << r;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json plain = run({}), reduced = run({"--reduction"}), unreduced = run({"--no-reduction"});
+  EXPECT_EQ(plain["reduction"], false);
+  EXPECT_EQ(unreduced["reduction"], false);
+  EXPECT_EQ(reduced["reduction"], true);
+  EXPECT_EQ(reduced["distinct_states"], plain["distinct_states"]);
+  EXPECT_EQ(unreduced["generated_states"], plain["generated_states"]);
+  EXPECT_LT(reduced["generated_states"].get<std::uint64_t>(), plain["generated_states"].get<std::uint64_t>());
+}
+
 TEST(Cli, CheckRefusesWhatTheStatelessSearchCannotDo) {
   const std::pair<std::vector<std::string>, std::string> cases[] = {
       {{"check", "libraft", "--symmetry"},
        "skiff: --symmetry: not for libraft, whose states are processes (a stateless search)\n"},
       {{"check", "libraft", "--ignore-invariant", "no-such"},
        "skiff: --ignore-invariant: libraft has no invariant 'no-such' (see 'skiff list')\n"},
-      {{"check", "raft", "--no-reduction"},
-       "skiff: --no-reduction: only for the stateless search of a library (libraft), not raft\n"},
+      {{"check", "raft", "--reduction", "--no-reduction"}, "skiff: --reduction: not with --no-reduction\n"},
       {{"check", "raft", "--fork"}, "skiff: --fork: only for the stateless search of a library (libraft), not raft\n"},
   };
   for (const auto& [args, error] : cases) {

@@ -160,7 +160,7 @@ TEST(Explore, SameOutcomeForOneAndTwoThreads) {
   for (const char* bug : {"commit-previous-term", "forget-vote-on-restart"}) {
     ExploreConfig config;
     config.bugs = {bug};
-    config.runs = 3000;
+    config.runs = test_support::scaled_for_sanitizers(3000);
     config.keep_going = true;
     config.jobs = 1;
     ExploreOutcome one = explore_seeds<Raft, RaftInvariants>(config);

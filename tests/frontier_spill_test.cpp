@@ -14,6 +14,7 @@
 #include "checker/model_checker.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/raft_counterexample.hpp"
 
 namespace skiff {
 namespace {
@@ -80,6 +81,7 @@ CheckConfig raft_bounds(std::uint32_t depth, std::uint32_t commands, std::uint32
   config.max_depth = depth;
   config.max_epoch = 2;
   config.budgets = Budgets{0, 0, 0, crashes, 0, commands};
+  config.reduction = false;  // as skiff check: spilled levels are not reduced, so the ones in memory must not be
   return config;
 }
 
@@ -88,13 +90,6 @@ CheckOutcome check(CheckConfig config, int threads, std::size_t frontier_bytes) 
   config.frontier_memory_bytes = frontier_bytes;
   config.spill_dir = scratch_dir().string();
   return ModelChecker<Raft, RaftInvariants>(config).run();
-}
-
-std::string trace_bytes(const CheckConfig& config, const CheckOutcome& outcome) {
-  const ProtocolDriver& driver = *find_protocol("raft");
-  TraceHeader header{"raft", config.nodes, config.bugs, 0, config.budgets};
-  header.budgets.steps = std::uint32_t(outcome.counterexample.size());
-  return format_trace(driver.make_trace(header, outcome.counterexample));
 }
 
 // 4 KiB: 256 links and 128 candidates, where the levels hold thousands.
@@ -145,13 +140,13 @@ TEST(FrontierSpill, SameCounterexampleBytesAsInMemory) {
     config.symmetry = true;
     const CheckOutcome memory = check(config, 1, 0);
     ASSERT_TRUE(memory.violation) << seeded.bug;
-    const std::string expected = trace_bytes(config, memory);
+    const std::string expected = test_support::raft_counterexample_text(config, memory);
     for (int threads : {1, 2}) {
       const CheckOutcome spilled = check(config, threads, kBugBudget);
       ASSERT_TRUE(spilled.violation) << seeded.bug;
       EXPECT_EQ(spilled.violation->explanation, memory.violation->explanation) << seeded.bug;
       EXPECT_EQ(spilled.distinct_states, memory.distinct_states) << seeded.bug;
-      EXPECT_EQ(trace_bytes(config, spilled), expected) << seeded.bug << ", " << threads << " threads";
+      EXPECT_EQ(test_support::raft_counterexample_text(config, spilled), expected) << seeded.bug << ", " << threads << " threads";
       EXPECT_GT(spilled.spilled_levels, 0u) << seeded.bug;
     }
   }

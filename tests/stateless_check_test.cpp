@@ -94,7 +94,7 @@ TEST(StatelessCheck, LibraftIsCheckedStatelessly) {
 // find it at that depth too.
 TEST(StatelessCheck, FindsTheLeaderDeletingItsEntryAtTheShortestDepth) {
   for (bool reduce : {true, false}) {
-    const CheckOutcome out = check("libraft", 6, {"timeout-now"}, [&](CheckConfig& c) { c.no_reduction = !reduce; });
+    const CheckOutcome out = check("libraft", 6, {"timeout-now"}, [&](CheckConfig& c) { c.reduction = reduce; });
     ASSERT_TRUE(out.violation);
     EXPECT_EQ(out.violation->invariant, "truncate-only-on-conflict");
     ASSERT_EQ(out.counterexample.size(), 5u);
@@ -121,7 +121,7 @@ TEST(StatelessCheck, FindsTheCrashOnTwoFailedAppends) {
     const CheckOutcome out = check("libraft", 7, {"timeout-now"}, [&](CheckConfig& c) {
       c.budgets.commands = 2;
       c.ignored_invariants = {"truncate-only-on-conflict", "leader-append-only"};
-      c.no_reduction = !reduce;
+      c.reduction = reduce;
     });
     ASSERT_TRUE(out.violation);
     EXPECT_EQ(out.violation->invariant, "library-survives");
@@ -144,7 +144,7 @@ TEST(StatelessCheck, VerifiesStableDisksWithinASmallBound) {
   EXPECT_FALSE(forked.violation);
   EXPECT_EQ(forked.distinct_states, replayed.distinct_states);
   EXPECT_EQ(forked.generated_states, replayed.generated_states);
-  const CheckOutcome unreduced = check("libraft-stable-disk", 3, {"timeout-now"}, [](CheckConfig& c) { c.no_reduction = true; });
+  const CheckOutcome unreduced = check("libraft-stable-disk", 3, {"timeout-now"}, [](CheckConfig& c) { c.reduction = false; });
   EXPECT_FALSE(unreduced.violation);
   EXPECT_GT(unreduced.generated_states, replayed.generated_states);  // sleep sets save events tried
 }

@@ -12,6 +12,7 @@
 #include "checker/swarm_search.hpp"
 #include "invariants/raft_invariants.hpp"
 #include "protocols/raft/raft.hpp"
+#include "tests/raft_counterexample.hpp"
 
 namespace skiff {
 namespace {
@@ -36,13 +37,6 @@ CheckOutcome swarm(CheckConfig config, std::uint32_t members, int bits, std::uin
   return ModelChecker<Raft, RaftInvariants>(config).run();
 }
 
-std::string trace_bytes(const CheckConfig& config, const CheckOutcome& outcome) {
-  const ProtocolDriver& driver = *find_protocol("raft");
-  TraceHeader header{"raft", config.nodes, config.bugs, 0, config.budgets};
-  header.budgets.steps = std::uint32_t(outcome.counterexample.size());
-  return format_trace(driver.make_trace(header, outcome.counterexample));
-}
-
 struct SeededBug {
   const char* bug;
   CheckConfig config;
@@ -64,7 +58,7 @@ TEST(Swarm, FindsSeededBugsWithCounterexamplesThatReplay) {
       EXPECT_GE(found.swarm_member, 0);
       EXPECT_EQ(found.swarm_member_seed, member_seed(7, std::uint64_t(found.swarm_member)));
       const ProtocolDriver& driver = *find_protocol("raft");
-      Trace trace = parse_trace(trace_bytes(config, found), "swarm.trace");
+      Trace trace = parse_trace(test_support::raft_counterexample_text(config, found), "swarm.trace");
       ReplayReport report = driver.replay(trace, "swarm.trace", nullptr);
       ASSERT_FALSE(report.divergence) << report.divergence->reason;
       ASSERT_TRUE(report.violation) << seeded.bug;
@@ -100,7 +94,7 @@ TEST(Swarm, SameSeedSameResultOnOneThread) {
   EXPECT_EQ(a.swarm_member, b.swarm_member);
   EXPECT_EQ(a.generated_states, b.generated_states);
   EXPECT_EQ(a.swarm_estimated_states, b.swarm_estimated_states);
-  EXPECT_EQ(trace_bytes(config, a), trace_bytes(config, b));
+  EXPECT_EQ(test_support::raft_counterexample_text(config, a), test_support::raft_counterexample_text(config, b));
   const CheckConfig correct = raft_bounds(9, 2, 1, 0);
   const CheckOutcome c = swarm(correct, 3, 14, 5), d = swarm(correct, 3, 14, 5);
   EXPECT_EQ(c.generated_states, d.generated_states);

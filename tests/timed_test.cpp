@@ -460,7 +460,7 @@ TEST(Simulate, BadInputIsOneLineAndExitTwo) {
   }
   r = run(bad.string());
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "skiff: " + bad.string() + ":2: raft runs with 3 to 7 nodes, not 2\n");
+  EXPECT_EQ(r.err, "skiff: " + bad.string() + ":2: raft runs with 3 to 10 nodes, not 2\n");
   r = run(suite("chain.json") + " --variant nope");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "skiff: --variant: unknown variant 'nope' for protocol raft (see 'skiff list')\n");

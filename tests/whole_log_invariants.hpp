@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,8 +25,12 @@
 #include "invariants/one_vote_per_term.hpp"
 #include "invariants/term_never_decreases.hpp"
 #include "invariants/vote_for_up_to_date_log.hpp"
+#include "invariants/rule_support.hpp"
 #include "protocols/protocol.hpp"
 #include "protocols/state_encoder.hpp"
+#if SKIFF_HAVE_LIBRAFT
+#include "invariants/libraft_invariants.hpp"
+#endif
 
 namespace skiff::whole_log {
 // ---- log_matching, as it was
@@ -296,7 +301,11 @@ class TruncateOnlyOnConflict {
     if (request && request->is_install_snapshot()) {
       // Figure 13: a snapshot replaces the entries it covers, and the whole
       // log when its entry at the snapshot's last index does not match.
-      const std::uint64_t last = request->snapshot_last_index();
+      std::uint64_t last = 0;  // libraft's message carries it as prev_index()
+      if constexpr (requires { request->snapshot_last_index(); })
+        last = request->snapshot_last_index();
+      else
+        last = request->prev_index();
       const bool kept_matched =
           last <= seen.log.size() && last > 0 && seen.log[last - 1].term == std::uint64_t(request->prev_term());
       if (index <= last || !kept_matched) return std::nullopt;
@@ -323,6 +332,131 @@ class TruncateOnlyOnConflict {
 };
 
 
+// ---- committed_is_durable, as it was
+// Every committed entry against every voter's disk, at every event.
+using invariants::is_voter_for;
+using invariants::log_view;
+using invariants::stored_log;
+class CommittedIsDurable {
+ public:
+  static constexpr std::string_view name = "committed-is-durable";
+  static constexpr std::string_view description =
+      "every entry ever reported committed is stored on the disks of a majority";
+
+  template <class World>
+  std::optional<std::string> check(const World& world, int touched) {
+    if (touched < 0) return std::nullopt;
+    const auto& node = world.node(NodeIndex(touched));
+    const auto log = log_view(node);
+    const std::size_t committed = std::min<std::size_t>(node.commit_index(), log.size());
+    if (committed > committed_.size()) {
+      NodeBits voters = 0;
+      for (int n = 0; n < world.node_count(); ++n)
+        if (is_voter_for(world, NodeIndex(touched), NodeIndex(n))) voters |= NodeBits(1u << n);
+      if (!voters) voters = NodeBits((1u << world.node_count()) - 1);  // a node that knows no configuration
+      for (std::size_t i = committed_.size(); i < committed && log.holds(i); ++i)
+        committed_.push_back(Committed{log[i].term, log[i].command, NodeIndex(touched), voters});
+    }
+    for (std::size_t i = 0; i < committed_.size(); ++i) {
+      const Committed& c = committed_[i];
+      const int majority = std::popcount(unsigned(c.voters)) / 2 + 1;
+      int holders = 0;
+      std::string names;
+      for (int n = 0; n < world.node_count(); ++n) {
+        if (!(c.voters & (1u << n))) continue;
+        const auto disk = stored_log(world.node(NodeIndex(n)));
+        // An entry compacted into a snapshot is on disk there (snapshot-matches-applied-prefix judges it).
+        if (i < disk.first() || (i < disk.size() && disk[i].term == c.term && disk[i].command == c.command)) {
+          ++holders;
+          names += fmt::format("{}{}", names.empty() ? "" : ",", node_label(NodeIndex(n)));
+        }
+      }
+      if (holders < majority)
+        return fmt::format("entry {} ({}:{}), reported committed by node {}, is on the disks of {} only", i + 1,
+                           c.term, c.command, node_label(c.by), names.empty() ? "no node" : "nodes " + names);
+    }
+    return std::nullopt;
+  }
+
+  void encode(StateEncoder& encoder) const {
+    encoder.put(committed_.size());
+    for (const Committed& c : committed_) {
+      encoder.put(c.term);
+      encoder.put(c.command);
+    }
+  }
+
+ private:
+  struct Committed {
+    std::uint64_t term;
+    std::uint64_t command;
+    NodeIndex by;          // the first node that reported it committed
+    NodeBits voters;       // bit per node: the voters of its configuration then
+  };
+  std::vector<Committed> committed_;  // ghost: committed_[i] is log index i+1
+};
+
+
+// ---- committed_stays_committed, as it was
+// Every committed entry of the touched node, at every event.
+class CommittedStaysCommitted {
+ public:
+  static constexpr std::string_view name = "committed-stays-committed";
+  static constexpr std::string_view description =
+      "a running node's commit index never goes back, and no node ever commits another entry at an index "
+      "where one was committed";
+
+  template <class World>
+  std::optional<std::string> check(const World& world, int touched) {
+    if (touched < 0) return std::nullopt;
+    const auto& node = world.node(NodeIndex(touched));
+    Seen& seen = seen_[std::size_t(touched)];
+    const std::uint64_t commit = node.commit_index();
+    if (world.crashed(NodeIndex(touched))) {
+      seen = Seen{};
+      return std::nullopt;
+    }
+    if (seen.incarnation == node.incarnation() && commit < seen.commit)
+      return fmt::format("node {} lowered its commit index from {} to {} without restarting",
+                         node_label(NodeIndex(touched)), seen.commit, commit);
+    seen = Seen{node.incarnation(), commit};
+    const auto log = log_view(node);
+    const std::size_t committed = std::min<std::size_t>(commit, log.size());
+    for (std::size_t i = log.first(); i < committed; ++i) {
+      if (i > first_.size()) break;  // reported committed by nobody yet, and compacted here
+      if (i == first_.size()) first_.push_back(First{log[i].term, log[i].command, NodeIndex(touched)});
+      const First& f = first_[i];
+      if (log[i].term == f.term && log[i].command == f.command) continue;
+      return fmt::format("node {} reports entry {} ({}:{}) committed, but node {} reported {}:{} committed there",
+                         node_label(NodeIndex(touched)), i + 1, log[i].term, log[i].command, node_label(f.by),
+                         f.term, f.command);
+    }
+    return std::nullopt;
+  }
+
+  void encode(StateEncoder& encoder) const {
+    encoder.put(first_.size());
+    for (const First& f : first_) {
+      encoder.put(f.term);
+      encoder.put(f.command);
+    }
+  }
+
+ private:
+  struct Seen {
+    std::uint32_t incarnation = UINT32_MAX;
+    std::uint64_t commit = 0;
+  };
+  struct First {
+    std::uint64_t term;
+    std::uint64_t command;
+    NodeIndex by;
+  };
+  std::array<Seen, kMaxNodes> seen_{};  // ghost, per node
+  std::vector<First> first_;            // ghost: the first entry reported committed at each index
+};
+
+
 using namespace skiff::invariants;  // the invariants that did not change
 
 // RaftInvariants (invariants/raft_invariants.hpp) with the whole-log versions.
@@ -332,5 +466,16 @@ using RaftInvariants =
                  whole_log::LeaderAppendOnly, whole_log::LogMatching, whole_log::LeaderCompleteness,
                  whole_log::StateMachineSafety, OneUncommittedConfigChange<>, ElectionQuorumsOverlap<>,
                  SnapshotMatchesAppliedPrefix>;
+
+#if SKIFF_HAVE_LIBRAFT
+// LibraftInvariants (invariants/libraft_invariants.hpp) with the whole-log versions.
+using LibraftInvariants =
+    InvariantSet<LibrarySurvives, NodeSurvives, TermNeverDecreases, OneVotePerTerm, VoteForUpToDateLog,
+                 CommitCurrentTermOnMajority, whole_log::TruncateOnlyOnConflict, AckCoversOnlySent, ElectionSafety,
+                 whole_log::LeaderAppendOnly, whole_log::LogMatching, whole_log::LeaderCompleteness,
+                 whole_log::StateMachineSafety, AckedIsDurable, whole_log::CommittedIsDurable, whole_log::CommittedStaysCommitted,
+                 OneUncommittedConfigChange<libraft::Configuration>, ElectionQuorumsOverlap<libraft::Configuration>,
+                 RestoreIsAppliedPrefix>;
+#endif
 
 }  // namespace skiff::whole_log

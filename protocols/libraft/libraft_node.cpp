@@ -10,6 +10,7 @@
 
 #include "protocols/libraft/c_raft.hpp"
 #include "protocols/library_call.hpp"
+#include "protocols/log_writes.hpp"
 
 namespace skiff::libraft {
 
@@ -197,6 +198,8 @@ class Node::Impl {
 
   // ---- events ----------------------------------------------------------------
   void boot(Fx& fx, bool first) {
+    begin_event();
+    log_stale_from_ = 0;  // the library loads its log from the disk
     fx_ = &fx;
     broken_.clear();
     rng_ = 0x5eed0000ull + std::uint64_t(self_) * 0x10000ull + incarnation_;
@@ -246,6 +249,7 @@ class Node::Impl {
   }
 
   void crash() {
+    begin_event();
     close_instance();
     pending_.clear();
     disk_broken_ = false;
@@ -255,6 +259,7 @@ class Node::Impl {
   }
 
   void on_message(NodeIndex from, const Message& m, Fx& fx) {
+    begin_event();
     fx_ = &fx;
     if (!running_) return finish(fx);
     raft_message msg{};
@@ -317,13 +322,16 @@ class Node::Impl {
     // snapshot's index and nothing after it): the view's prefix is the
     // snapshot's, whatever the node held before.
     if (incoming_prefix_ && running_ && log.offset == m.last_index && log_count(log) == 0 &&
-        (log.offset != offset_before || count_before != 0) && m.prefix.size() == m.last_index)
+        (log.offset != offset_before || count_before != 0) && m.prefix.size() == m.last_index) {
       log_view_ = m.prefix;
+      log_writes_.wrote(0);
+    }
     incoming_prefix_ = nullptr;
     finish(fx);
   }
 
   void on_timer(TimerId timer, Fx& fx) {
+    begin_event();
     fx_ = &fx;
     if (!running_) return finish(fx);
     switch (timer) {
@@ -352,6 +360,7 @@ class Node::Impl {
   }
 
   bool on_client_command(Command command, Fx& fx) {
+    begin_event();
     fx_ = &fx;
     if (!running_) {
       finish(fx);
@@ -398,6 +407,7 @@ class Node::Impl {
   // Calls the library whether or not admin_enabled() holds (the world asks
   // only when it does): a refusal is reported, "add 4: refused (...)".
   bool on_admin(int operation, NodeIndex target, Fx& fx) {
+    begin_event();
     fx_ = &fx;
     if (!running_ || target >= node_count_) {
       finish(fx);
@@ -438,18 +448,14 @@ class Node::Impl {
   // ---- the view ------------------------------------------------------------------
   Configuration configuration() const {
     if (running_) return configuration_of(instance_->r.configuration);
-    for (std::size_t i = disk_view_.size(); i-- > 0;)
-      if (disk_view_[i].change) return disk_view_[i].config;
-    return Configuration{};
+    return disk_configuration_index_ ? disk_view_[disk_configuration_index_ - 1].config : Configuration{};
   }
   std::uint64_t configuration_index() const {
     if (running_) {
       const raft& r = instance_->r;
       return r.configuration_uncommitted_index ? r.configuration_uncommitted_index : r.configuration_index;
     }
-    for (std::size_t i = disk_view_.size(); i-- > 0;)
-      if (disk_view_[i].change) return i + 1;
-    return 0;
+    return disk_configuration_index_;
   }
   Configuration boot_configuration() const {
     Configuration boot;
@@ -598,6 +604,7 @@ class Node::Impl {
     std::optional<StoredSnapshot> snapshot;
   } disk_;
   std::string restore_error_;
+  std::uint64_t applied_restores_ = 0;
   bool running_ = false;
   std::size_t pending_count() const { return pending_.size(); }
 
@@ -724,6 +731,7 @@ class Node::Impl {
     const auto* bytes = static_cast<const std::uint8_t*>(buffer.base);
     entry.data.assign(bytes, bytes + buffer.len);
     raft_free(buffer.base);
+    self.disk_stale_from_ = 0;
     self.disk_.log.push_back(std::move(entry));
     self.disk_.term = 1;
     self.disk_.vote = 0;
@@ -795,6 +803,13 @@ class Node::Impl {
   static int io_append(raft_io* io, raft_io_append* request, const raft_entry entries[], unsigned n,
                        raft_io_append_cb cb) {
     Impl& self = of(io);
+    // The library appends the entries to its log, as its last n, before it
+    // asks for them to be written (0.15: appendLeader, replicationAppend).
+    if (self.instance_) {
+      const raft_log& log = self.instance_->r.log;
+      const std::size_t size = log.offset + log_count(log);
+      self.log_stale(size >= n ? size - n : 0);
+    }
     if (self.closing_) return RAFT_CANCELED;
     if (self.disk_broken_) return RAFT_IOERR;
     Write w;
@@ -807,6 +822,7 @@ class Node::Impl {
 
   static int io_truncate(raft_io* io, raft_index index) {
     Impl& self = of(io);
+    self.log_stale(index > 0 ? std::size_t(index - 1) : 0);  // the library drops index.. from its log too
     if (self.closing_) return RAFT_CANCELED;
     if (self.disk_broken_) return RAFT_IOERR;
     Write w;
@@ -905,10 +921,14 @@ class Node::Impl {
     // The entry's index: the library hands over the buffer inside its log.
     raft_index index = r.last_applied + 1;
     const raft_log& log = r.log;
-    for (std::size_t k = 0, n = (log.back + log.size - log.front) % (log.size ? log.size : 1); k < n; ++k) {
-      const raft_entry& e = log.entries[(log.front + k) % log.size];
-      if (&e.buf == buf) index = log.offset + 1 + k;
-    }
+    const std::size_t n = log_count(log);
+    const bool at_next = index > log.offset && index - log.offset - 1 < n &&
+                         &log.entries[(log.front + (index - log.offset - 1)) % log.size].buf == buf;
+    if (!at_next)  // not where it is applied in order: look for it
+      for (std::size_t k = 0; k < n; ++k) {
+        const raft_entry& e = log.entries[(log.front + k) % log.size];
+        if (&e.buf == buf) index = log.offset + 1 + k;
+      }
     const auto* bytes = static_cast<const std::uint8_t*>(buf->base);
     if (self.applied_.size() < index) self.applied_.resize(index, 0);
     self.applied_[index - 1] = command_of(RAFT_COMMAND, bytes, buf->len);
@@ -942,6 +962,7 @@ class Node::Impl {
     for (std::size_t i = 0; i < n; ++i)
       for (int b = 3; b >= 0; --b) self.applied_[i] = self.applied_[i] << 8 | bytes[4 * i + std::size_t(b)];
     raft_free(buf->base);
+    ++self.applied_restores_;
     if (self.restore_error_.empty()) {
       const std::vector<Entry>* expected = self.restoring_;
       if (!expected) {
@@ -1003,11 +1024,13 @@ class Node::Impl {
     if (w.landed) return;
     w.landed = true;
     if (w.truncate) {
+      disk_stale_from_ = std::min<std::size_t>(disk_stale_from_, w.truncate_from > 0 ? w.truncate_from - 1 : 0);
       if (w.truncate_from < disk_.log_start) disk_.log.clear();
       else if (w.truncate_from - disk_.log_start < disk_.log.size()) disk_.log.resize(w.truncate_from - disk_.log_start);
       return;
     }
     if (w.snapshot) {
+      disk_stale_from_ = 0;  // the entries below the log's new start are the snapshot's
       disk_.snapshot = w.stored;
       const std::uint64_t index = w.stored.index;
       const std::uint64_t keep_from = w.trailing == 0 ? index + 1 : index > w.trailing ? index - w.trailing + 1 : 1;
@@ -1019,6 +1042,7 @@ class Node::Impl {
       }
       return;
     }
+    disk_stale_from_ = std::min<std::size_t>(disk_stale_from_, disk_.log_start - 1 + disk_.log.size());
     for (const StoredEntry& e : w.entries) disk_.log.push_back(e);
   }
 
@@ -1124,35 +1148,129 @@ class Node::Impl {
     }
     closing_ = false;
     running_ = false;
+    log_stale_from_ = 0;  // the log is the disk's now
     if (!instance_->initialized || instance_->closed) instance_.reset();
     else keep_abandoned(instance_.release());  // the library never finished closing: leave its memory alone
     fx_ = saved;
   }
 
  public:
+  // Brings log_view_ and disk_view_ up to date with the library's log and the
+  // disk, from the lowest index that may have changed since the last call
+  // (log_stale_from_, disk_stale_from_: what io_append, io_truncate, the
+  // landing of disk writes, boot and crash recorded), so that an event costs
+  // what it changed, not the log's length. Entries the library no longer
+  // holds in memory (before log.offset, compacted into a snapshot) keep the
+  // view they had: the log is read from index 1 whatever was compacted.
+  // With whole_views_, everything is rebuilt (the adapter as it was, for
+  // the benchmark's "before").
   void refresh() {
-    // Entries the library no longer holds in memory (before log.offset,
-    // compacted into a snapshot) keep the view they had: the log is read
-    // from index 1 whatever was compacted.
+    if (whole_views_) log_stale_from_ = disk_stale_from_ = 0;
+    const std::size_t disk_from = refresh_disk_view();
     if (running_) {
       const raft_log& log = instance_->r.log;
       const std::size_t offset = log.offset;
-      if (log_view_.size() > offset) log_view_.resize(offset);
-      else if (log_view_.size() < offset) log_view_.resize(offset);  // not seen: cannot happen (an empty Entry)
       const std::size_t n = log_count(log);
-      for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t old_size = log_view_.size();
+      const std::size_t from = std::max<std::size_t>(std::min({log_stale_from_, old_size, offset + n}), offset);
+      log_stale_from_ = kClean;
+      if (from == old_size && from == offset + n) return;
+      log_view_.resize(from);  // below offset: an empty Entry where the view never saw one (cannot happen)
+      for (std::size_t k = from - offset; k < n; ++k) {
         const raft_entry& e = log.entries[(log.front + k) % log.size];
         log_view_.push_back(view_entry(e.term, e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len));
       }
+      log_writes_.wrote(std::min(from, old_size));
+      return;
     }
-    disk_view_.clear();
+    // Not running: the log is the disk's.
+    const std::size_t from = std::min({log_stale_from_, disk_from, log_view_.size(), disk_view_.size()});
+    log_stale_from_ = kClean;
+    if (from == log_view_.size() && from == disk_view_.size()) return;
+    log_view_.resize(from);
+    log_view_.insert(log_view_.end(), disk_view_.begin() + std::ptrdiff_t(from), disk_view_.end());
+    log_writes_.wrote(from);
+  }
+
+  // What refresh() does, from nothing: "" if the views are what they would
+  // be rebuilt, else where they differ (for tests of the adapter).
+  std::string stale_views() const {
+    std::vector<Entry> disk;
     if (disk_.log_start > 1 && disk_.snapshot) {
       const auto& prefix = disk_.snapshot->prefix;
-      disk_view_.assign(prefix.begin(), prefix.begin() + std::ptrdiff_t(std::min<std::size_t>(prefix.size(), disk_.log_start - 1)));
+      disk.assign(prefix.begin(), prefix.begin() + std::ptrdiff_t(std::min<std::size_t>(prefix.size(), disk_.log_start - 1)));
     }
-    disk_view_.resize(disk_.log_start - 1);
-    for (const StoredEntry& e : disk_.log) disk_view_.push_back(view_entry(e));
-    if (!running_) log_view_ = disk_view_;
+    disk.resize(disk_.log_start - 1);
+    for (const StoredEntry& e : disk_.log) disk.push_back(view_entry(e));
+    std::vector<Entry> log = log_view_;
+    if (running_) {
+      const raft_log& l = instance_->r.log;
+      log.resize(l.offset);
+      for (std::size_t k = 0, n = log_count(l); k < n; ++k) {
+        const raft_entry& e = l.entries[(l.front + k) % l.size];
+        log.push_back(view_entry(e.term, e.type, static_cast<const std::uint8_t*>(e.buf.base), e.buf.len));
+      }
+    } else {
+      log = disk;
+    }
+    auto differ = [](const std::vector<Entry>& a, const std::vector<Entry>& b) -> std::string {
+      if (a.size() != b.size()) return fmt::format("{} entries, rebuilt {}", a.size(), b.size());
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!(a[i] == b[i])) return fmt::format("entry {} is {}:{}, rebuilt {}:{}", i + 1, a[i].term, a[i].command, b[i].term, b[i].command);
+      return {};
+    };
+    std::uint64_t configuration_index = 0;
+    for (std::size_t i = disk.size(); i-- > 0;)
+      if (disk[i].change) {
+        configuration_index = i + 1;
+        break;
+      }
+    if (std::string d = differ(disk_view_, disk); !d.empty()) return "disk view: " + d;
+    if (std::string d = differ(log_view_, log); !d.empty()) return "log view: " + d;
+    if (configuration_index != disk_configuration_index_)
+      return fmt::format("disk configuration at {}, rebuilt {}", disk_configuration_index_, configuration_index);
+    return {};
+  }
+
+  std::uint64_t log_writes() const { return log_writes_.writes(); }
+  std::size_t log_written_from() const { return log_writes_.from(); }
+  std::uint64_t disk_writes() const { return disk_writes_.writes(); }
+  std::size_t disk_written_from() const { return disk_writes_.from(); }
+
+ private:
+  static constexpr std::size_t kClean = std::size_t(-1);
+
+  void begin_event() {
+    log_writes_.begin_event();
+    disk_writes_.begin_event();
+  }
+  void log_stale(std::size_t from) { log_stale_from_ = std::min(log_stale_from_, from); }
+
+  // The disk's part of refresh(): returns the lowest index it rewrote
+  // (kClean: none).
+  std::size_t refresh_disk_view() {
+    const std::size_t start = disk_.log_start - 1;  // entries below: the snapshot's
+    const std::size_t size = start + disk_.log.size();
+    const std::size_t old_size = disk_view_.size();
+    const std::size_t from = std::min({disk_stale_from_, old_size, size});
+    disk_stale_from_ = kClean;
+    if (from == old_size && from == size) return kClean;
+    disk_view_.resize(from);
+    const std::vector<Entry>* prefix = disk_.snapshot ? &disk_.snapshot->prefix : nullptr;
+    for (std::size_t i = from; i < start; ++i) disk_view_.push_back(prefix && i < prefix->size() ? (*prefix)[i] : Entry{});
+    for (std::size_t i = std::max(from, start); i < size; ++i) disk_view_.push_back(view_entry(disk_.log[i - start]));
+    disk_writes_.wrote(from);
+    // The last configuration entry on the disk.
+    // The last configuration entry on the disk: among the entries rewritten,
+    // else the one before them (looked for again if it was rewritten).
+    const std::size_t look_down_to = disk_configuration_index_ > from ? 0 : from;
+    if (disk_configuration_index_ > from) disk_configuration_index_ = 0;
+    for (std::size_t i = size; i-- > look_down_to;)
+      if (disk_view_[i].change) {
+        disk_configuration_index_ = i + 1;
+        break;
+      }
+    return from;
   }
 
  private:
@@ -1172,6 +1290,14 @@ class Node::Impl {
   Options options_;                               // the variants
   std::uint64_t clock_ms_ = 0;                    // the node's virtual clock: kept across restarts
   std::uint64_t rng_ = 0;
+  // Where the views may differ from what they show (refresh()), and what
+  // each event changed of them (for the invariants, protocols/log_writes.hpp).
+  std::size_t log_stale_from_ = 0, disk_stale_from_ = 0;
+  LogWrites log_writes_, disk_writes_;
+  std::uint64_t disk_configuration_index_ = 0;  // of the last configuration entry of disk_view_ (0: none)
+
+ public:
+  bool whole_views_ = false;  // Node::set_whole_views
 };
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
@@ -1293,6 +1419,13 @@ std::span<const Entry> Node::log() const { return impl_->log_view_; }
 std::uint64_t Node::commit_index() const { return impl_->commit_index(); }
 std::span<const Command> Node::applied() const { return impl_->applied_; }
 std::span<const Entry> Node::durable_log() const { return impl_->disk_view_; }
+std::uint64_t Node::log_writes() const { return impl_->log_writes(); }
+std::size_t Node::log_written_from() const { return impl_->log_written_from(); }
+std::uint64_t Node::durable_log_writes() const { return impl_->disk_writes(); }
+std::size_t Node::durable_log_written_from() const { return impl_->disk_written_from(); }
+std::uint64_t Node::applied_restores() const { return impl_->applied_restores_; }
+std::string Node::stale_views() const { return impl_->stale_views(); }
+void Node::set_whole_views(bool on) { impl_->whole_views_ = on; }
 std::uint64_t Node::durable_term() const { return impl_->disk_.term; }
 std::uint32_t Node::incarnation() const { return impl_->incarnation_; }
 std::size_t Node::pending_writes() const { return impl_->pending_count(); }

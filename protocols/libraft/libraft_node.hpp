@@ -174,6 +174,25 @@ class Node {
   std::uint64_t commit_index() const;
   std::span<const Command> applied() const;    // applied()[i] is log index i+1 (0: not a command)
   std::span<const Entry> durable_log() const;  // what its disk holds
+  // Which part of log() and of durable_log() the last events changed
+  // (protocols/log_writes.hpp): events that changed it so far, and the
+  // lowest 0-based index the last of them changed; entries below it are
+  // what they were before that event.
+  std::uint64_t log_writes() const;
+  std::size_t log_written_from() const;
+  std::uint64_t durable_log_writes() const;
+  std::size_t durable_log_written_from() const;
+  // How many times the FSM restored a snapshot: applied() may then differ
+  // anywhere, not only past its old length.
+  std::uint64_t applied_restores() const;
+  // For tests: "" if log(), durable_log() and the configuration read from
+  // the disk are what they would be if rebuilt from scratch, else where
+  // they differ.
+  std::string stale_views() const;
+  // For the benchmark's "before" (bench/log_length_bench.cpp): rebuild log()
+  // and durable_log() from index 1 after every event, as the adapter did
+  // before it tracked what events change; what the node does is the same.
+  void set_whole_views(bool on);
   std::uint64_t durable_term() const;
   std::uint32_t incarnation() const;           // 0 at first boot, +1 per restart
   // The configuration in effect: r->configuration while running (the

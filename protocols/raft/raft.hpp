@@ -16,7 +16,7 @@ struct Protocol {
   static constexpr std::string_view description =
       "Raft (Figure 2 of the Raft paper): leader election, log replication, commitment";
   static constexpr int min_nodes = 3;
-  static constexpr int max_nodes = 7;
+  static constexpr int max_nodes = kMaxNodes;  // 10: a five-voter cluster and five spares
   static constexpr int timer_count = 4;
 
   using Message = raft::Message;

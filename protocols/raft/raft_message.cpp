@@ -23,7 +23,7 @@ std::string_view Message::type_name() const {
 int Configuration::voter_count() const { return std::popcount(unsigned(voters)); }
 
 void print_configuration(std::string& out, Configuration config) {
-  auto list = [&](std::uint8_t nodes) {
+  auto list = [&](NodeBits nodes) {
     bool first = true;
     for (int i = 0; i < kMaxNodes; ++i)
       if (nodes & (1u << i)) {

@@ -21,8 +21,8 @@ using LogIndex = std::uint32_t;  // 1-based; 0 means "before the first entry"
 // which replicate without voting (learners). Nodes in neither are outside the
 // cluster (spares, or removed).
 struct Configuration {
-  std::uint8_t voters = 0;    // bit per node
-  std::uint8_t learners = 0;  // bit per node, disjoint from voters
+  NodeBits voters = 0;    // bit per node
+  NodeBits learners = 0;  // bit per node, disjoint from voters
 
   bool votes(NodeIndex node) const { return voters & (1u << node); }
   bool learns(NodeIndex node) const { return learners & (1u << node); }
@@ -32,11 +32,14 @@ struct Configuration {
   friend bool operator==(const Configuration&, const Configuration&) = default;
 };
 
-// A configuration entry is a command with the top bit set and the
-// configuration in its low 16 bits; client commands never have that bit (the
+// A configuration entry is a command with the top bit set, the voters in
+// its low 15 bits and the learners in the 15 above them; client commands never have that bit (the
 // world numbers them from 1, and a node refuses one that has it). The entry
 // is 8 bytes either way, which keeps logs and messages as small as before.
 inline constexpr Command kConfigurationBit = 0x80000000u;
+inline constexpr int kLearnerShift = 15;
+inline constexpr Command kNodeMask = (1u << kLearnerShift) - 1;
+static_assert(kMaxNodes <= kLearnerShift);
 
 struct Entry {
   Term term = 0;
@@ -44,10 +47,10 @@ struct Entry {
 
   bool is_configuration() const { return command & kConfigurationBit; }
   Configuration configuration() const {
-    return Configuration{std::uint8_t(command & 0xFF), std::uint8_t(command >> 8 & 0xFF)};
+    return Configuration{NodeBits(command & kNodeMask), NodeBits(command >> kLearnerShift & kNodeMask)};
   }
   static Entry of_configuration(Term term, Configuration config) {
-    return Entry{term, kConfigurationBit | Command(config.learners) << 8 | config.voters};
+    return Entry{term, kConfigurationBit | Command(config.learners) << kLearnerShift | config.voters};
   }
   friend bool operator==(const Entry&, const Entry&) = default;
 };

@@ -25,9 +25,9 @@ std::string_view role_name(Role role) {
 
 Node::Node(NodeIndex self, int node_count, const Options& options)
     : self_(self), node_count_(std::uint8_t(node_count)), options_(options) {
-  const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
-  boot_config_.voters = std::uint8_t(all & ~(options.learners | options.spares));
-  boot_config_.learners = std::uint8_t(all & options.learners);
+  const NodeBits all = NodeBits((1u << node_count) - 1);
+  boot_config_.voters = NodeBits(all & ~(options.learners | options.spares));
+  boot_config_.learners = NodeBits(all & options.learners);
   config_ = boot_config_;
   if (options.initial) {  // a scenario's initial state (Options::set_initial_state checked it)
     const InitialNodeState& mine = options.initial->nodes[self];
@@ -142,7 +142,7 @@ void Node::on_message(NodeIndex from, const Message& message, Fx& fx) {
                            (message.type == MessageType::PreVoteReply && message.success);
   if (message.term > durable_.current_term && !future_term) become_follower(message.term, fx);
   if (is_leader() && message.term == durable_.current_term)
-    volatile_.heard_since_check |= std::uint8_t(1u << from);
+    volatile_.heard_since_check |= NodeBits(1u << from);
   switch (message.type) {
     case MessageType::RequestVote: handle_request_vote(from, message, fx); break;
     case MessageType::RequestVoteReply: handle_vote_reply(from, message, fx); break;
@@ -182,7 +182,7 @@ void Node::start_election(Fx& fx) {
   volatile_.leader = -1;
   durable_.voted_for = std::int8_t(self_);
   volatile_.role = Role::Candidate;
-  volatile_.votes_granted = std::uint8_t(1u << self_);
+  volatile_.votes_granted = NodeBits(1u << self_);
   volatile_.vote_messages = 1;
   volatile_.pre_votes = 0;
   arm_election_timer(fx);
@@ -198,7 +198,7 @@ void Node::start_election(Fx& fx) {
 
 void Node::start_pre_vote(Fx& fx) {
   volatile_.role = Role::PreCandidate;
-  volatile_.pre_votes = std::uint8_t(1u << self_);
+  volatile_.pre_votes = NodeBits(1u << self_);
   arm_election_timer(fx);
   Message request;
   request.type = MessageType::PreVote;
@@ -224,7 +224,7 @@ void Node::handle_pre_vote(NodeIndex from, const Message& request, Fx& fx) {
 void Node::handle_pre_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
   if (volatile_.role != Role::PreCandidate || !reply.success || reply.term != durable_.current_term + 1) return;
   if (!config_.votes(from)) return;
-  volatile_.pre_votes |= std::uint8_t(1u << from);
+  volatile_.pre_votes |= NodeBits(1u << from);
   if (std::popcount(volatile_.pre_votes) >= majority()) start_election(fx);
 }
 
@@ -237,7 +237,7 @@ void Node::check_quorum(Fx& fx) {
   for (NodeIndex peer = 0; peer < node_count_; ++peer)
     if (config_.votes(peer) && (volatile_.heard_since_check & (1u << peer))) ++heard;
   if (heard >= majority()) {
-    volatile_.heard_since_check = std::uint8_t(1u << self_);
+    volatile_.heard_since_check = NodeBits(1u << self_);
     return;  // stays armed
   }
   become_follower(durable_.current_term, fx);  // steps down, keeps its term and vote
@@ -263,7 +263,7 @@ void Node::become_leader(Fx& fx) {
   fx.cancel(kElectionTimer);
   fx.arm(kHeartbeatTimer);
   if (options_.has(Variant::CheckQuorum)) {
-    volatile_.heard_since_check = std::uint8_t(1u << self_);
+    volatile_.heard_since_check = NodeBits(1u << self_);
     fx.arm(kCheckQuorumTimer);
   }
   broadcast_append_entries(/*with_entries=*/false, fx);  // the initial heartbeat
@@ -301,7 +301,7 @@ void Node::handle_vote_reply(NodeIndex from, const Message& reply, Fx& fx) {
   bool stale_but_counted = options_.has(Bug::AcceptStaleVoteReply) && reply.term < durable_.current_term;
   if (!current && !stale_but_counted) return;
   if (!config_.votes(from)) return;  // a learner's vote counts for nothing, an outsider's neither
-  volatile_.votes_granted |= std::uint8_t(1u << from);
+  volatile_.votes_granted |= NodeBits(1u << from);
   volatile_.vote_messages += 1;
   if (won_election()) become_leader(fx);
 }
@@ -475,7 +475,7 @@ bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
     take_snapshot();
     return true;
   }
-  const std::uint8_t bit = std::uint8_t(1u << target);
+  const NodeBits bit = NodeBits(1u << target);
   if (AdminOp(operation) == AdminOp::Transfer) {
     volatile_.transfer_to = std::int8_t(target);
     fx.arm(kTransferTimer);
@@ -487,10 +487,10 @@ bool Node::on_admin(int operation, NodeIndex target, Fx& fx) {
   }
   Configuration next = config_;
   switch (AdminOp(operation)) {
-    case AdminOp::AddVoter: next.voters |= bit, next.learners &= std::uint8_t(~bit); break;
+    case AdminOp::AddVoter: next.voters |= bit, next.learners &= NodeBits(~bit); break;
     case AdminOp::AddLearner: next.learners |= bit; break;
-    case AdminOp::Promote: next.voters |= bit, next.learners &= std::uint8_t(~bit); break;
-    default: next.voters &= std::uint8_t(~bit), next.learners &= std::uint8_t(~bit); break;
+    case AdminOp::Promote: next.voters |= bit, next.learners &= NodeBits(~bit); break;
+    default: next.voters &= NodeBits(~bit), next.learners &= NodeBits(~bit); break;
   }
   if (!config_.member(target)) {  // a newcomer: start from the end of the log, it answers where it is
     volatile_.next_index[target] = last_log_index() + 1;

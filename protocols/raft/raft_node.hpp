@@ -49,6 +49,21 @@
 // replicates to the members of its configuration. A leader that removed
 // itself leads until that change is committed, then steps down.
 //
+// Every server a cluster ever had is a node of its own: a node number names
+// one server for the whole run, and a removed server's number is never given
+// to another. So replacing every server of a five-voter cluster takes ten
+// nodes, and Raft runs up to ten (kMaxNodes; node sets are NodeBits, 16 bits;
+// the model checker still takes at most seven, kMaxCheckedNodes). The other
+// way, a "new incarnation" of a removed server's slot (a wiped server with
+// the same number), would be unsound unless votes, messages, configurations
+// and every per-node ghost of the invariants carried an incarnation: a vote
+// recorded for "node 2 in term 7" would count for both incarnations, the old
+// one's replies still in flight would be taken for the new one's
+// (match_index it never held), and per-node invariants (term never
+// decreases, one vote per term, committed is durable) would see one server's
+// state jump back to a fresh boot's. Ten nodes cost none of that and left the
+// explore loop's speed unchanged (BENCHMARKS.md, "Ten nodes").
+//
 // Leadership transfer (thesis, section 3.10): `transfer N` to a leader that is
 // not transferring, N a voter of its configuration other than itself. The
 // leader stops accepting client commands and membership changes, brings N's
@@ -185,11 +200,11 @@ class Node {
     boost::container::small_vector<Command, 16> applied;  // applied[i] is log index i+1
     std::array<LogIndex, kMaxNodes> next_index{};
     std::array<LogIndex, kMaxNodes> match_index{};
-    std::uint8_t votes_granted = 0;  // bit per distinct voter
+    NodeBits votes_granted = 0;      // bit per distinct voter
     std::uint8_t vote_messages = 0;  // granted replies counted (only the seeded bug uses it)
-    std::uint8_t pre_votes = 0;      // pre-candidate: bit per distinct pre-voter
+    NodeBits pre_votes = 0;          // pre-candidate: bit per distinct pre-voter
     bool heard_from_leader = false;  // an AppendEntries of a current term since the election timer fired
-    std::uint8_t heard_since_check = 0;  // leader with check-quorum: bit per node heard since the last check
+    NodeBits heard_since_check = 0;     // leader with check-quorum: bit per node heard since the last check
     std::uint8_t failed_elections = 0;   // elections started in a row that did not succeed
     std::int8_t leader = -1;             // leader_hint(); -1: none known
     std::uint8_t unsynced = 0;           // seeded ack-before-persist: entries at the log's end not yet durable

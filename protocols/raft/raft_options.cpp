@@ -92,7 +92,7 @@ constexpr AdminOperation kAdmin[] = {
 static_assert(std::size(kAdmin) == std::size_t(AdminOp::Count));
 
 // "3,4" -> node bits; "" and a message on success, or what is wrong.
-std::string parse_node_set(std::string_view list, int node_count, std::uint8_t& nodes) {
+std::string parse_node_set(std::string_view list, int node_count, NodeBits& nodes) {
   if (list.empty()) return "needs at least one node";
   while (!list.empty()) {
     const auto comma = list.find(',');
@@ -107,7 +107,7 @@ std::string parse_node_set(std::string_view list, int node_count, std::uint8_t& 
     }
     if (value < 1 || value > node_count)
       return fmt::format("names node {}, out of range (1 to {})", value, node_count);
-    nodes |= std::uint8_t(1u << (value - 1));
+    nodes |= NodeBits(1u << (value - 1));
   }
   return {};
 }
@@ -129,14 +129,14 @@ std::string Options::enable_variant(std::string_view spec, int node_count) {
     return fmt::format("variant '{}' takes no value", name);
   if (takes_nodes) {
     if (eq == std::string_view::npos) return fmt::format("variant '{}' needs its nodes: {}=N,...", name, name);
-    std::uint8_t nodes = 0;
+    NodeBits nodes = 0;
     std::string error = parse_node_set(spec.substr(eq + 1), node_count, nodes);
     if (!error.empty()) return fmt::format("variant '{}' {}", spec, error);
-    std::uint8_t& set = variant == Variant::Passive ? passive : variant == Variant::Learner ? learners : spares;
-    const std::uint8_t other = std::uint8_t((passive | learners | spares) & ~set);
+    NodeBits& set = variant == Variant::Passive ? passive : variant == Variant::Learner ? learners : spares;
+    const NodeBits other = NodeBits((passive | learners | spares) & ~set);
     if (nodes & other)
       return fmt::format("variant '{}': a node can be only one of passive, learner and spare", spec);
-    const std::uint8_t all = std::uint8_t((1u << node_count) - 1);
+    const NodeBits all = NodeBits((1u << node_count) - 1);
     if (((set | nodes | other) & all) == all)
       return fmt::format("variant '{}': no node would be left to stand for election", spec);
     set |= nodes;
@@ -147,7 +147,7 @@ std::string Options::enable_variant(std::string_view spec, int node_count) {
 
 std::vector<std::string> Options::enabled_variants() const {
   std::vector<std::string> specs;
-  auto list = [](std::uint8_t nodes) {
+  auto list = [](NodeBits nodes) {
     std::string out;
     for (int i = 0; i < kMaxNodes; ++i)
       if (nodes & (1u << i)) out += fmt::format("{}{}", out.empty() ? "" : ",", i + 1);

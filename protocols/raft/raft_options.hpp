@@ -66,9 +66,9 @@ std::span<const AdminOperation> admin_table();  // indexed by AdminOp
 struct Options {
   std::uint32_t bugs = 0;     // bit i set: Bug(i) seeded
   std::uint8_t variants = 0;  // bit i set: Variant(i) on
-  std::uint8_t passive = 0;   // bit per node: passive (Variant::Passive)
-  std::uint8_t learners = 0;  // bit per node: learner (Variant::Learner)
-  std::uint8_t spares = 0;    // bit per node: outside the boot configuration (Variant::Spare)
+  NodeBits passive = 0;      // bit per node: passive (Variant::Passive)
+  NodeBits learners = 0;     // bit per node: learner (Variant::Learner)
+  NodeBits spares = 0;       // bit per node: outside the boot configuration (Variant::Spare)
   // The state the nodes start in instead of a first boot's (set_initial_state); null: none.
   std::shared_ptr<const InitialState> initial;
 
