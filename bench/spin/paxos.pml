@@ -9,11 +9,15 @@
  * does not explore such a successor) and COMMANDS (--max-commands). No
  * faults. Messages in flight are a multiset: a sorted array of packed words.
  *
- * What differs from skiff's state: skiff's state also holds the invariants'
- * ghost history (which ballots/values were accepted by whom, promises that
- * justified each phase 2), which splits states this model merges; this
- * model instead asserts agreement directly. So its counts are a lower bound
- * on skiff's (see BENCHMARKS.md for the measured gap).
+ * skiff's state also holds the invariants' ghost history, so this model
+ * keeps the same ghosts: every (ballot, value) any acceptor voted for with
+ * the set of acceptors that did (invariants/chosen_history.hpp; a set, kept
+ * sorted, as skiff hashes it), and per proposer the promises its current
+ * ballot gathered and the highest vote they reported, frozen when phase 2
+ * starts (invariants/phase2_value_from_promises.hpp). With them the two
+ * count the same distinct states at every bound of compare.sh. Agreement
+ * is asserted directly (decided: the first value learned anywhere, a
+ * function of the rest of the state).
  */
 #ifndef MAXROUND
 #define MAXROUND 1
@@ -25,6 +29,7 @@
 #define MAXM 24
 #define K 6            /* tallies per learner */
 #define MAJORITY 2
+#define H (3 * MAXROUND)  /* ghost tallies: one (ballot, value) per ballot */
 
 /* phases */
 #define IDLE 0
@@ -47,11 +52,18 @@ byte commands_left = COMMANDS;
 byte next_command = 1;
 int msgs[MAXM];  /* sorted ascending; 0 = empty, at the end */
 byte nmsg = 0;
+/* ghost: every (ballot, value) voted for, sorted by (ballot, value), with its voters */
+byte hb[H], hv[H], hs[H];
+byte hn = 0;
+/* ghost, per proposer, for its current ballot (all 0 before its first):
+ * promises gathered (frozen once phase 2 starts) and the highest vote reported */
+bit gfz[N];
+byte gpr[N], grb[N], grv[N];
 byte decided = 0;  /* agreement: the first value learned anywhere (not in skiff's state) */
 
 /* scratch, not part of the state */
 hidden int zm, zw;
-hidden byte zi, zj, zt, from, to, mtype_, mb, mp, eb, ev, self, zr;
+hidden byte zh, zk, zi, zj, zt, from, to, mtype_, mb, mp, eb, ev, self, zr;
 hidden byte out_n;
 hidden int outbox[8];
 
@@ -143,12 +155,35 @@ inline learn(n, a, b, v) {
   fi
 }
 
+/* ghost: acceptor a voted for (b, v) */
+inline history(a, b, v) {
+  zh = 0;
+  do
+  :: zh < hn && hb[zh] * 8 + hv[zh] < (b) * 8 + (v) -> zh++
+  :: else -> break
+  od;
+  if
+  :: zh < hn && hb[zh] == b && hv[zh] == v -> skip
+  :: else ->
+     assert(hn < H);
+     zk = hn;
+     do
+     :: zk > zh -> hb[zk] = hb[zk - 1]; hv[zk] = hv[zk - 1]; hs[zk] = hs[zk - 1]; zk--
+     :: else -> break
+     od;
+     hb[zh] = b; hv[zh] = v; hs[zh] = 0; hn++
+  fi;
+  hs[zh] = hs[zh] | (1 << a);
+  zh = 0; zk = 0
+}
+
 /* acceptor n takes Accept(b, v) from f */
 inline accept(n, f, b, v) {
   if
   :: b >= promised[n] ->
      promised[n] = b;
      acc_b[n] = b; acc_v[n] = v;
+     history(n, b, v);
      zr = 0;
      do
      :: zr < N -> if :: zr != n -> send(n, zr, ACCEPTED, b, 0, 0, v) :: else -> skip fi; zr++
@@ -166,6 +201,7 @@ inline accept(n, f, b, v) {
 
 inline start_phase2(n) {
   phase[n] = ACCEPTING;
+  gfz[n] = 1;
   if
   :: rep_b[n] != 0 -> ev = rep_v[n]
   :: else -> ev = own[n]
@@ -209,6 +245,7 @@ inline start_phase1(n) {
   ballot[n] = NEXT_ROUND(n) * 4 + n;
   phase[n] = PREPARING;
   proms[n] = 0; rep_b[n] = 0; rep_v[n] = 0;
+  gfz[n] = 0; gpr[n] = 1 << n; grb[n] = acc_b[n]; grv[n] = acc_v[n];
   armed[n] = 1;
   zr = 0;
   do
@@ -249,7 +286,15 @@ inline deliver(k) {
      :: else -> promised[self] = mb; send(self, from, PROMISE, mb, 0, acc_b[self], acc_v[self])
      fi;
      step_down_if_outbid(self)
-  :: mtype_ == PROMISE -> handle_promise(self, from, mb, eb, ev)
+  :: mtype_ == PROMISE ->
+     /* ghost: a promise for its current ballot counts until phase 2, even after stepping down */
+     if
+     :: !gfz[self] && ballot[self] != 0 && mb == ballot[self] && !(gpr[self] & (1 << from)) ->
+        gpr[self] = gpr[self] | (1 << from);
+        if :: eb != 0 && eb > grb[self] -> grb[self] = eb; grv[self] = ev :: else -> skip fi
+     :: else -> skip
+     fi;
+     handle_promise(self, from, mb, eb, ev)
   :: mtype_ == ACCEPT -> accept(self, from, mb, ev); step_down_if_outbid(self)
   :: mtype_ == ACCEPTED -> learn(self, from, mb, ev)
   :: mtype_ == NACK ->
