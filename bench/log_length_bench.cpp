@@ -89,6 +89,34 @@ std::uint64_t settle(World<P>& world, After&& after) {
   return events;
 }
 
+#if SKIFF_HAVE_LIBRAFT
+using Libraft = skiff::libraft::StableDiskProtocol;
+
+// Delivers every message in flight, oldest first, and completes every
+// pending disk write, until nothing is left; `after` after each event.
+template <class After>
+std::uint64_t settle(World<Libraft>& world, After&& after) {
+  std::uint64_t events = 0;
+  while (true) {
+    if (world.count_enabled()[int(EventKind::Deliver)] > 0) {
+      after(world.apply(world.nth_enabled(EventKind::Deliver, 0)));
+    } else {
+      int writer = -1;
+      for (int n = 0; n < world.node_count() && writer < 0; ++n)
+        if (world.node(skiff::NodeIndex(n)).pending_writes() > 0) writer = n;
+      if (writer < 0) return events;
+      Event write;
+      write.kind = EventKind::Timer;
+      write.node = skiff::NodeIndex(writer);
+      write.timer = skiff::libraft::Node::kDiskWrite;
+      after(world.apply(write));
+    }
+    ++events;
+  }
+}
+
+#endif
+
 template <class P, class After>
 std::uint64_t command(World<P>& world, After&& after) {
   Event e;
@@ -142,12 +170,18 @@ double events_per_second(const World<P>& start, std::uint64_t commands) {
   return double(events) / seconds;
 }
 
-template <class P, class Invariants>
-double median_rate(const World<P>& start, std::uint64_t commands, int repeat) {
+// The median of `repeat` rates, each from a call of `one`.
+template <class Measure>
+double median_of(int repeat, Measure&& one) {
   std::vector<double> rates;
-  for (int k = 0; k < repeat; ++k) rates.push_back(events_per_second<P, Invariants>(start, commands));
+  for (int k = 0; k < repeat; ++k) rates.push_back(one());
   std::sort(rates.begin(), rates.end());
   return rates[rates.size() / 2];
+}
+
+template <class P, class Invariants>
+double median_rate(const World<P>& start, std::uint64_t commands, int repeat) {
+  return median_of(repeat, [&] { return events_per_second<P, Invariants>(start, commands); });
 }
 
 struct Rates {
@@ -168,41 +202,8 @@ Rates measure(int nodes, std::uint64_t length, std::uint64_t commands, int repea
 // incremental views), then measures. "Before" is the adapter rebuilding its
 // views of the library's log and disk from index 1 after every event (as it
 // did, Node::set_whole_views) with the whole-log invariants; "after", the
-// incremental views and invariants. Disks never fail (libraft-stable-disk).
-using Libraft = skiff::libraft::StableDiskProtocol;
-
-// Delivers every message in flight, oldest first, and completes every
-// pending disk write, until nothing is left; `after` after each event.
-template <class After>
-std::uint64_t settle_libraft(World<Libraft>& world, After&& after) {
-  std::uint64_t events = 0;
-  while (true) {
-    if (world.count_enabled()[int(EventKind::Deliver)] > 0) {
-      after(world.apply(world.nth_enabled(EventKind::Deliver, 0)));
-    } else {
-      int writer = -1;
-      for (int n = 0; n < world.node_count() && writer < 0; ++n)
-        if (world.node(skiff::NodeIndex(n)).pending_writes() > 0) writer = n;
-      if (writer < 0) return events;
-      Event write;
-      write.kind = EventKind::Timer;
-      write.node = skiff::NodeIndex(writer);
-      write.timer = skiff::libraft::Node::kDiskWrite;
-      after(world.apply(write));
-    }
-    ++events;
-  }
-}
-
-template <class After>
-std::uint64_t command_libraft(World<Libraft>& world, After&& after) {
-  Event e;
-  e.kind = EventKind::Client;
-  e.node = 0;
-  e.command = world.next_command();
-  after(world.apply(e));
-  return 1 + settle_libraft(world, after);
-}
+// incremental views and invariants. Disks never fail (libraft-stable-disk);
+// settle() above completes their writes.
 
 std::unique_ptr<World<Libraft>> libraft_cluster(int nodes, std::uint64_t length) {
   skiff::Budgets budgets;
@@ -215,10 +216,10 @@ std::unique_ptr<World<Libraft>> libraft_cluster(int nodes, std::uint64_t length)
     e.node = 0;
     e.timer = skiff::libraft::Node::kTick;
     world->apply(e);
-    settle_libraft(*world, [](int) {});
+    settle(*world, [](int) {});
   }
   if (!world->node(0).is_leader()) throw std::runtime_error("libraft: node 1 did not win the election");
-  while (world->node(0).log().size() < length) command_libraft(*world, [](int) {});
+  while (world->node(0).log().size() < length) command(*world, [](int) {});
   return world;
 }
 
@@ -237,10 +238,10 @@ double libraft_events_per_second(int nodes, std::uint64_t length, std::uint64_t 
   auto check = [&](int touched) {
     if (!violation) violation = invariants.check(world, touched);
   };
-  for (int c = 0; c < 20; ++c) command_libraft(world, check);
+  for (int c = 0; c < 20; ++c) command(world, check);
   std::uint64_t events = 0;
   const auto begin = Clock::now();
-  for (std::uint64_t c = 0; c < commands; ++c) events += command_libraft(world, check);
+  for (std::uint64_t c = 0; c < commands; ++c) events += command(world, check);
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   if (violation)
     throw std::runtime_error("a violation in libraft's plain run: " + violation->invariant + ": " + violation->explanation);
@@ -248,18 +249,12 @@ double libraft_events_per_second(int nodes, std::uint64_t length, std::uint64_t 
 }
 
 Rates measure_libraft(int nodes, std::uint64_t length, std::uint64_t commands, int repeat, bool whole_log) {
-  auto median = [&](auto one) {
-    std::vector<double> rates;
-    for (int k = 0; k < repeat; ++k) rates.push_back(one());
-    std::sort(rates.begin(), rates.end());
-    return rates[rates.size() / 2];
-  };
   const double before =
-      whole_log ? median([&] {
+      whole_log ? median_of(repeat, [&] {
         return libraft_events_per_second<skiff::whole_log::LibraftInvariants>(nodes, length, commands, true);
       })
                 : 0;
-  const double after = median(
+  const double after = median_of(repeat,
       [&] { return libraft_events_per_second<skiff::invariants::LibraftInvariants>(nodes, length, commands, false); });
   return Rates{before, after};
 }
