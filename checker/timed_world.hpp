@@ -302,7 +302,7 @@ class TimedWorld {
   bool reachable(NodeIndex from, NodeIndex to) const { return route(from, to) != -2; }
 
   // ---- the queue -----------------------------------------------------------
-  void schedule(Pending event) {
+  void schedule(Pending&& event) {  // callers move their event in
     event.sequence = next_sequence_++;
     const QueueKey key{event.at, event.sequence, take_slot()};
     pending_[key.slot] = std::move(event);

@@ -51,8 +51,10 @@ class CommittedStaysCommitted {
     const auto log = log_view(node);
     const std::size_t committed = std::min<std::size_t>(commit, log.size());
     seen.checked = 0;  // until this check finds nothing
-    for (std::size_t i = std::max(log.first(), checked); i < committed; ++i) {
-      if (i > first_.size()) break;  // reported committed by nobody yet, and compacted here
+    std::size_t i = std::max(log.first(), checked);
+    // Stops early where nobody has reported a commit yet and this node has compacted the entries
+    // before: those entries are compared at a later check, once first_ reaches them.
+    for (; i < committed && i <= first_.size(); ++i) {
       if (i == first_.size()) first_.push_back(First{log[i].term, log[i].command, NodeIndex(touched)});
       const First& f = first_[i];
       if (log[i].term == f.term && log[i].command == f.command) continue;
@@ -60,7 +62,7 @@ class CommittedStaysCommitted {
                          node_label(NodeIndex(touched)), i + 1, log[i].term, log[i].command, node_label(f.by),
                          f.term, f.command);
     }
-    seen.checked = committed;
+    seen.checked = i;
     return std::nullopt;
   }
 
