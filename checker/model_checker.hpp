@@ -687,8 +687,10 @@ class ModelChecker {
   // fingerprint, as when every permutation is tried, and the same states
   // count as distinct (tests/check_test.cpp compares the counts with an
   // enumerator that tries all). Usually the signatures differ and one
-  // permutation is tried instead of n!; nodes and messages cache their
-  // digests under the last renamings (World::node_digest).
+  // permutation is tried instead of n!. A node is encoded once after it
+  // changes (split: World::node_symmetry) and digested under each renaming
+  // with one multiplication per node it names; a message whose content names
+  // no node, from its cached content digest.
   std::uint64_t symmetric_fingerprint(const State& state, Canonical* canonical = nullptr) const {
     const World<P>& world = state.world;
     const int n = world.node_count();
@@ -747,38 +749,25 @@ class ModelChecker {
   // signature takes in, as multisets, the anonymous contents of the messages
   // it sent and is to receive, each with the signature of the node at the
   // other end. Still independent of names: a renaming moves the messages
-  // with the nodes.
+  // with the nodes. Signatures only order the nodes, so a collision here
+  // costs speed (a tie, whose orders are all tried), never a missed state:
+  // one multiplication per message is hash enough.
   static void refine_by_messages(const World<P>& world, std::array<std::uint64_t, 8>& signature) {
     std::array<std::uint64_t, 8> sent{}, received{};
     for (const auto& m : world.in_flight()) {
-      if (!m.content_digest) {  // as World::symmetric_message_digest caches it
-        StateEncoder content = StateEncoder::anonymous();
-        m.message.encode(content);
-        m.content_digest = content.names_used() ? 2 : content.digest() | 1;
-      }
-      StateEncoder out, in;
-      out.put(m.content_digest);
-      out.put(signature[m.id.to]);
-      in.put(m.content_digest ^ 0xA5A5A5A5A5A5A5A5ull);
-      in.put(signature[m.id.from]);
-      sent[m.id.from] += out.digest();
-      received[m.id.to] += in.digest();
+      const std::uint64_t content = World<P>::content_digest(m);
+      sent[m.id.from] += content * (signature[m.id.to] | 1);
+      received[m.id.to] += std::rotl(content, 29) * (signature[m.id.from] | 1);
     }
     for (int i = 0; i < world.node_count(); ++i) {
-      StateEncoder refined;
-      refined.put(signature[std::size_t(i)]);
-      refined.put(sent[std::size_t(i)]);
-      refined.put(received[std::size_t(i)]);
-      signature[std::size_t(i)] = refined.digest();
+      const std::size_t k = std::size_t(i);
+      signature[k] = StateEncoder::mix(signature[k] ^ StateEncoder::mix(sent[k] + std::rotl(received[k], 31)));
     }
   }
 
   // Fills the state's digest caches, which the successors made from it copy.
   void fill_digest_caches(const State& state) const {
-    if (config_.symmetry) {
-      symmetric_fingerprint(state);
-      return;
-    }
+    if (config_.symmetry) return state.world.fill_symmetry_caches();
     StateEncoder warm;
     state.world.encode(warm);
   }

@@ -66,7 +66,7 @@ class World {
     next_command_ = 1;
     crashed_ = 0;
     node_digest_.fill(0);
-    node_symmetry_.fill({});
+    node_symmetry_.clear();
     armed_.fill(0);
     for (auto& row : link_down_) row.fill(false);
     for (auto& row : sent_) row.fill(0);
@@ -324,10 +324,26 @@ class World {
   // the nodes are named (its anonymous encoding, whether it is crashed, its
   // armed timers), by which the checker orders the nodes. Cached.
   std::uint64_t symmetry_signature(NodeIndex i) const {
-    StateEncoder e;
-    e.put(anonymous_node_digest(i));
-    e.put(std::uint64_t(crashed(i)) << 8 | armed_[i]);
-    return e.digest();
+    const std::uint64_t timers = std::uint64_t(crashed(i)) << 8 | armed_[i];
+    return StateEncoder::mix(node_symmetry(i).anonymous ^ timers * 0x9E3779B97F4A7C15ull);
+  }
+
+  // The message's InFlight::content_digest, made when first asked for.
+  static std::uint64_t content_digest(const InFlight& m) {
+    if (!m.content_digest) {
+      StateEncoder content = StateEncoder::anonymous();
+      m.message.encode(content);
+      m.content_digest = content.names_used() ? 2 : content.digest() | 1;
+    }
+    return m.content_digest;
+  }
+
+  // Makes what symmetry reduction asks of this world and the successors
+  // made from it copy: every node's split encoding, every message's content
+  // digest.
+  void fill_symmetry_caches() const {
+    for (int i = 0; i < node_count_; ++i) node_symmetry(NodeIndex(i));
+    for (const InFlight& m : in_flight_) content_digest(m);
   }
 
   // ---- changing the world --------------------------------------------------
@@ -339,7 +355,7 @@ class World {
     const int touched = apply_untracked(e);
     if (touched != kNoNode) {
       node_digest_[std::size_t(touched)] = 0;
-      node_symmetry_[std::size_t(touched)] = {};
+      if (!node_symmetry_.empty()) node_symmetry_[std::size_t(touched)].split = false;
     }
     return touched;
   }
@@ -354,7 +370,10 @@ class World {
     if (touched != kNoNode) {
       nodes_[std::size_t(touched)] = from.nodes_[std::size_t(touched)];
       node_digest_[std::size_t(touched)] = from.node_digest_[std::size_t(touched)];
-      node_symmetry_[std::size_t(touched)] = from.node_symmetry_[std::size_t(touched)];
+      if (node_symmetry_.size() != from.node_symmetry_.size())
+        node_symmetry_ = from.node_symmetry_;
+      else if (!node_symmetry_.empty())
+        node_symmetry_[std::size_t(touched)] = from.node_symmetry_[std::size_t(touched)];
     }
     const std::size_t keep = std::min(in_flight_kept_, from.in_flight_.size());
     in_flight_.resize(std::min(in_flight_.size(), from.in_flight_.size()));
@@ -496,16 +515,11 @@ class World {
   std::uint64_t node_digest(NodeIndex i, const StateEncoder& e) const {
     if (e.identity() && node_digest_[i]) return node_digest_[i];
     if (e.symmetric()) [[unlikely]] {
-      // A node that names no node encodes alike under every renaming; else
-      // its last two renamings' digests are kept.
-      NodeSymmetry& s = node_symmetry_[i];
-      if (anonymous_node_digest(i) && s.names_no_node) return s.anonymous;
-      for (const auto& [key, digest] : s.renamed)
-        if (key == e.renaming_key()) return digest;
+      // From the node's split encoding, without encoding it again.
+      const NodeSymmetry& s = node_symmetry(i);
+      if (!s.split_failed) return e.renamed_digest(s.stream, s.names);
       StateEncoder one = e.sibling();
       nodes_[i].encode(one);
-      s.renamed[s.oldest] = {e.renaming_key(), one.digest()};
-      s.oldest ^= 1;
       return one.digest();
     }
     StateEncoder one = e.sibling();
@@ -525,32 +539,43 @@ class World {
     return digest;
   }
 
-  std::uint64_t anonymous_node_digest(NodeIndex i) const {
+  // A node's split encoding (StateEncoder::split), for symmetry reduction.
+  struct NodeSymmetry {
+    bool split = false;         // whether the rest is made (from the node as it is)
+    bool split_failed = false;  // the node's encode() cannot be split
+    std::uint64_t stream = 0;
+    std::uint64_t anonymous = 0;  // its digest with node names forgotten
+    StateEncoder::SplitNames names;
+  };
+  // Node i's split encoding, made when first asked for after the node last
+  // changed.
+  const NodeSymmetry& node_symmetry(NodeIndex i) const {
+    if (node_symmetry_.empty()) node_symmetry_.resize(std::size_t(node_count_));
     NodeSymmetry& s = node_symmetry_[i];
-    if (!s.anonymous) {
-      StateEncoder one = StateEncoder::anonymous();
+    if (!s.split) {
+      s.names = {};
+      StateEncoder one = StateEncoder::split(&s.names);
       nodes_[i].encode(one);
-      s.names_no_node = !one.names_used();  // then this is its digest under every renaming
-      s.anonymous = one.digest() ? one.digest() : 1;  // 0 means unknown (1 for 0: a 2^-64 event)
+      s.stream = one.digest();
+      s.split_failed = one.split_failed();
+      if (s.split_failed) [[unlikely]] {  // the node's digests are made by encoding it under each renaming
+        StateEncoder anonymous = StateEncoder::anonymous();
+        nodes_[i].encode(anonymous);
+        s.anonymous = anonymous.digest();
+      } else {
+        s.anonymous = StateEncoder::anonymous_digest(s.stream, s.names);
+      }
+      s.split = true;
     }
-    return s.anonymous;
+    return s;
   }
   // A message's digest for symmetry reduction under the encoder's renaming:
   // a function of the renamed message alone. If its content names no node,
   // it is made from the cached content digest and the renamed sender and
   // receiver; otherwise the whole message is encoded under the renaming.
   static std::uint64_t symmetric_message_digest(const InFlight& m, const StateEncoder& e) {
-    if (!m.content_digest) {
-      StateEncoder content = StateEncoder::anonymous();
-      m.message.encode(content);
-      m.content_digest = content.names_used() ? 2 : content.digest() | 1;
-    }
-    if (m.content_digest & 1) {
-      StateEncoder one;
-      one.put(m.content_digest);
-      one.put(std::uint64_t(e.renamed(m.id.from)) << 8 | e.renamed(m.id.to));
-      return one.digest();
-    }
+    if (content_digest(m) & 1)
+      return StateEncoder::mix(m.content_digest ^ (std::uint64_t(e.renamed(m.id.from)) << 8 | e.renamed(m.id.to)) << 48);
     StateEncoder one = e.sibling();
     one.put_node(m.id.from);
     one.put_node(m.id.to);
@@ -584,15 +609,9 @@ class World {
   // Each node's digest under the identity renaming; 0 until needed, and
   // reset when an event changes the node.
   mutable std::array<std::uint64_t, kMaxNodes> node_digest_{};
-  // Each node's digests for symmetry reduction (anonymous_node_digest(),
-  // node_digest() under a symmetric encoder); reset with node_digest_.
-  struct NodeSymmetry {
-    std::uint64_t anonymous = 0;  // 0: not yet computed
-    bool names_no_node = false;
-    std::uint8_t oldest = 0;
-    std::array<std::pair<std::uint32_t, std::uint64_t>, 2> renamed{};  // (renaming_key, digest)
-  };
-  mutable std::array<NodeSymmetry, kMaxNodes> node_symmetry_{};
+  // Each node's split encoding for symmetry reduction (node_symmetry());
+  // empty until symmetry reduction first asks, then one per node.
+  mutable std::vector<NodeSymmetry> node_symmetry_;
   std::array<std::array<bool, kMaxNodes>, kMaxNodes> link_down_{};
   std::array<std::array<std::uint32_t, kMaxNodes>, kMaxNodes> sent_{};
   std::vector<Node> nodes_;
