@@ -696,14 +696,15 @@ class ModelChecker {
     const int n = world.node_count();
     std::array<std::uint64_t, 8> signature{};
     std::array<std::uint8_t, 8> order{};  // nodes by signature
-    for (int i = 0; i < n; ++i) {
-      signature[std::size_t(i)] = world.symmetry_signature(NodeIndex(i));
-      order[std::size_t(i)] = std::uint8_t(i);
-    }
+    for (int i = 0; i < n; ++i) signature[std::size_t(i)] = world.symmetry_signature(NodeIndex(i));
     refine_by_messages(world, signature);
-    std::sort(order.begin(), order.begin() + n, [&](std::uint8_t a, std::uint8_t b) {
-      return signature[a] != signature[b] ? signature[a] < signature[b] : a < b;
-    });
+    // By signature, then index: an insertion sort, as n is at most 7.
+    for (int i = 0; i < n; ++i) {
+      int k = i;
+      for (; k > 0 && signature[order[std::size_t(k - 1)]] > signature[std::size_t(i)]; --k)
+        order[std::size_t(k)] = order[std::size_t(k - 1)];
+      order[std::size_t(k)] = std::uint8_t(i);
+    }
     // Runs of equal signature, each permuted in every order (an odometer of
     // next_permutation, which returns a run to its sorted order when it wraps).
     std::array<std::pair<int, int>, 8> runs{};

@@ -549,25 +549,28 @@ class World {
   };
   // Node i's split encoding, made when first asked for after the node last
   // changed.
-  const NodeSymmetry& node_symmetry(NodeIndex i) const {
-    if (node_symmetry_.empty()) node_symmetry_.resize(std::size_t(node_count_));
+  [[gnu::always_inline]] const NodeSymmetry& node_symmetry(NodeIndex i) const {
+    if (node_symmetry_.empty()) [[unlikely]]
+      node_symmetry_.resize(std::size_t(node_count_));
     NodeSymmetry& s = node_symmetry_[i];
-    if (!s.split) {
-      s.names = {};
-      StateEncoder one = StateEncoder::split(&s.names);
-      nodes_[i].encode(one);
-      s.stream = one.digest();
-      s.split_failed = one.split_failed();
-      if (s.split_failed) [[unlikely]] {  // the node's digests are made by encoding it under each renaming
-        StateEncoder anonymous = StateEncoder::anonymous();
-        nodes_[i].encode(anonymous);
-        s.anonymous = anonymous.digest();
-      } else {
-        s.anonymous = StateEncoder::anonymous_digest(s.stream, s.names);
-      }
-      s.split = true;
-    }
+    if (!s.split) [[unlikely]]
+      split_node(i, s);
     return s;
+  }
+  [[gnu::noinline]] void split_node(NodeIndex i, NodeSymmetry& s) const {
+    s.names = {};
+    StateEncoder one = StateEncoder::split(&s.names);
+    nodes_[i].encode(one);
+    s.stream = one.digest();
+    s.split_failed = one.split_failed();
+    if (s.split_failed) [[unlikely]] {  // the node's digests are made by encoding it under each renaming
+      StateEncoder anonymous = StateEncoder::anonymous();
+      nodes_[i].encode(anonymous);
+      s.anonymous = anonymous.digest();
+    } else {
+      s.anonymous = StateEncoder::anonymous_digest(s.stream, s.names);
+    }
+    s.split = true;
   }
   // A message's digest for symmetry reduction under the encoder's renaming:
   // a function of the renamed message alone. If its content names no node,
