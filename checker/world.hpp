@@ -322,7 +322,8 @@ class World {
 
   // For symmetry reduction: a digest of node i that does not depend on how
   // the nodes are named (its anonymous encoding, whether it is crashed, its
-  // armed timers), by which the checker orders the nodes. Cached.
+  // armed timers), by which the checker orders the nodes. Made from the
+  // node's cached split encoding (node_symmetry()).
   std::uint64_t symmetry_signature(NodeIndex i) const {
     const std::uint64_t timers = std::uint64_t(crashed(i)) << 8 | armed_[i];
     return StateEncoder::mix(node_symmetry(i).anonymous ^ timers * 0x9E3779B97F4A7C15ull);
@@ -577,8 +578,10 @@ class World {
   // it is made from the cached content digest and the renamed sender and
   // receiver; otherwise the whole message is encoded under the renaming.
   static std::uint64_t symmetric_message_digest(const InFlight& m, const StateEncoder& e) {
-    if (content_digest(m) & 1)
-      return StateEncoder::mix(m.content_digest ^ (std::uint64_t(e.renamed(m.id.from)) << 8 | e.renamed(m.id.to)) << 48);
+    if (content_digest(m) & 1) {
+      const std::uint64_t ends = std::uint64_t(e.renamed(m.id.from)) << 8 | e.renamed(m.id.to);
+      return StateEncoder::mix(m.content_digest ^ (ends << 48));
+    }
     StateEncoder one = e.sibling();
     one.put_node(m.id.from);
     one.put_node(m.id.to);

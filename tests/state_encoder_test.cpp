@@ -82,7 +82,7 @@ Split split(const Part& p) {
   Split s{0, {}};
   StateEncoder e = StateEncoder::split(&s.names);
   p.encode(e);
-  EXPECT_FALSE(e.split_failed());
+  RC_ASSERT(!e.split_failed());
   s.stream = e.digest();
   return s;
 }
